@@ -1,0 +1,57 @@
+import Foundation
+import Vapor
+
+/// Configuration, read once from the environment and passed in. Nothing deeper calls `Environment.get`.
+public struct AppConfig: Sendable {
+    public enum DatabaseLocation: Sendable, Equatable {
+        case sqliteFile(String)
+        case sqliteMemory
+        case postgres(String)
+    }
+
+    public var database: DatabaseLocation
+    /// Secure cookies (set when served over TLS, directly or behind a proxy)
+    public var secureCookies: Bool
+    /// the zone days are computed in; the municipality's own setting wins where it has one
+    public var defaultTimeZone: TimeZone
+    /// how long a batch may wait for more punches before it commits (group commit)
+    public var maxBatch: Int
+    /// created on first run when the database has no administrator
+    public var bootstrapAdmin: Bool
+    public var logSQL: Bool
+
+    public init(database: DatabaseLocation = .sqliteMemory, secureCookies: Bool = false, defaultTimeZone: TimeZone = TimeZone(identifier: "Asia/Tokyo")!,
+                maxBatch: Int = 512, bootstrapAdmin: Bool = true, logSQL: Bool = false) {
+        self.database = database; self.secureCookies = secureCookies; self.defaultTimeZone = defaultTimeZone
+        self.maxBatch = maxBatch; self.bootstrapAdmin = bootstrapAdmin; self.logSQL = logSQL
+    }
+
+    /// `YAKUBA_DATABASE`: a file path (default `yakuba.sqlite`), `:memory:`, or a `postgres://` URL.
+    /// `YAKUBA_SECURE_COOKIES=1` when served over TLS. `YAKUBA_TIME_ZONE` (default Asia/Tokyo).
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) -> AppConfig {
+        var c = AppConfig()
+        c.database = parseDatabase(env["YAKUBA_DATABASE"] ?? "yakuba.sqlite")
+        c.secureCookies = ["1", "true", "yes"].contains((env["YAKUBA_SECURE_COOKIES"] ?? "").lowercased())
+        if let z = env["YAKUBA_TIME_ZONE"], let tz = TimeZone(identifier: z) { c.defaultTimeZone = tz }
+        if let b = env["YAKUBA_MAX_BATCH"], let n = Int(b), n > 0 { c.maxBatch = n }
+        c.logSQL = env["YAKUBA_LOG_SQL"] == "1"
+        return c
+    }
+
+    public static func parseDatabase(_ s: String) -> DatabaseLocation {
+        if s.hasPrefix("postgres://") || s.hasPrefix("postgresql://") { return .postgres(s) }
+        if s == ":memory:" { return .sqliteMemory }
+        return .sqliteFile(s)
+    }
+
+    public var isPostgres: Bool { if case .postgres = database { return true } else { return false } }
+}
+
+struct AppConfigKey: StorageKey { typealias Value = AppConfig }
+
+extension Application {
+    public var yakubaConfig: AppConfig {
+        get { storage[AppConfigKey.self] ?? AppConfig() }
+        set { storage[AppConfigKey.self] = newValue }
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import Vapor
+import SQLKit
+import Synchronization
+import Crypto
+import YakubaCore
+
+/// Japanese first, English second.
+enum Lang: String, Sendable { case ja, en
+    func t(_ ja: String, _ en: String) -> String { self == .ja ? ja : en }
+}
+
+/// Who is calling: resolved once per request from the session cookie or a bearer token.
+struct Principal: Sendable {
+    var staffId: UUID
+    var municipalityId: UUID
+    var staffNumber: String
+    var name: String
+    var roles: Set<Role>
+    var mustChangePassword: Bool
+    var viaToken: Bool
+    var departmentId: UUID?
+
+    var isHR: Bool { roles.contains(.hr) || roles.contains(.admin) }
+    var isAdmin: Bool { roles.contains(.admin) }
+    var isApprover: Bool { roles.contains(.approver) }
+}
+
+/// Which callers a route admits. Every route declares one (deny by default).
+enum Access: Sendable, CustomStringConvertible {
+    /// anyone, signed in or not (login page, health check, static files)
+    case anonymous
+    /// any signed-in person
+    case signedIn
+    /// signed in with one of these roles
+    case roles(Set<Role>)
+
+    var description: String {
+        switch self { case .anonymous: "anonymous"; case .signedIn: "signedIn"; case .roles(let r): "roles(\(r.map(\.rawValue).sorted().joined(separator: ",")))" }
+    }
+    func admits(_ p: Principal?) -> Bool {
+        switch self {
+        case .anonymous: return true
+        case .signedIn: return p != nil
+        case .roles(let r): return p.map { !$0.roles.isDisjoint(with: r) } ?? false
+        }
+    }
+}
+
+struct PrincipalKey: StorageKey { typealias Value = Principal }
+struct LangKey: StorageKey { typealias Value = Lang }
+
+extension Request {
+    var principal: Principal? {
+        get { storage[PrincipalKey.self] }
+        set { storage[PrincipalKey.self] = newValue }
+    }
+    func requirePrincipal() throws -> Principal {
+        guard let p = principal else { throw Abort(.unauthorized) }
+        return p
+    }
+    var lang: Lang {
+        get { storage[LangKey.self] ?? .ja }
+        set { storage[LangKey.self] = newValue }
+    }
+    var sql: any SQLDatabase { db as! any SQLDatabase }
+}
+
+/// API tokens: shown once, stored as SHA-256. Looked up in memory, so a punch costs no token query.
+final class TokenCache: Sendable {
+    struct Entry: Sendable { var tokenId: UUID; var principal: Principal }
+    private let map = Mutex<[String: Entry]>([:])
+
+    static func hash(_ token: String) -> String { SHA256.hash(data: Array(token.utf8)).map { String(format: "%02x", $0) }.joined() }
+
+    /// `ykb_` + 32 random bytes in base64url.
+    static func newToken() -> String {
+        var rng = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        return "ykb_" + Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    func lookup(_ token: String) -> Principal? { map.withLock { $0[Self.hash(token)]?.principal } }
+
+    func load(_ sql: any SQLDatabase) async throws {
+        let tokens = try await sql.select().column("*").from("api_tokens").where("revoked_at_ms", .is, SQLLiteral.null)
+            .all(decoding: ApiTokenRow.self, with: rowDecoder)
+        var staff: [UUID: StaffRow] = [:]
+        let ids = Array(Set(tokens.map(\.staffId)))
+        for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
+            for s in try await sql.select().column("*").from("staff").where("id", .in, SQLBind.group(chunk)).all(decoding: StaffRow.self, with: rowDecoder) {
+                staff[s.id] = s
+            }
+        }
+        var m: [String: Entry] = [:]
+        for t in tokens { if let s = staff[t.staffId], s.active { m[t.tokenHash] = Entry(tokenId: t.id, principal: Self.principal(s, viaToken: true)) } }
+        map.withLock { $0 = m }
+    }
+
+    func add(hash: String, tokenId: UUID, staff: StaffRow) {
+        map.withLock { $0[hash] = Entry(tokenId: tokenId, principal: Self.principal(staff, viaToken: true)) }
+    }
+    func revoke(tokenId: UUID) { map.withLock { m in m = m.filter { $0.value.tokenId != tokenId } } }
+    /// After a roster change: new roles, or no access at all when retired.
+    func refresh(staff: StaffRow) {
+        map.withLock { m in
+            for (k, e) in m where e.principal.staffId == staff.id {
+                if staff.active { m[k] = Entry(tokenId: e.tokenId, principal: Self.principal(staff, viaToken: true)) } else { m.removeValue(forKey: k) }
+            }
+        }
+    }
+
+    static func principal(_ s: StaffRow, viaToken: Bool) -> Principal {
+        Principal(staffId: s.id, municipalityId: s.municipalityId, staffNumber: s.staffNumber, name: s.fullName, roles: s.roleSet.union([.staff]),
+                  mustChangePassword: s.mustChangePassword, viaToken: viaToken, departmentId: s.departmentId)
+    }
+}
+
+/// Login throttling per account and per address: after 5 failures for an account, or 20 from an address,
+/// within 15 minutes, further attempts wait until the window has passed.
+final class LoginThrottle: Sendable {
+    private let failures = Mutex<[String: [Date]]>([:])
+    let window: TimeInterval = 15 * 60
+    let perAccount = 5
+    let perAddress = 20
+
+    func isBlocked(account: String, address: String, now: Date = Date()) -> Bool {
+        failures.withLock { f in
+            let a = f["a:" + account, default: []].filter { now.timeIntervalSince($0) < window }
+            let i = f["i:" + address, default: []].filter { now.timeIntervalSince($0) < window }
+            return a.count >= perAccount || i.count >= perAddress
+        }
+    }
+    func fail(account: String, address: String, now: Date = Date()) {
+        failures.withLock { f in
+            for k in ["a:" + account, "i:" + address] {
+                f[k] = f[k, default: []].filter { now.timeIntervalSince($0) < window } + [now]
+            }
+            if f.count > 100_000 { f = f.filter { !$0.value.allSatisfy { now.timeIntervalSince($0) >= window } } }
+        }
+    }
+    func succeed(account: String) { failures.withLock { _ = $0.removeValue(forKey: "a:" + account) } }
+}

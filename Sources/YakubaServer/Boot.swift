@@ -1,0 +1,38 @@
+import Foundation
+import Vapor
+
+/// The whole program: configure, register commands, create the first administrator before serving, run.
+public enum Yakuba {
+    public static func main() async throws {
+        var env = try Environment.detect()
+        try LoggingSystem.bootstrap(from: &env)
+        let app = try await Application.make(env)
+        var exitCode: Int32 = 0
+        do {
+            try await configure(app, config: .fromEnvironment())
+            registerCommands(app)
+            let args = Array(env.arguments.dropFirst())
+            if args.isEmpty || args.first == "serve" {
+                if let admin = try await bootstrapAdministrator(app) {
+                    print("""
+                    ================================================================
+                     Yakuba: 初回起動 / first run
+                     管理者 administrator: 職員番号 \(admin.staffNumber)
+                     一回限りのパスワード one-time password: \(admin.password)
+                     （初回ログイン時に変更が必要です / change it at first sign-in）
+                    ================================================================
+                    """)
+                }
+            }
+            try await app.execute()
+        } catch let e as ExitCode {
+            exitCode = e.code
+        } catch {
+            app.logger.report(error: error)
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            exitCode = 1
+        }
+        try await app.asyncShutdown()
+        if exitCode != 0 { exit(exitCode) }
+    }
+}

@@ -1,0 +1,241 @@
+import Foundation
+import Vapor
+import SQLKit
+import YakubaCore
+
+/// `yakuba demo [--staff N] [--months M] [--password P]`: fills an empty database with a deterministic demo city.
+struct DemoCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "staff", help: "number of staff (default 300, up to 20000)") var staff: Int?
+        @Option(name: "months", help: "months of punches before today (default 2)") var months: Int?
+        @Option(name: "password", help: "the demo users' password (default: random, printed)") var password: String?
+        init() {}
+    }
+    var help: String { "Fill an empty database with a demo city (部・課・係, staff, months of punches) and print the demo logins." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let n = signature.staff ?? 300
+        guard (10...50_000).contains(n) else { context.console.error("--staff must be between 10 and 50000"); throw ExitCode(2) }
+        let months = signature.months ?? 2
+        guard (0...24).contains(months) else { context.console.error("--months must be between 0 and 24"); throw ExitCode(2) }
+        let app = context.application
+        let password = signature.password ?? PasswordPolicy.oneTime()
+        let result = try await DemoCity.build(app: app, staffCount: n, months: months, password: password, now: Date()) { line in
+            context.console.print(line)
+        }
+        context.console.print("")
+        context.console.print("デモ市「\(result.cityName)」を作成しました / demo city created: \(result.staffCount) staff, \(result.punchCount) punches")
+        context.console.print("ログイン / logins (password for all: \(password))")
+        for l in result.logins { context.console.print("  \(l.role)\t職員番号 \(l.staffNumber)\t\(l.name)") }
+    }
+}
+
+enum DemoCity {
+    struct Login: Sendable { var role: String; var staffNumber: String; var name: String }
+    struct Result: Sendable { var cityName: String; var staffCount: Int; var punchCount: Int; var logins: [Login] }
+
+    static let families: [(String, String)] = [("佐藤", "サトウ"), ("鈴木", "スズキ"), ("高橋", "タカハシ"), ("田中", "タナカ"), ("伊藤", "イトウ"), ("渡辺", "ワタナベ"),
+        ("山本", "ヤマモト"), ("中村", "ナカムラ"), ("小林", "コバヤシ"), ("加藤", "カトウ"), ("吉田", "ヨシダ"), ("山田", "ヤマダ"), ("佐々木", "ササキ"),
+        ("山口", "ヤマグチ"), ("松本", "マツモト"), ("井上", "イノウエ"), ("木村", "キムラ"), ("林", "ハヤシ"), ("斎藤", "サイトウ"), ("清水", "シミズ"),
+        ("髙橋", "タカハシ"), ("山﨑", "ヤマザキ"), ("森", "モリ"), ("池田", "イケダ"), ("橋本", "ハシモト"), ("阿部", "アベ"), ("石川", "イシカワ"), ("前田", "マエダ")]
+    static let givens: [(String, String)] = [("太郎", "タロウ"), ("花子", "ハナコ"), ("翔太", "ショウタ"), ("美咲", "ミサキ"), ("健一", "ケンイチ"), ("由美", "ユミ"),
+        ("大輔", "ダイスケ"), ("陽菜", "ヒナ"), ("誠", "マコト"), ("恵", "メグミ"), ("直樹", "ナオキ"), ("彩", "アヤ"), ("拓也", "タクヤ"), ("結衣", "ユイ"),
+        ("浩", "ヒロシ"), ("真由美", "マユミ"), ("亮", "リョウ"), ("愛", "アイ"), ("修", "オサム"), ("智子", "トモコ")]
+    static let bus = ["総務部", "企画政策部", "市民生活部", "健康福祉部", "こども未来部", "産業振興部", "建設部", "上下水道部"]
+    static let kas = ["総務課", "企画課", "管理課", "推進課"]
+    static let kakaris = ["庶務係", "事業係"]
+
+    static func build(app: Application, staffCount n: Int, months: Int, password: String, now: Date, progress: @escaping @Sendable (String) -> Void) async throws -> Result {
+        let sql = app.db as! any SQLDatabase
+        var rng = SeededRandom(seed: 20_250_401)
+        let existingStaff = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("staff").first()?.decode(column: "n", as: Int.self) ?? 0
+        let existingMunis = try await MunicipalityRepository.all(sql)
+        let hasOnlyBootstrap = existingStaff <= 1 && existingMunis.count <= 1 && (existingMunis.first?.code ?? "000001") == "000001"
+        guard hasOnlyBootstrap else {
+            throw DemoError("the database already has data; use a new YAKUBA_DATABASE file for the demo / データがあるためデモを作成できません")
+        }
+        let writer = app.yakuba.writer
+        // やくば市: a fictional code whose check digit is right (99999 → 7)
+        var muni = Seed.municipality(code: "999997", name: "やくば市", id: rng.uuid())
+        if let m = existingMunis.first {
+            muni.id = m.id
+            let updated = muni
+            try await writer.perform { _, sql in
+                try await sql.update("municipalities").set("code", to: SQLBind(updated.code)).set("name", to: SQLBind(updated.name))
+                    .where("id", .equal, SQLBind(updated.id)).run()
+                return [LedgerDraft(municipalityId: updated.id, actorId: nil, type: "municipality.updated", subjectId: updated.id.uuidString.lowercased(), fact: updated)]
+            }
+        } else {
+            try await Seed.insertMunicipality(app, muni)
+        }
+
+        // departments: 部 → 課 → 係, scaled to the staff count
+        let buCount = min(bus.count, max(3, n / 40))
+        var departments: [DepartmentRow] = []
+        var leafIds: [UUID] = []
+        var kaIds: [UUID] = []
+        var hrKa: UUID?
+        for (bi, bu) in bus.prefix(buCount).enumerated() {
+            let buRow = DepartmentRow(id: rng.uuid(), municipalityId: muni.id, parentId: nil, code: String(format: "%02d", bi + 1), name: bu, level: 1, active: true)
+            departments.append(buRow)
+            let kaNames = bi == 0 ? ["人事課"] + kas.prefix(2) : Array(kas.prefix(n >= 1000 ? 4 : 2)).map { bu.replacingOccurrences(of: "部", with: "") + $0 }
+            for (ki, ka) in kaNames.enumerated() {
+                let kaRow = DepartmentRow(id: rng.uuid(), municipalityId: muni.id, parentId: buRow.id, code: buRow.code + String(format: "%02d", ki + 1), name: ka, level: 2, active: true)
+                departments.append(kaRow)
+                kaIds.append(kaRow.id)
+                if ka == "人事課" { hrKa = kaRow.id }
+                for (ji, kk) in kakaris.enumerated() {
+                    let k = DepartmentRow(id: rng.uuid(), municipalityId: muni.id, parentId: kaRow.id, code: kaRow.code + String(format: "%02d", ji + 1), name: kk, level: 3, active: true)
+                    departments.append(k)
+                    leafIds.append(k.id)
+                }
+            }
+        }
+        let depts = departments
+        try await writer.perform { _, sql in
+            try await sql.insert(into: "departments").models(depts, with: rowEncoder).run()
+            return depts.map { LedgerDraft(municipalityId: $0.municipalityId, actorId: nil, type: "department.created", subjectId: $0.id.uuidString.lowercased(), fact: $0) }
+        }
+        progress("departments: \(depts.count)")
+
+        let hash = try await app.password.async(on: app.threadPool, hopTo: app.eventLoopGroup.next()).hash(password)
+        let zone = muni.zone
+        let today = CalendarDate(now, in: zone)
+        let startDate = YearMonth(today).first.adding(days: -400)
+        let partTimeDay = DailySchedule(start: 540, end: 960, breakWindow: MinuteRange(start: 720, end: 780))   // 9:00–16:00, 6h
+        let shortDay = DailySchedule(start: 510, end: 1035, breakWindow: MinuteRange(start: 720, end: 780))
+        var staff: [StaffRow] = []
+        var approverLinks: [(UUID, UUID)] = []
+        let kaOfLeaf: [UUID: UUID] = Dictionary(uniqueKeysWithValues: depts.filter { $0.level == 3 }.map { ($0.id, $0.parentId!) })
+        var logins: [Login] = []
+        for i in 0..<n {
+            let number = String(format: "%06d", 100001 + i)
+            let f = families[rng.int(0...(families.count - 1))], g = givens[rng.int(0...(givens.count - 1))]
+            var roles: [Role] = []
+            var type: EmploymentType
+            var dept: UUID
+            var position = "主事"
+            var schedule = WeeklySchedule.standard
+            if i == 0 {
+                roles = [.admin, .hr]; type = .regular; dept = leafIds[0]; position = "情報政策担当"
+            } else if i <= 2 {
+                roles = [.hr]; type = .regular; dept = leafIds.first { kaOfLeaf[$0] == hrKa } ?? leafIds[0]; position = i == 1 ? "人事課長" : "人事係長"
+            } else if i - 3 < kaIds.count {
+                // one 課長 per 課, approver of the 課 and its 係
+                roles = [.approver]; type = .regular; dept = leafIds.first { kaOfLeaf[$0] == kaIds[i - 3] }!; position = "課長"
+                approverLinks.append((UUID(), kaIds[i - 3]))
+            } else {
+                let r = rng.int(0...99)
+                type = r < 60 ? .regular : r < 65 ? .reappointedShortTime : r < 75 ? .fiscalYearFullTime : .fiscalYearPartTime
+                dept = leafIds[rng.int(0...(leafIds.count - 1))]
+                switch type {
+                case .regular: position = ["主事", "主任", "主査", "係長"][rng.int(0...3)]
+                case .reappointedShortTime: position = "再任用職員"; schedule = .make(weekdays: [1, 2, 3, 4], day: shortDay)
+                case .fiscalYearFullTime: position = "会計年度任用職員"
+                case .fiscalYearPartTime:
+                    position = "会計年度任用職員"
+                    schedule = rng.chance(0.5) ? .make(weekdays: [1, 2, 3, 4, 5], day: partTimeDay) : .make(weekdays: [1, 2, 3, 4], day: partTimeDay)
+                }
+            }
+            let id = rng.uuid()
+            if !roles.isEmpty, roles.contains(.approver) { approverLinks[approverLinks.count - 1].0 = id }
+            let row = StaffRow(id: id, municipalityId: muni.id, staffNumber: number, familyName: f.0, givenName: g.0, familyKana: f.1, givenKana: g.1,
+                               employmentType: type.rawValue, departmentId: dept, position: position, schedule: Seed.json(schedule),
+                               startDate: startDate.iso, endDate: nil, active: true, roles: roles.map(\.rawValue).joined(separator: ","),
+                               passwordHash: hash, mustChangePassword: false, locale: "ja", updatedAtMs: nowMs(now))
+            staff.append(row)
+        }
+        // the demo logins: admin, HR, the 課長 of the first plain staff member, that staff member, a part-timer
+        let firstPlain = staff.first { $0.roles.isEmpty && $0.employment == .regular }!
+        let partTimer = staff.first { $0.employment == .fiscalYearPartTime }
+        let managerOfPlain = approverLinks.first { $0.1 == kaOfLeaf[firstPlain.departmentId!] }.flatMap { link in staff.first { $0.id == link.0 } }
+        logins.append(Login(role: "管理者 admin", staffNumber: staff[0].staffNumber, name: staff[0].fullName))
+        logins.append(Login(role: "人事課 HR", staffNumber: staff[1].staffNumber, name: staff[1].fullName))
+        if let m = managerOfPlain { logins.append(Login(role: "所属長 manager", staffNumber: m.staffNumber, name: m.fullName)) }
+        logins.append(Login(role: "職員 staff", staffNumber: firstPlain.staffNumber, name: firstPlain.fullName))
+        if let p = partTimer { logins.append(Login(role: "会計年度(パート) part-time", staffNumber: p.staffNumber, name: p.fullName)) }
+
+        let links = approverLinks
+        let muniId = muni.id
+        for chunkStart in stride(from: 0, to: staff.count, by: 500) {
+            let chunk = Array(staff[chunkStart..<min(chunkStart + 500, staff.count)])
+            try await writer.perform { _, sql in
+                try await sql.insert(into: "staff").models(chunk, with: rowEncoder).run()
+                return chunk.map { LedgerDraft(municipalityId: $0.municipalityId, actorId: nil, type: "staff.created", subjectId: $0.id.uuidString.lowercased(), fact: $0.ledgerFact) }
+            }
+        }
+        try await writer.perform { _, sql in
+            for (s, d) in links {
+                try await sql.insert(into: "approver_departments").columns("staff_id", "department_id").values(SQLBind(s), SQLBind(d)).run()
+            }
+            struct Link: Codable { var staffId: UUID; var departmentId: UUID }
+            return links.map { LedgerDraft(municipalityId: muniId, actorId: nil, type: "approver.assigned", subjectId: $0.0.uuidString.lowercased(), fact: Link(staffId: $0.0, departmentId: $0.1)) }
+        }
+        progress("staff: \(staff.count)")
+
+        // punches: from the first of (months) months ago to this morning
+        let firstDay = months == 0 ? today : { var m = YearMonth(today); for _ in 0..<months { m = m.previous }; return m.first }()
+        let holidays = muni.holidays
+        var punchCount = 0
+        var batch: [PunchRow] = []
+        var marks: [DayMarkRow] = []
+        let nowMinute = Int(floor(now.timeIntervalSince(today.instant(atMinute: 0, in: zone)) / 60))
+        func flush() async throws {
+            guard !batch.isEmpty else { return }
+            let rows = batch
+            batch.removeAll(keepingCapacity: true)
+            try await writer.perform { _, sql in
+                for c in stride(from: 0, to: rows.count, by: 500) {
+                    try await sql.insert(into: "punches").models(Array(rows[c..<min(c + 500, rows.count)]), with: rowEncoder).run()
+                }
+                return rows.map { LedgerDraft(municipalityId: $0.municipalityId, actorId: $0.recordedBy, type: "punch.created", subjectId: $0.id.uuidString.lowercased(), fact: PunchFact($0)) }
+            }
+        }
+        for s in staff {
+            let ws = s.weeklySchedule
+            var day = firstDay
+            let homeWorker = rng.chance(0.15)
+            let outpost = rng.chance(0.1)
+            while day <= today {
+                defer { day = day.adding(days: 1) }
+                guard let sc = ws.schedule(weekday: day.weekday), holidays.holidayName(day) == nil else { continue }
+                if rng.chance(0.03) {
+                    marks.append(DayMarkRow(id: rng.uuid(), municipalityId: muni.id, staffId: s.id, date: day.iso, code: DayMarkCode.annualLeave.rawValue,
+                                            minutes: nil, recordedBy: staff[1].id, recordedAtMs: nowMs(now)))
+                    continue
+                }
+                if day < today && rng.chance(0.005) { continue }   // absent without a punch: HR's list flags it
+                let late = rng.chance(0.04)
+                let inMin = late ? sc.start + rng.int(1...40) : sc.start - rng.int(5...30)
+                let overtime = s.employment == .regular ? rng.chance(0.35) : rng.chance(0.12)
+                let outMin = overtime ? sc.end + rng.int(15...180) : sc.end + rng.int(0...12)
+                let place = homeWorker && rng.chance(0.3) ? "在宅" : outpost ? "出先機関" : "本庁舎"
+                if day == today && inMin > nowMinute { continue }
+                func add(_ kind: PunchKind, _ minute: Int) {
+                    let at = day.instant(atMinute: minute, in: zone).addingTimeInterval(Double(rng.int(0...59)))
+                    batch.append(PunchRow(id: rng.uuid(), municipalityId: muni.id, staffId: s.id, kind: kind.rawValue, atMs: nowMs(at),
+                                          deviceAtMs: nowMs(at) - Int64(rng.int(0...3000)), place: place, source: PunchSource.selfService.rawValue,
+                                          recordedBy: s.id, idempotencyKey: nil))
+                    punchCount += 1
+                }
+                add(.clockIn, inMin)
+                if day == today && outMin > nowMinute { continue }
+                if day < today && rng.chance(0.01) { continue }   // forgotten clock-out
+                add(.clockOut, outMin)
+                if batch.count >= 20_000 { try await flush() }
+            }
+        }
+        try await flush()
+        let markRows = marks
+        try await writer.perform { _, sql in
+            for c in stride(from: 0, to: markRows.count, by: 500) {
+                try await sql.insert(into: "day_marks").models(Array(markRows[c..<min(c + 500, markRows.count)]), with: rowEncoder).run()
+            }
+            return markRows.map { LedgerDraft(municipalityId: $0.municipalityId, actorId: $0.recordedBy, type: "day_mark.created", subjectId: $0.id.uuidString.lowercased(), fact: $0) }
+        }
+        progress("punches: \(punchCount), leave marks: \(markRows.count)")
+        return Result(cityName: muni.name, staffCount: staff.count, punchCount: punchCount, logins: logins)
+    }
+}
+
+struct DemoError: Error, CustomStringConvertible { var description: String; init(_ s: String) { description = s } }

@@ -1,0 +1,87 @@
+import Foundation
+import Vapor
+import Fluent
+import FluentSQLiteDriver
+import FluentPostgresDriver
+import SQLKit
+import YakubaCore
+
+/// Builds the app: database, migrations, sessions, middleware, routes, the ledger writer.
+public func configure(_ app: Application, config: AppConfig) async throws {
+    app.yakubaConfig = config
+    let sqlLog: Logger.Level? = config.logSQL ? .info : nil
+    switch config.database {
+    case .sqliteFile(let path):
+        app.databases.use(.sqlite(.file(path), sqlLogLevel: sqlLog), as: .sqlite)
+    case .sqliteMemory:
+        app.databases.use(.sqlite(.memory, sqlLogLevel: sqlLog), as: .sqlite)
+    case .postgres(let url):
+        app.databases.use(try .postgres(url: url, maxConnectionsPerEventLoop: 4, sqlLogLevel: sqlLog ?? .debug), as: .psql)
+    }
+    if case .sqliteFile = config.database, let sql = app.db as? any SQLDatabase {
+        // WAL: readers do not block the writer; synchronous=FULL: a commit is on disk before we answer 201.
+        try await sql.raw("PRAGMA journal_mode=WAL").run()
+        try await sql.raw("PRAGMA synchronous=FULL").run()
+    }
+    app.migrations.add(Migrations.all)
+    try await app.autoMigrate()
+
+    app.routes.defaultMaxBodySize = "256kb"
+    app.sessions.use(.fluent)
+    app.sessions.configuration.cookieName = "yakuba_session"
+    let secure = config.secureCookies
+    app.sessions.configuration.cookieFactory = { id in
+        HTTPCookies.Value(string: id.string, expires: Date().addingTimeInterval(12 * 3600), maxAge: 12 * 3600, path: "/",
+                          isSecure: secure, isHTTPOnly: true, sameSite: .lax)
+    }
+
+    let writer = LedgerWriter(db: app.db, maxBatch: config.maxBatch, logger: app.logger)
+    let tokens = TokenCache()
+    try await tokens.load(app.db as! any SQLDatabase)
+    app.storage[ServicesKey.self] = YakubaServices(writer: writer, tokens: tokens, throttle: LoginThrottle(), config: config)
+
+    app.middleware = Middlewares()
+    app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
+    app.middleware.use(SecurityHeadersMiddleware())
+    app.middleware.use(ProblemMiddleware())
+    app.middleware.use(app.sessions.middleware)
+    app.middleware.use(AuthenticateMiddleware(tokens: tokens))
+    try routes(app)
+}
+
+func routes(_ app: Application) throws {
+    let r = app.routes
+    r.on(.GET, ["healthz"], access: .anonymous) { _ in
+        let res = Response(status: .ok, body: .init(string: "{\"status\":\"ok\"}"))
+        res.headers.contentType = .json
+        return res
+    }
+    Assets.register(r)
+    AuthController.register(r, throttle: app.yakuba.throttle)
+    PunchController.register(r)
+    BookController.register(r)
+    CorrectionController.register(r)
+    TodayController.register(r)
+    TokenController.register(r)
+    AdminController.register(r)
+}
+
+/// Creates the first administrator when the database has none, and prints a one-time password.
+public func bootstrapAdministrator(_ app: Application) async throws -> (staffNumber: String, password: String)? {
+    let sql = app.db as! any SQLDatabase
+    let admins = try await sql.select().column("id").from("staff").where("roles", .like, SQLBind("%admin%")).limit(1).all()
+    guard admins.isEmpty else { return nil }
+    let muni: MunicipalityRow
+    if let m = try await MunicipalityRepository.all(sql).first { muni = m } else {
+        muni = Seed.municipality(code: "000001", name: "（未設定）")
+        try await Seed.insertMunicipality(app, muni)
+    }
+    let password = PasswordPolicy.oneTime()
+    let hash = try await app.password.async(on: app.threadPool, hopTo: app.eventLoopGroup.next()).hash(password)
+    let admin = StaffRow(id: UUID(), municipalityId: muni.id, staffNumber: "admin", familyName: "管理者", givenName: "", familyKana: "カンリシャ",
+                         givenKana: "", employmentType: EmploymentType.regular.rawValue, departmentId: nil, position: "システム管理者",
+                         schedule: Seed.json(WeeklySchedule.standard), startDate: CalendarDate(Date(), in: muni.zone).iso, endDate: nil,
+                         active: true, roles: "admin,hr", passwordHash: hash, mustChangePassword: true, locale: "ja", updatedAtMs: nowMs())
+    try await StaffWrites.insert(app.yakuba.writer, staff: admin, approverOf: [], actor: nil)
+    return ("admin", password)
+}

@@ -1,0 +1,63 @@
+import Foundation
+import SQLKit
+import YakubaCore
+
+/// 出勤簿: one person's month, computed from the facts.
+struct AttendanceBook: Sendable {
+    var staff: StaffRow
+    var month: YearMonth
+    var days: [AttendanceDay]
+    var totals: AttendanceTotals
+    /// every correction touching the month (pending, approved, rejected), shown beside the originals
+    var corrections: [PunchCorrection]
+    /// the raw punches of the month, originals included
+    var rawPunches: [PunchRow]
+}
+
+enum BookService {
+    static func dayKind(_ muni: MunicipalityRow, _ schedule: WeeklySchedule) -> @Sendable (CalendarDate) -> DayKind {
+        let rules = muni.holidays
+        return { date in
+            if let name = rules.holidayName(date) { return .holiday(name: name) }
+            return schedule.schedule(weekday: date.weekday) == nil ? .weeklyRestDay : .workDay
+        }
+    }
+
+    static func books(_ sql: any SQLDatabase, municipality muni: MunicipalityRow, staff: [StaffRow], month: YearMonth, now: Date = Date()) async throws -> [AttendanceBook] {
+        guard !staff.isEmpty else { return [] }
+        let zone = muni.zone
+        let from = month.first.adding(days: -1).instant(atMinute: 0, in: zone)
+        let to = month.last.adding(days: 2).instant(atMinute: 0, in: zone)
+        let ids = staff.map(\.id)
+        var punches: [UUID: [PunchRow]] = [:]
+        for chunk in stride(from: 0, to: ids.count, by: 400).map({ Array(ids[$0..<min($0 + 400, ids.count)]) }) {
+            for p in try await PunchRepository.punches(sql, staffIds: chunk, fromMs: nowMs(from), toMs: nowMs(to)) { punches[p.staffId, default: []].append(p) }
+        }
+        let corrections = try await CorrectionRepository.corrections(sql: sql, staffIds: ids, fromMs: nowMs(from) - 86_400_000, toMs: nowMs(to))
+        let marks = try await DayMarkRepository.marks(sql, staffIds: ids, from: month.first, to: month.last)
+        let rules = muni.attendanceRules
+        let monthStart = nowMs(month.first.instant(atMinute: 0, in: zone)), monthEnd = nowMs(month.last.adding(days: 1).instant(atMinute: 0, in: zone))
+        return staff.map { s in
+            let raw = punches[s.id] ?? []
+            let corr = corrections[s.id] ?? []
+            let eff = PunchStream.effective(raw: raw.map(\.punch), corrections: corr)
+            let ws = s.weeklySchedule
+            let start = s.start, end = s.end
+            let days = AttendanceCalculator.days(
+                dates: month.days,
+                schedule: { d in
+                    if let st = start, d < st { return nil }
+                    if let en = end, d > en { return nil }
+                    return ws.schedule(weekday: d.weekday)
+                },
+                dayKind: dayKind(muni, ws), punches: eff, marks: marks[s.id] ?? [], isPartTime: s.employment.isPartTime,
+                rules: rules, zone: zone, now: now)
+            let monthCorrections = corr.filter { c in
+                let t = c.at.map { nowMs($0) } ?? nowMs(c.requestedAt)
+                return (t >= monthStart && t < monthEnd) || raw.contains { $0.id == c.targetPunchId && $0.atMs >= monthStart && $0.atMs < monthEnd }
+            }.sorted { $0.requestedAt < $1.requestedAt }
+            return AttendanceBook(staff: s, month: month, days: days, totals: AttendanceTotals(days: days), corrections: monthCorrections,
+                                  rawPunches: raw.filter { $0.atMs >= monthStart && $0.atMs < monthEnd })
+        }
+    }
+}

@@ -1,0 +1,250 @@
+import Foundation
+import Fluent
+import SQLKit
+import Synchronization
+import Logging
+import YakubaCore
+
+/// A punch to record, validated by the writer against the person's recent punches.
+struct PunchCommand: Sendable {
+    var staffId: UUID
+    var municipalityId: UUID
+    var kind: PunchKind
+    var place: String
+    var deviceAt: Date?
+    var source: PunchSource
+    var recordedBy: UUID
+    var idempotencyKey: String?
+    /// nil = the server's time now (self-service); a proxy punch may name a past time
+    var at: Date?
+}
+
+enum PunchOutcome: Sendable {
+    case created(PunchRow)
+    /// the same idempotency key was seen before: the original punch
+    case replayed(PunchRow)
+    case rejected(PunchRuleViolation)
+}
+
+/// The recent punches of one person, enough to decide what may come next and to answer retries.
+struct RecentPunches: Sendable {
+    var effective: [EffectivePunch]
+    var byKey: [String: PunchRow]
+}
+
+/// The only writer of facts. Every change goes through it, so the hash chain has one author, and
+/// punches that arrive together are committed together: many punches, one transaction, one fsync
+/// (group commit). A caller is answered only after its transaction has committed.
+final class LedgerWriter: Sendable {
+    typealias Job = @Sendable (any Database, any SQLDatabase) async throws -> [LedgerDraft]
+
+    private enum Item: Sendable {
+        case punch(PunchCommand, CheckedContinuation<PunchOutcome, any Error>)
+        case job(Job, CheckedContinuation<Void, any Error>)
+    }
+
+    private struct State: Sendable {
+        var queue: [Item] = []
+        var running = false
+        var last: (seq: Int64, hash: String)? = nil
+        var recent: [UUID: RecentPunches] = [:]
+    }
+
+    private let state = Mutex(State())
+    private let db: any Database
+    private let maxBatch: Int
+    private let logger: Logger
+    let abandonAfter: TimeInterval
+    private let clock: @Sendable () -> Date
+
+    init(db: any Database, maxBatch: Int, logger: Logger, abandonAfter: TimeInterval = 20 * 3600, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.db = db; self.maxBatch = maxBatch; self.logger = logger; self.abandonAfter = abandonAfter; self.clock = clock
+    }
+
+    // MARK: public face
+
+    func punch(_ cmd: PunchCommand) async throws -> PunchOutcome {
+        try await prepare(staffId: cmd.staffId)
+        return try await withCheckedThrowingContinuation { cont in enqueue(.punch(cmd, cont)) }
+    }
+
+    /// Runs `job` in its own transaction; the drafts it returns are sealed onto the ledger in the same transaction.
+    func perform(_ job: @escaping Job) async throws {
+        try await withCheckedThrowingContinuation { (cont: CheckedContinuation<Void, any Error>) in enqueue(.job(job, cont)) }
+    }
+
+    /// Forgets what is cached about a person (after a correction is decided), so it is read again.
+    func invalidate(staffId: UUID) { state.withLock { _ = $0.recent.removeValue(forKey: staffId) } }
+
+    func recent(staffId: UUID) async throws -> RecentPunches {
+        try await prepare(staffId: staffId)
+        return state.withLock { $0.recent[staffId] } ?? RecentPunches(effective: [], byKey: [:])
+    }
+
+    // MARK: loading
+
+    private func prepare(staffId: UUID) async throws {
+        if state.withLock({ $0.recent[staffId] != nil }) { return }
+        let loaded = try await Self.loadRecent(db: db, staffId: staffId, now: clock())
+        state.withLock { s in if s.recent[staffId] == nil { s.recent[staffId] = loaded } }
+    }
+
+    static func loadRecent(db: any Database, staffId: UUID, now: Date) async throws -> RecentPunches {
+        guard let sql = db as? any SQLDatabase else { throw YakubaError.internal("not SQL") }
+        let since = nowMs(now) - 3 * 86_400_000
+        let rows = try await sql.select().column("*").from("punches")
+            .where("staff_id", .equal, SQLBind(staffId)).where("at_ms", .greaterThanOrEqual, SQLBind(since))
+            .all(decoding: PunchRow.self, with: rowDecoder)
+        let corrections = try await CorrectionRepository.corrections(sql: sql, staffId: staffId, fromMs: since - 86_400_000, toMs: nil)
+        let effective = PunchStream.effective(raw: rows.map(\.punch), corrections: corrections)
+        var byKey: [String: PunchRow] = [:]
+        for r in rows { if let k = r.idempotencyKey { byKey[k] = r } }
+        return RecentPunches(effective: effective, byKey: byKey)
+    }
+
+    private func lastEntry(_ sql: any SQLDatabase) async throws -> (seq: Int64, hash: String) {
+        if let l = state.withLock({ $0.last }) { return l }
+        let row = try await sql.select().column("seq").column("hash").from("ledger").orderBy("seq", .descending).limit(1).first()
+        let l = try row.map { (try $0.decode(column: "seq", as: Int64.self), try $0.decode(column: "hash", as: String.self)) } ?? (0, Ledger.genesis)
+        return l
+    }
+
+    // MARK: the loop
+
+    private func enqueue(_ item: Item) {
+        let start = state.withLock { s -> Bool in
+            s.queue.append(item)
+            if s.running { return false }
+            s.running = true
+            return true
+        }
+        if start { Task { await self.drain() } }
+    }
+
+    private func drain() async {
+        while true {
+            let batch: [Item] = state.withLock { s in
+                if s.queue.isEmpty { s.running = false; return [] }
+                // a batch: the leading punches (up to maxBatch), or one job
+                if case .job = s.queue[0] { return [s.queue.removeFirst()] }
+                var n = 0
+                while n < s.queue.count, n < maxBatch, case .punch = s.queue[n] { n += 1 }
+                let b = Array(s.queue.prefix(n))
+                s.queue.removeFirst(n)
+                return b
+            }
+            if batch.isEmpty { return }
+            if case .job(let job, let cont) = batch[0] {
+                await runJob(job, cont)
+            } else {
+                await runPunches(batch.compactMap { if case .punch(let c, let k) = $0 { (c, k) } else { nil } })
+            }
+        }
+    }
+
+    private func runJob(_ job: @escaping Job, _ cont: CheckedContinuation<Void, any Error>) async {
+        do {
+            let now = clock()
+            let sealed: (seq: Int64, hash: String) = try await writeTransaction(db) { [self] conn, sql in
+                let drafts = try await job(conn, sql)
+                let last = try await lastEntry(sql)
+                let entries = Ledger.seal(drafts, after: last, at: now)
+                if !entries.isEmpty {
+                    try await sql.insert(into: "ledger").models(entries.map(LedgerRow.init), with: rowEncoder).run()
+                }
+                return entries.last.map { ($0.seq, $0.hash) } ?? last
+            }
+            state.withLock { $0.last = sealed }
+            cont.resume()
+        } catch {
+            cont.resume(throwing: error)
+        }
+    }
+
+    private func runPunches(_ items: [(PunchCommand, CheckedContinuation<PunchOutcome, any Error>)]) async {
+        let now = clock()
+        var outcomes: [PunchOutcome] = []
+        var rows: [PunchRow] = []
+        var overlay: [UUID: RecentPunches] = [:]
+        let snapshot = state.withLock { s in items.reduce(into: [UUID: RecentPunches]()) { $0[$1.0.staffId] = s.recent[$1.0.staffId] } }
+        // keys older than the cached window: one query for the whole batch
+        var older: [String: [PunchRow]] = [:]
+        let unknownKeys = items.compactMap { (cmd, _) -> String? in
+            guard let k = cmd.idempotencyKey, snapshot[cmd.staffId]?.byKey[k] == nil else { return nil }
+            return k
+        }
+        if !unknownKeys.isEmpty, let sql = db as? any SQLDatabase {
+            do {
+                let found = try await sql.select().column("*").from("punches")
+                    .where("idempotency_key", .in, SQLBind.group(Array(Set(unknownKeys))))
+                    .all(decoding: PunchRow.self, with: rowDecoder)
+                for r in found { if let k = r.idempotencyKey { older[k, default: []].append(r) } }
+            } catch {
+                for (_, cont) in items { cont.resume(throwing: error) }
+                return
+            }
+        }
+        for (cmd, _) in items {
+            var recent = overlay[cmd.staffId] ?? snapshot[cmd.staffId] ?? RecentPunches(effective: [], byKey: [:])
+            if let k = cmd.idempotencyKey, let prior = recent.byKey[k] ?? older[k]?.first(where: { $0.staffId == cmd.staffId }) {
+                outcomes.append(.replayed(prior)); continue
+            }
+            let at = cmd.at ?? now
+            let check: Result<Void, PunchRuleViolation>
+            if cmd.at == nil {
+                check = SessionBuilder.check(next: cmd.kind, after: recent.effective, now: now, abandonAfter: abandonAfter)
+            } else {
+                var trial = recent.effective
+                trial.append(EffectivePunch(id: UUID(), kind: cmd.kind, at: at, place: cmd.place, source: cmd.source, correctionId: nil))
+                trial.sort { $0.at < $1.at }
+                check = at > now.addingTimeInterval(60) ? .failure(.inFuture) : SessionBuilder.validate(trial, around: at, abandonAfter: abandonAfter)
+            }
+            if case .failure(let v) = check { outcomes.append(.rejected(v)); continue }
+            let row = PunchRow(id: UUID(), municipalityId: cmd.municipalityId, staffId: cmd.staffId, kind: cmd.kind.rawValue,
+                               atMs: nowMs(at), deviceAtMs: cmd.deviceAt.map { nowMs($0) }, place: cmd.place, source: cmd.source.rawValue,
+                               recordedBy: cmd.recordedBy, idempotencyKey: cmd.idempotencyKey)
+            rows.append(row)
+            recent.effective.append(EffectivePunch(id: row.id, kind: cmd.kind, at: dateFromMs(row.atMs), place: row.place, source: cmd.source, correctionId: nil))
+            recent.effective.sort { $0.at < $1.at }
+            if let k = cmd.idempotencyKey { recent.byKey[k] = row }
+            overlay[cmd.staffId] = recent
+            outcomes.append(.created(row))
+        }
+
+        if !rows.isEmpty {
+            do {
+                let drafts = rows.map { r in
+                    LedgerDraft(municipalityId: r.municipalityId, actorId: r.recordedBy, type: "punch.created", subjectId: r.id.uuidString.lowercased(),
+                                fact: PunchFact(r))
+                }
+                let insertRows = rows
+                let sealed: (seq: Int64, hash: String) = try await writeTransaction(db) { [self] _, sql in
+                    try await sql.insert(into: "punches").models(insertRows, with: rowEncoder).run()
+                    let entries = Ledger.seal(drafts, after: try await lastEntry(sql), at: now)
+                    try await sql.insert(into: "ledger").models(entries.map(LedgerRow.init), with: rowEncoder).run()
+                    return (entries.last!.seq, entries.last!.hash)
+                }
+                state.withLock { s in
+                    s.last = sealed
+                    for (id, r) in overlay { s.recent[id] = r }
+                }
+            } catch {
+                logger.error("punch batch of \(rows.count) failed: \(String(describing: error))")
+                state.withLock { s in for id in overlay.keys { s.recent.removeValue(forKey: id) } }
+                for (_, cont) in items { cont.resume(throwing: error) }
+                return
+            }
+        }
+        for ((_, cont), outcome) in zip(items, outcomes) { cont.resume(returning: outcome) }
+    }
+}
+
+/// A punch as it is written on the ledger.
+struct PunchFact: Codable, Sendable {
+    var id: UUID; var staffId: UUID; var kind: String; var atMs: Int64; var deviceAtMs: Int64?; var place: String
+    var source: String; var recordedBy: UUID; var idempotencyKey: String?
+    init(_ r: PunchRow) {
+        id = r.id; staffId = r.staffId; kind = r.kind; atMs = r.atMs; deviceAtMs = r.deviceAtMs; place = r.place
+        source = r.source; recordedBy = r.recordedBy; idempotencyKey = r.idempotencyKey
+    }
+}

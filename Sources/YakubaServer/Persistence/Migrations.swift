@@ -1,0 +1,154 @@
+import Fluent
+import SQLKit
+
+/// One migration per schema change, registered in order. Times are stored as milliseconds since 1970 (UTC)
+/// in 64-bit integers and dates as ISO `YYYY-MM-DD` text, so both engines store and compare them alike.
+enum Migrations {
+    static let all: [any Migration] = [CreateOrganisation(), CreateAttendance(), CreateLedger(), SessionRecord.migration]
+}
+
+struct CreateOrganisation: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("municipalities")
+            .id()
+            .field("code", .string, .required)
+            .field("name", .string, .required)
+            .field("time_zone", .string, .required)
+            .field("places", .string, .required)           // JSON array of 打刻場所
+            .field("rules", .string, .required)            // JSON AttendanceRules
+            .field("holiday_rules", .string, .required)    // JSON MunicipalHolidayRules
+            .field("created_at_ms", .int64, .required)
+            .unique(on: "code")
+            .create()
+        try await db.schema("departments")
+            .id()
+            .field("municipality_id", .uuid, .required, .references("municipalities", "id"))
+            .field("parent_id", .uuid, .references("departments", "id"))
+            .field("code", .string, .required)
+            .field("name", .string, .required)
+            .field("level", .int, .required)
+            .field("active", .bool, .required)
+            .unique(on: "municipality_id", "code")
+            .create()
+        try await db.schema("staff")
+            .id()
+            .field("municipality_id", .uuid, .required, .references("municipalities", "id"))
+            .field("staff_number", .string, .required)
+            .field("family_name", .string, .required)
+            .field("given_name", .string, .required)
+            .field("family_kana", .string, .required)
+            .field("given_kana", .string, .required)
+            .field("employment_type", .string, .required)
+            .field("department_id", .uuid, .references("departments", "id"))
+            .field("position", .string, .required)
+            .field("schedule", .string, .required)         // JSON WeeklySchedule
+            .field("start_date", .string, .required)
+            .field("end_date", .string)
+            .field("active", .bool, .required)
+            .field("roles", .string, .required)            // comma-separated Role raw values
+            .field("password_hash", .string)
+            .field("must_change_password", .bool, .required)
+            .field("locale", .string, .required)
+            .field("updated_at_ms", .int64, .required)
+            .unique(on: "municipality_id", "staff_number")
+            .create()
+        try await db.schema("approver_departments")
+            .field("staff_id", .uuid, .required, .references("staff", "id"))
+            .field("department_id", .uuid, .required, .references("departments", "id"))
+            .unique(on: "staff_id", "department_id")
+            .create()
+        try await db.schema("api_tokens")
+            .id()
+            .field("staff_id", .uuid, .required, .references("staff", "id"))
+            .field("name", .string, .required)
+            .field("token_hash", .string, .required)
+            .field("prefix", .string, .required)
+            .field("created_at_ms", .int64, .required)
+            .field("created_by", .uuid, .required)
+            .field("revoked_at_ms", .int64)
+            .unique(on: "token_hash")
+            .create()
+        if let sql = db as? any SQLDatabase {
+            try await sql.create(index: "staff_department_idx").on("staff").column("department_id").run()
+        }
+    }
+    func revert(on db: any Database) async throws {
+        for t in ["api_tokens", "approver_departments", "staff", "departments", "municipalities"] { try await db.schema(t).delete() }
+    }
+}
+
+struct CreateAttendance: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("punches")
+            .id()
+            .field("municipality_id", .uuid, .required)
+            .field("staff_id", .uuid, .required, .references("staff", "id"))
+            .field("kind", .string, .required)
+            .field("at_ms", .int64, .required)
+            .field("device_at_ms", .int64)
+            .field("place", .string, .required)
+            .field("source", .string, .required)
+            .field("recorded_by", .uuid, .required)
+            .field("idempotency_key", .string)
+            .unique(on: "staff_id", "idempotency_key")
+            .create()
+        try await db.schema("corrections")
+            .id()
+            .field("municipality_id", .uuid, .required)
+            .field("staff_id", .uuid, .required, .references("staff", "id"))
+            .field("action", .string, .required)
+            .field("target_punch_id", .uuid)
+            .field("kind", .string)
+            .field("at_ms", .int64)
+            .field("place", .string)
+            .field("reason", .string, .required)
+            .field("requested_by", .uuid, .required)
+            .field("requested_at_ms", .int64, .required)
+            .create()
+        // a decision is a fact of its own: the request row is never updated
+        try await db.schema("correction_decisions")
+            .field("correction_id", .uuid, .required, .references("corrections", "id"))
+            .field("status", .string, .required)
+            .field("decided_by", .uuid, .required)
+            .field("decided_at_ms", .int64, .required)
+            .field("comment", .string, .required)
+            .unique(on: "correction_id")
+            .create()
+        try await db.schema("day_marks")
+            .id()
+            .field("municipality_id", .uuid, .required)
+            .field("staff_id", .uuid, .required, .references("staff", "id"))
+            .field("date", .string, .required)
+            .field("code", .string, .required)
+            .field("minutes", .int)
+            .field("recorded_by", .uuid, .required)
+            .field("recorded_at_ms", .int64, .required)
+            .create()
+        if let sql = db as? any SQLDatabase {
+            try await sql.create(index: "punches_staff_at_idx").on("punches").column("staff_id").column("at_ms").run()
+            try await sql.create(index: "punches_muni_at_idx").on("punches").column("municipality_id").column("at_ms").run()
+            try await sql.create(index: "corrections_staff_idx").on("corrections").column("staff_id").column("requested_at_ms").run()
+            try await sql.create(index: "day_marks_staff_idx").on("day_marks").column("staff_id").column("date").run()
+        }
+    }
+    func revert(on db: any Database) async throws {
+        for t in ["day_marks", "correction_decisions", "corrections", "punches"] { try await db.schema(t).delete() }
+    }
+}
+
+struct CreateLedger: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("ledger")
+            .field("seq", .int64, .identifier(auto: false))
+            .field("recorded_at_ms", .int64, .required)
+            .field("municipality_id", .uuid)
+            .field("actor_id", .uuid)
+            .field("type", .string, .required)
+            .field("subject_id", .string, .required)
+            .field("payload", .string, .required)
+            .field("prev_hash", .string, .required)
+            .field("hash", .string, .required)
+            .create()
+    }
+    func revert(on db: any Database) async throws { try await db.schema("ledger").delete() }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import SQLKit
+import YakubaCore
+
+/// Rows as plain `Sendable` values, read and written with SQLKit (snake_case columns).
+let rowDecoder = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
+let rowEncoder = SQLQueryEncoder(keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil)
+
+func nowMs(_ d: Date = Date()) -> Int64 { Int64((d.timeIntervalSince1970 * 1000).rounded(.down)) }
+func dateFromMs(_ ms: Int64) -> Date { Date(timeIntervalSince1970: Double(ms) / 1000) }
+
+struct MunicipalityRow: Codable, Sendable, Hashable {
+    var id: UUID
+    var code: String
+    var name: String
+    var timeZone: String
+    var places: String
+    var rules: String
+    var holidayRules: String
+    var createdAtMs: Int64
+
+    var placeList: [String] { (try? JSONDecoder().decode([String].self, from: Data(places.utf8))) ?? [] }
+    var attendanceRules: AttendanceRules { (try? JSONDecoder().decode(AttendanceRules.self, from: Data(rules.utf8))) ?? .default }
+    var holidays: MunicipalHolidayRules { (try? JSONDecoder().decode(MunicipalHolidayRules.self, from: Data(holidayRules.utf8))) ?? MunicipalHolidayRules() }
+    var zone: TimeZone { TimeZone(identifier: timeZone) ?? TimeZone(identifier: "Asia/Tokyo")! }
+
+    static let defaultPlaces = ["本庁舎", "出先機関", "在宅", "サテライト"]
+}
+
+struct DepartmentRow: Codable, Sendable, Hashable {
+    var id: UUID
+    var municipalityId: UUID
+    var parentId: UUID?
+    var code: String
+    var name: String
+    var level: Int
+    var active: Bool
+}
+
+struct StaffRow: Codable, Sendable, Hashable {
+    var id: UUID
+    var municipalityId: UUID
+    var staffNumber: String
+    var familyName: String
+    var givenName: String
+    var familyKana: String
+    var givenKana: String
+    var employmentType: String
+    var departmentId: UUID?
+    var position: String
+    var schedule: String
+    var startDate: String
+    var endDate: String?
+    var active: Bool
+    var roles: String
+    var passwordHash: String?
+    var mustChangePassword: Bool
+    var locale: String
+    var updatedAtMs: Int64
+
+    var fullName: String { "\(familyName) \(givenName)" }
+    var fullKana: String { "\(familyKana) \(givenKana)" }
+    var employment: EmploymentType { EmploymentType(rawValue: employmentType) ?? .regular }
+    var roleSet: Set<Role> { Set(roles.split(separator: ",").compactMap { Role(rawValue: String($0)) }) }
+    var weeklySchedule: WeeklySchedule { (try? JSONDecoder().decode(WeeklySchedule.self, from: Data(schedule.utf8))) ?? .standard }
+    var start: CalendarDate? { CalendarDate(iso: startDate) }
+    var end: CalendarDate? { endDate.flatMap { CalendarDate(iso: $0) } }
+
+    /// The public part of the record, as it goes on the ledger (never the password hash).
+    var ledgerFact: StaffFact {
+        StaffFact(id: id, staffNumber: staffNumber, familyName: familyName, givenName: givenName, familyKana: familyKana, givenKana: givenKana,
+                  employmentType: employmentType, departmentId: departmentId, position: position, schedule: schedule,
+                  startDate: startDate, endDate: endDate, active: active, roles: roles)
+    }
+}
+
+struct StaffFact: Codable, Sendable {
+    var id: UUID; var staffNumber: String; var familyName: String; var givenName: String; var familyKana: String; var givenKana: String
+    var employmentType: String; var departmentId: UUID?; var position: String; var schedule: String; var startDate: String
+    var endDate: String?; var active: Bool; var roles: String
+}
+
+struct ApiTokenRow: Codable, Sendable {
+    var id: UUID
+    var staffId: UUID
+    var name: String
+    var tokenHash: String
+    var prefix: String
+    var createdAtMs: Int64
+    var createdBy: UUID
+    var revokedAtMs: Int64?
+}
+
+struct PunchRow: Codable, Sendable, Hashable {
+    var id: UUID
+    var municipalityId: UUID
+    var staffId: UUID
+    var kind: String
+    var atMs: Int64
+    var deviceAtMs: Int64?
+    var place: String
+    var source: String
+    var recordedBy: UUID
+    var idempotencyKey: String?
+
+    var punch: Punch {
+        Punch(id: id, staffId: staffId, kind: PunchKind(rawValue: kind) ?? .clockIn, at: dateFromMs(atMs), deviceAt: deviceAtMs.map(dateFromMs),
+              place: place, source: PunchSource(rawValue: source) ?? .selfService, recordedBy: recordedBy)
+    }
+}
+
+struct CorrectionRow: Codable, Sendable, Hashable {
+    var id: UUID
+    var municipalityId: UUID
+    var staffId: UUID
+    var action: String
+    var targetPunchId: UUID?
+    var kind: String?
+    var atMs: Int64?
+    var place: String?
+    var reason: String
+    var requestedBy: UUID
+    var requestedAtMs: Int64
+}
+
+struct DecisionRow: Codable, Sendable, Hashable {
+    var correctionId: UUID
+    var status: String
+    var decidedBy: UUID
+    var decidedAtMs: Int64
+    var comment: String
+}
+
+struct DayMarkRow: Codable, Sendable, Hashable {
+    var id: UUID
+    var municipalityId: UUID
+    var staffId: UUID
+    var date: String
+    var code: String
+    var minutes: Int?
+    var recordedBy: UUID
+    var recordedAtMs: Int64
+}
+
+struct LedgerRow: Codable, Sendable {
+    var seq: Int64
+    var recordedAtMs: Int64
+    var municipalityId: UUID?
+    var actorId: UUID?
+    var type: String
+    var subjectId: String
+    var payload: String
+    var prevHash: String
+    var hash: String
+
+    init(_ e: LedgerEntry) {
+        seq = e.seq; recordedAtMs = e.recordedAtMs; municipalityId = e.municipalityId; actorId = e.actorId
+        type = e.type; subjectId = e.subjectId; payload = e.payload; prevHash = e.prevHash; hash = e.hash
+    }
+    var entry: LedgerEntry {
+        LedgerEntry(seq: seq, recordedAtMs: recordedAtMs, municipalityId: municipalityId, actorId: actorId, type: type,
+                    subjectId: subjectId, payload: payload, prevHash: prevHash, hash: hash)
+    }
+}
+
+func correction(_ c: CorrectionRow, _ d: DecisionRow?) -> PunchCorrection {
+    PunchCorrection(id: c.id, staffId: c.staffId, action: CorrectionAction(rawValue: c.action) ?? .add, targetPunchId: c.targetPunchId,
+                    kind: c.kind.flatMap(PunchKind.init(rawValue:)), at: c.atMs.map(dateFromMs), place: c.place, reason: c.reason,
+                    status: d.flatMap { RequestStatus(rawValue: $0.status) } ?? .pending, requestedBy: c.requestedBy,
+                    requestedAt: dateFromMs(c.requestedAtMs), decidedBy: d?.decidedBy, decidedAt: d.map { dateFromMs($0.decidedAtMs) },
+                    decisionComment: d?.comment)
+}

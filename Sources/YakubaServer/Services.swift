@@ -1,0 +1,34 @@
+import Foundation
+import Vapor
+import Synchronization
+import YakubaCore
+
+/// The long-lived parts of the app, made once in `configure` and shared by every request.
+final class YakubaServices: Sendable {
+    let writer: LedgerWriter
+    let tokens: TokenCache
+    let throttle: LoginThrottle
+    let config: AppConfig
+    private let municipalities = Mutex<[UUID: MunicipalityRow]>([:])
+
+    init(writer: LedgerWriter, tokens: TokenCache, throttle: LoginThrottle, config: AppConfig) {
+        self.writer = writer; self.tokens = tokens; self.throttle = throttle; self.config = config
+    }
+
+    func municipality(_ id: UUID, _ req: Request) async throws -> MunicipalityRow {
+        if let m = municipalities.withLock({ $0[id] }) { return m }
+        guard let m = try await MunicipalityRepository.find(req.sql, id: id) else { throw Abort(.forbidden) }
+        municipalities.withLock { $0[id] = m }
+        return m
+    }
+    func forgetMunicipality(_ id: UUID) { municipalities.withLock { _ = $0.removeValue(forKey: id) } }
+}
+
+struct ServicesKey: StorageKey { typealias Value = YakubaServices }
+extension Application {
+    var yakuba: YakubaServices {
+        guard let s = storage[ServicesKey.self] else { fatalError("configure(app) was not called") }
+        return s
+    }
+}
+extension Request { var yakuba: YakubaServices { application.yakuba } }

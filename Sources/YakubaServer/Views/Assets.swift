@@ -1,0 +1,96 @@
+import Vapor
+
+/// CSS and JS served from the binary, so one executable is the whole installation.
+enum Assets {
+    static func register(_ routes: any RoutesBuilder) {
+        routes.on(.GET, ["assets", "app.css"], access: .anonymous) { _ in serve(css, "text/css; charset=utf-8") }
+        routes.on(.GET, ["assets", "app.js"], access: .anonymous) { _ in serve(js, "text/javascript; charset=utf-8") }
+    }
+    static func serve(_ s: String, _ type: String) -> Response {
+        let r = Response(status: .ok, body: .init(string: s))
+        r.headers.replaceOrAdd(name: .contentType, value: type)
+        r.headers.replaceOrAdd(name: .cacheControl, value: "public, max-age=3600")
+        return r
+    }
+
+    static let css = """
+    :root { --fg:#1a1a1a; --muted:#555; --bg:#fff; --accent:#0b57d0; --accent-dark:#083e94; --err:#b3261e; --ok:#146c2e; --line:#c8c8c8; --warn-bg:#fff4d6; }
+    * { box-sizing: border-box; }
+    body { margin:0; font-family: "Noto Sans CJK JP","Noto Sans JP","Hiragino Sans","Yu Gothic",sans-serif; color:var(--fg); background:var(--bg); line-height:1.6; font-size:16px; }
+    a { color: var(--accent); }
+    a:focus, button:focus, input:focus, select:focus, textarea:focus, summary:focus { outline: 3px solid #f9a825; outline-offset: 2px; }
+    .skip { position:absolute; left:-9999px; } .skip:focus { left: 8px; top: 8px; background:#fff; padding:8px; z-index:10; }
+    header.site { display:flex; flex-wrap:wrap; gap:8px 16px; align-items:center; padding:8px 16px; border-bottom:1px solid var(--line); background:#f5f7fb; }
+    header.site .brand a { font-weight:bold; text-decoration:none; color:var(--fg); font-size:1.1rem; }
+    header.site nav ul { list-style:none; display:flex; flex-wrap:wrap; gap:4px 14px; margin:0; padding:0; }
+    header.site nav a[aria-current=page] { font-weight:bold; color: var(--fg); }
+    header.site .user { margin-left:auto; display:flex; gap:12px; align-items:center; flex-wrap:wrap; }
+    main { padding:16px; max-width:1200px; margin:0 auto; }
+    footer.site { color:var(--muted); font-size:.85rem; padding:16px; border-top:1px solid var(--line); }
+    h1 { font-size:1.5rem; margin:.2em 0 .6em; } h2 { font-size:1.2rem; margin-top:1.5em; }
+    form.inline { display:inline; }
+    button, .button { font:inherit; padding:10px 18px; border-radius:6px; border:1px solid var(--accent-dark); background:var(--accent); color:#fff; cursor:pointer; text-decoration:none; display:inline-block; }
+    button.secondary, .button.secondary { background:#fff; color:var(--accent-dark); }
+    button.link { background:none; border:none; color:var(--accent); padding:0; text-decoration:underline; }
+    .field { margin: 0 0 14px; } .field label { display:block; font-weight:bold; margin-bottom:4px; }
+    .field input, .field select, .field textarea { font:inherit; padding:8px; border:1px solid #767676; border-radius:4px; width:100%; max-width:420px; }
+    .field.has-error input, .field.has-error select, .field.has-error textarea { border:2px solid var(--err); }
+    .error { color: var(--err); font-weight:bold; margin:2px 0; }
+    .hint { color: var(--muted); margin:2px 0; font-size:.9rem; }
+    .flash { background:#e6f4ea; border-left:4px solid var(--ok); padding:8px 12px; }
+    .alert { background:#fdecea; border-left:4px solid var(--err); padding:8px 12px; }
+    table { border-collapse:collapse; width:100%; margin:8px 0 16px; }
+    th, td { border:1px solid var(--line); padding:4px 8px; text-align:left; vertical-align:top; }
+    thead th { background:#eef1f6; }
+    td.num, th.num { text-align:right; font-variant-numeric: tabular-nums; }
+    tr.rest td { background:#f6f6f6; } tr.holiday td { background:#fdf0f0; }
+    .tag { display:inline-block; padding:0 6px; margin:1px 2px; border-radius:4px; font-size:.85rem; border:1px solid #999; background:#fff; }
+    .tag.anomaly { border-color: var(--err); color: var(--err); background:#fff; }
+    .tag.info { border-color:#555; color:#333; }
+    .table-wrap { overflow-x:auto; }
+    .punch-card { max-width:480px; margin:0 auto; text-align:center; }
+    .clock { font-size:2.6rem; font-variant-numeric: tabular-nums; font-weight:bold; margin:.2em 0; }
+    .state { font-size:1.1rem; margin: 4px 0 12px; }
+    .big { width:100%; font-size:1.6rem; padding:22px; border-radius:14px; margin:8px 0; }
+    .big.out { background:#8a1c14; border-color:#5e130e; }
+    .big.break { background:#fff; color:#0b3d91; border:2px solid #0b3d91; font-size:1.2rem; padding:14px; }
+    fieldset { border:1px solid var(--line); border-radius:8px; margin:12px 0; padding:8px 12px; text-align:left; }
+    fieldset label { display:inline-flex; align-items:center; gap:6px; margin:6px 14px 6px 0; font-size:1.05rem; }
+    fieldset input[type=radio] { width:22px; height:22px; }
+    .filters { display:flex; flex-wrap:wrap; gap:8px 16px; align-items:flex-end; }
+    .filters .field { margin:0; }
+    .pager { display:flex; gap:16px; align-items:center; }
+    .muted { color: var(--muted); }
+    dl.kv { display:grid; grid-template-columns: max-content 1fr; gap:4px 16px; } dl.kv dt { font-weight:bold; }
+    del { color:#666; }
+    @media (max-width: 600px) { main { padding:10px; } th, td { padding:3px 4px; font-size:.9rem; } header.site .user .who { display:none; } }
+    @media print {
+      @page { size: A4; margin: 12mm; }
+      header.site, footer.site, .noprint, .skip { display:none !important; }
+      body { font-size:10pt; } main { max-width:none; padding:0; }
+      table { font-size:9pt; } th, td { padding:2px 4px; }
+      a { color: inherit; text-decoration:none; }
+    }
+    """
+
+    /// Progressive enhancement only: a live clock on the punch page, and one submit per form (a double tap makes one request).
+    static let js = """
+    (function () {
+      document.addEventListener('submit', function (e) {
+        var f = e.target;
+        if (f.dataset.submitted === '1') { e.preventDefault(); return; }
+        f.dataset.submitted = '1';
+        var d = f.querySelector('input[name=device_at]'); if (d) d.value = new Date().toISOString();
+        setTimeout(function () { f.dataset.submitted = ''; }, 4000);
+      });
+      var c = document.getElementById('clock');
+      if (c && c.dataset.serverMs) {
+        var offset = Number(c.dataset.serverMs) - Date.now();
+        var tz = c.dataset.tz || 'Asia/Tokyo';
+        var fmt = new Intl.DateTimeFormat('ja-JP', { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false, timeZone: tz });
+        var tick = function () { c.textContent = fmt.format(new Date(Date.now() + offset)); };
+        tick(); setInterval(tick, 1000);
+      }
+    })();
+    """
+}

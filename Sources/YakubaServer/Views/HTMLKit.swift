@@ -1,0 +1,64 @@
+import Foundation
+import Plot
+
+/// Plot nodes for pages. Plot escapes text but not attribute values, so every attribute goes through `attr`,
+/// which escapes. Elements are built generically so aria-* and form attributes are not limited by Plot's contexts.
+typealias N = Node<HTML.BodyContext>
+
+func escapeAttribute(_ s: String) -> String {
+    var out = ""
+    out.reserveCapacity(s.count)
+    for c in s.unicodeScalars {
+        switch c {
+        case "&": out += "&amp;"
+        case "\"": out += "&quot;"
+        case "<": out += "&lt;"
+        case ">": out += "&gt;"
+        case "'": out += "&#39;"
+        default: out.unicodeScalars.append(c)
+        }
+    }
+    return out
+}
+
+func attr(_ name: String, _ value: String?) -> N {
+    guard let v = value else { return .empty }
+    return .attribute(named: name, value: escapeAttribute(v), ignoreIfValueIsEmpty: false)
+}
+func flag(_ name: String, _ on: Bool) -> N { on ? .attribute(named: name) : .empty }
+func el(_ name: String, _ nodes: N...) -> N { .element(named: name, nodes: nodes) }
+func el(_ name: String, _ nodes: [N]) -> N { .element(named: name, nodes: nodes) }
+func txt(_ s: String) -> N { .text(s) }
+func void(_ name: String, _ attrs: [(String, String?)]) -> N {
+    .selfClosedElement(named: name, attributes: attrs.compactMap { a in a.1.map { Attribute<HTML.BodyContext>(name: a.0, value: escapeAttribute($0), ignoreIfValueIsEmpty: false) } })
+}
+func cls(_ c: String) -> N { attr("class", c) }
+func link(_ href: String, _ text: String, _ extra: N...) -> N { el("a", [attr("href", href), txt(text)] + extra) }
+
+/// A form field with its label and its error right beside it (aria-describedby ties them together).
+func field(id: String, label: String, error: String?, hint: String? = nil, _ control: (_ describedBy: String?) -> N) -> N {
+    let errId = error != nil ? "\(id)-error" : nil
+    let hintId = hint != nil ? "\(id)-hint" : nil
+    let described = [hintId, errId].compactMap { $0 }.joined(separator: " ")
+    return el("div", cls(error != nil ? "field has-error" : "field"),
+              el("label", attr("for", id), txt(label)),
+              hint.map { el("p", attr("id", "\(id)-hint"), cls("hint"), txt($0)) } ?? .empty,
+              error.map { el("p", attr("id", "\(id)-error"), cls("error"), attr("role", "alert"), txt($0)) } ?? .empty,
+              control(described.isEmpty ? nil : described))
+}
+
+func input(id: String, name: String, type: String = "text", value: String?, describedBy: String?, required: Bool = false, invalid: Bool = false,
+           extra: [(String, String?)] = []) -> N {
+    var a: [(String, String?)] = [("id", id), ("name", name), ("type", type), ("value", value)]
+    if required { a.append(("required", "")) }
+    if invalid { a.append(("aria-invalid", "true")) }
+    if let d = describedBy { a.append(("aria-describedby", d)) }
+    return void("input", a + extra)
+}
+
+func select(id: String, name: String, options: [(value: String, label: String)], selected: String?, describedBy: String?, invalid: Bool = false) -> N {
+    el("select", [attr("id", id), attr("name", name), attr("aria-describedby", describedBy), invalid ? attr("aria-invalid", "true") : .empty]
+       + options.map { o in el("option", attr("value", o.value), flag("selected", o.value == selected), txt(o.label)) })
+}
+
+func hidden(_ name: String, _ value: String) -> N { void("input", [("type", "hidden"), ("name", name), ("value", value)]) }

@@ -1,0 +1,199 @@
+import Foundation
+import Vapor
+import SQLKit
+import YakubaCore
+
+/// 職員・組織の管理 (HR and administrators of the municipality).
+enum AdminController {
+    static let hrOrAdmin = Access.roles([.hr, .admin])
+
+    static func register(_ r: any RoutesBuilder) {
+        r.on(.GET, ["admin", "staff"], access: hrOrAdmin) { req in try await staffList(req) }
+        r.on(.GET, ["admin", "staff", "new"], access: hrOrAdmin) { req in try await staffForm(req, form: StaffForm(), errors: [:]) }
+        r.on(.POST, ["admin", "staff"], access: hrOrAdmin) { req in try await createStaff(req) }
+        r.on(.GET, ["admin", "departments"], access: hrOrAdmin) { req in try await departments(req, form: DepartmentForm(), errors: [:]) }
+        r.on(.POST, ["admin", "departments"], access: hrOrAdmin) { req in try await createDepartment(req) }
+    }
+
+    static func staffList(_ req: Request) async throws -> Response {
+        let l = req.lang
+        let scope = try await Scope.load(req)
+        let page = max(1, min(10_000, req.query[Int.self, at: "page"] ?? 1))
+        let q = req.query[String.self, at: "q"]
+        let filter = StaffRepository.ListFilter(municipalityId: scope.principal.municipalityId, departmentIds: nil, query: q, includeInactive: true)
+        let total = try await StaffRepository.count(req.sql, filter)
+        let rows = try await StaffRepository.page(req.sql, filter, limit: 100, offset: (page - 1) * 100)
+        let flash = req.session.data["flash"]; req.session.data["flash"] = nil
+        return Pages.html(Pages.layout(req, title: l.t("職員", "Staff"), [
+            el("h1", txt(l.t("職員", "Staff") + "（\(total)\(l.t("名", ""))）")),
+            el("p", link("/admin/staff/new", l.t("職員を登録", "Add a staff member"), cls("button"))),
+            el("form", attr("method", "get"), attr("action", "/admin/staff"), cls("filters"),
+               field(id: "q", label: l.t("職員番号・氏名・カナ", "Number, name or kana"), error: nil) { d in input(id: "q", name: "q", type: "search", value: q ?? "", describedBy: d) },
+               el("button", attr("type", "submit"), txt(l.t("検索", "Search")))),
+            el("div", cls("table-wrap"), el("table", el("caption", txt(l.t("職員一覧（カナ順）", "Staff (by kana)"))),
+               el("thead", el("tr", [l.t("職員番号", "No."), l.t("氏名", "Name"), l.t("カナ", "Kana"), l.t("所属", "Department"), l.t("雇用形態", "Type"), l.t("役割", "Roles"), l.t("状態", "State")].map { el("th", attr("scope", "col"), txt($0)) })),
+               el("tbody", rows.map { s in
+                   el("tr", el("td", txt(s.staffNumber)), el("th", attr("scope", "row"), link("/books/\(s.id.uuidString)", s.fullName)), el("td", txt(s.fullKana)),
+                      el("td", txt(scope.tree.path(s.departmentId))), el("td", txt(l.t(s.employment.labelJa, s.employment.labelEn))),
+                      el("td", txt(s.roleSet.map { l.t($0.labelJa, $0.labelEn) }.sorted().joined(separator: "・"))),
+                      el("td", txt(s.active ? l.t("在職", "Active") : l.t("退職", "Retired"))))
+               }))),
+            el("p", page > 1 ? link("/admin/staff?page=\(page - 1)", l.t("← 前へ", "← Previous")) : .empty, txt(" \(page) "),
+               page * 100 < total ? link("/admin/staff?page=\(page + 1)", l.t("次へ →", "Next →")) : .empty)
+        ], flash: flash))
+    }
+
+    struct StaffForm: Content {
+        var staff_number: String? = nil; var family_name: String? = nil; var given_name: String? = nil
+        var family_kana: String? = nil; var given_kana: String? = nil; var employment_type: String? = nil
+        var department: String? = nil; var position: String? = nil; var weekdays: String? = nil
+        var start: String? = nil; var end: String? = nil; var break_minutes: String? = nil; var start_date: String? = nil
+        var role_approver: String? = nil; var role_hr: String? = nil
+    }
+
+    static func staffForm(_ req: Request, form: StaffForm, errors: [String: String], status: HTTPResponseStatus = .ok) async throws -> Response {
+        let l = req.lang
+        let scope = try await Scope.load(req)
+        func text(_ id: String, _ label: String, _ value: String?, hint: String? = nil, required: Bool = true) -> N {
+            field(id: id, label: label + (required ? l.t("（必須）", " (required)") : ""), error: errors[id], hint: hint) { d in
+                input(id: id, name: id, value: value ?? "", describedBy: d, required: required, invalid: errors[id] != nil)
+            }
+        }
+        return Pages.html(Pages.layout(req, title: l.t("職員の登録", "Add a staff member"), [
+            el("h1", txt(l.t("職員の登録", "Add a staff member"))),
+            errors.isEmpty ? .empty : el("p", cls("alert"), attr("role", "alert"), txt(l.t("入力内容を確認してください（\(errors.count)件）。", "Please check \(errors.count) field(s)."))),
+            el("form", attr("method", "post"), attr("action", "/admin/staff"), attr("novalidate", ""),
+               hidden("_csrf", req.csrfToken),
+               text("staff_number", l.t("職員番号", "Staff number"), form.staff_number, hint: l.t("半角英数字20文字以内", "Up to 20 letters and digits")),
+               text("family_name", l.t("姓", "Family name"), form.family_name), text("given_name", l.t("名", "Given name"), form.given_name),
+               text("family_kana", l.t("姓（カナ）", "Family name (kana)"), form.family_kana), text("given_kana", l.t("名（カナ）", "Given name (kana)"), form.given_kana),
+               field(id: "employment_type", label: l.t("雇用形態", "Employment type"), error: errors["employment_type"]) { d in
+                   select(id: "employment_type", name: "employment_type", options: EmploymentType.allCases.map { ($0.rawValue, l.t($0.labelJa, $0.labelEn)) },
+                          selected: form.employment_type ?? "regular", describedBy: d, invalid: errors["employment_type"] != nil)
+               },
+               field(id: "department", label: l.t("所属", "Department"), error: errors["department"]) { d in
+                   select(id: "department", name: "department", options: [("", l.t("選んでください", "Choose"))] + scope.tree.ordered.map { ($0.id.uuidString, String(repeating: "　", count: scope.tree.depth($0.id)) + $0.name) },
+                          selected: form.department ?? "", describedBy: d, invalid: errors["department"] != nil)
+               },
+               text("position", l.t("職名", "Position"), form.position, required: false),
+               text("weekdays", l.t("勤務曜日", "Working weekdays"), form.weekdays ?? "月火水木金", hint: l.t("例：月火水木金、月-金", "e.g. 月火水木金 or 月-金")),
+               text("start", l.t("始業", "Start"), form.start ?? "8:30"), text("end", l.t("終業", "End"), form.end ?? "17:15"),
+               text("break_minutes", l.t("休憩（分、または 12:00-13:00）", "Break (minutes, or 12:00-13:00)"), form.break_minutes ?? "60"),
+               text("start_date", l.t("任用開始日", "Start date"), form.start_date ?? CalendarDate(Date(), in: scope.municipality.zone).iso, hint: "YYYY-MM-DD"),
+               el("fieldset", el("legend", txt(l.t("役割", "Roles"))),
+                  el("label", void("input", [("type", "checkbox"), ("name", "role_approver"), ("value", "1"), ("id", "role_approver")] + (form.role_approver != nil ? [("checked", "")] : [])), txt(l.t("所属長（所属の承認者）", "Approver of the department"))),
+                  el("label", void("input", [("type", "checkbox"), ("name", "role_hr"), ("value", "1"), ("id", "role_hr")] + (form.role_hr != nil ? [("checked", "")] : [])), txt(l.t("人事課", "HR")))),
+               el("button", attr("type", "submit"), txt(l.t("登録する", "Add"))))
+        ]), status: status)
+    }
+
+    static func createStaff(_ req: Request) async throws -> Response {
+        let l = req.lang
+        let scope = try await Scope.load(req)
+        let f = try req.content.decode(StaffForm.self)
+        var errors: [String: String] = [:]
+        func need(_ key: String, _ v: String?, max: Int = 50) -> String {
+            let s = (v ?? "").trimmingCharacters(in: .whitespaces)
+            if s.isEmpty { errors[key] = l.t("入力してください。", "This field is required.") }
+            else if s.count > max { errors[key] = l.t("\(max)文字以内で入力してください。", "Use at most \(max) characters.") }
+            return s
+        }
+        let number = need("staff_number", f.staff_number, max: 20)
+        if !number.isEmpty && !number.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) { errors["staff_number"] = l.t("半角英数字で入力してください。", "Use letters, digits and hyphens.") }
+        let family = need("family_name", f.family_name), given = need("given_name", f.given_name)
+        let fk = need("family_kana", f.family_kana), gk = need("given_kana", f.given_kana)
+        for (k, v) in [("family_kana", fk), ("given_kana", gk)] where !v.isEmpty && !isKana(v) { errors[k] = l.t("カタカナで入力してください。", "Use katakana.") }
+        let type = f.employment_type.flatMap(EmploymentType.init(rawValue:))
+        if type == nil { errors["employment_type"] = l.t("雇用形態を選んでください。", "Choose the employment type.") }
+        let dept = f.department.flatMap(UUID.init(uuidString:)).flatMap { scope.tree.rows[$0] }
+        if dept == nil { errors["department"] = l.t("所属を選んでください。", "Choose a department.") }
+        var schedule: WeeklySchedule?
+        switch WeeklySchedule.parse(weekdays: f.weekdays ?? "", start: f.start ?? "", end: f.end ?? "", breakSpec: f.break_minutes ?? "") {
+        case .success(let s): schedule = s
+        case .failure(let e):
+            switch e {
+            case .weekdays: errors["weekdays"] = l.t("曜日を「月火水木金」のように入力してください。", "Give weekdays like 月火水木金.")
+            case .start: errors["start"] = l.t("始業を「8:30」のように入力してください。", "Give the start like 8:30.")
+            case .end: errors["end"] = l.t("終業を始業より後の時刻で入力してください。", "Give an end after the start.")
+            case .breakSpec: errors["break_minutes"] = l.t("休憩は分数か「12:00-13:00」で、勤務時間内にしてください。", "Give the break as minutes or 12:00-13:00, inside the day.")
+            }
+        }
+        let startDate = f.start_date.flatMap(CalendarDate.init(iso:))
+        if startDate == nil { errors["start_date"] = l.t("日付を YYYY-MM-DD で入力してください。", "Give the date as YYYY-MM-DD.") }
+        if errors["staff_number"] == nil, try await StaffRepository.find(req.sql, municipalityId: scope.principal.municipalityId, staffNumber: number) != nil {
+            errors["staff_number"] = l.t("この職員番号はすでに使われています。", "This staff number is already used.")
+        }
+        if !errors.isEmpty { return try await staffForm(req, form: f, errors: errors, status: .unprocessableEntity) }
+        let password = PasswordPolicy.oneTime()
+        let hash = try await req.password.async.hash(password)
+        var roles: [Role] = []
+        if f.role_approver != nil { roles.append(.approver) }
+        if f.role_hr != nil { roles.append(.hr) }
+        let row = StaffRow(id: UUID(), municipalityId: scope.principal.municipalityId, staffNumber: number, familyName: family, givenName: given,
+                           familyKana: fk, givenKana: gk, employmentType: type!.rawValue, departmentId: dept!.id,
+                           position: (f.position ?? "").trimmingCharacters(in: .whitespaces), schedule: Seed.json(schedule!), startDate: startDate!.iso,
+                           endDate: nil, active: true, roles: roles.map(\.rawValue).joined(separator: ","), passwordHash: hash, mustChangePassword: true,
+                           locale: "ja", updatedAtMs: nowMs())
+        try await StaffWrites.insert(req.yakuba.writer, staff: row, approverOf: roles.contains(.approver) ? [dept!.id] : [], actor: scope.principal.staffId)
+        req.session.data["flash"] = l.t("\(row.fullName)（\(number)）を登録しました。初回パスワード：\(password)（初回ログイン時に変更が必要です）",
+                                         "Added \(row.fullName) (\(number)). One-time password: \(password) (must be changed at first sign-in).")
+        return req.redirect(to: "/admin/staff")
+    }
+
+    static func isKana(_ s: String) -> Bool {
+        s.unicodeScalars.allSatisfy { (0x30A0...0x30FF).contains($0.value) || $0 == " " || $0 == "　" || (0xFF65...0xFF9F).contains($0.value) }
+    }
+
+    struct DepartmentForm: Content { var code: String? = nil; var name: String? = nil; var parent: String? = nil }
+
+    static func departments(_ req: Request, form: DepartmentForm, errors: [String: String], status: HTTPResponseStatus = .ok) async throws -> Response {
+        let l = req.lang
+        let scope = try await Scope.load(req)
+        let flash = req.session.data["flash"]; req.session.data["flash"] = nil
+        return Pages.html(Pages.layout(req, title: l.t("組織", "Departments"), [
+            el("h1", txt(l.t("組織（部・課・係）", "Departments"))),
+            el("table", el("caption", txt(l.t("組織の一覧", "The department tree"))),
+               el("thead", el("tr", [l.t("コード", "Code"), l.t("名称", "Name"), l.t("階層", "Level")].map { el("th", attr("scope", "col"), txt($0)) })),
+               el("tbody", scope.tree.ordered.map { d in
+                   el("tr", el("td", txt(d.code)), el("th", attr("scope", "row"), txt(String(repeating: "　", count: scope.tree.depth(d.id)) + d.name)),
+                      el("td", txt(DepartmentLevel(rawValue: d.level).map { l.t($0.labelJa, $0.labelEn) } ?? "")))
+               })),
+            el("h2", txt(l.t("組織を追加", "Add a department"))),
+            errors.isEmpty ? .empty : el("p", cls("alert"), attr("role", "alert"), txt(l.t("入力内容を確認してください。", "Please check the fields marked below."))),
+            el("form", attr("method", "post"), attr("action", "/admin/departments"), attr("novalidate", ""),
+               hidden("_csrf", req.csrfToken),
+               field(id: "parent", label: l.t("上位の組織", "Parent"), error: errors["parent"], hint: l.t("なしの場合は「部」になります。", "None makes a top-level division.")) { d in
+                   select(id: "parent", name: "parent", options: [("", l.t("なし（部）", "None"))] + scope.tree.ordered.filter { $0.level < 3 }.map { ($0.id.uuidString, String(repeating: "　", count: scope.tree.depth($0.id)) + $0.name) },
+                          selected: form.parent ?? "", describedBy: d, invalid: errors["parent"] != nil)
+               },
+               field(id: "code", label: l.t("コード（必須）", "Code (required)"), error: errors["code"]) { d in input(id: "code", name: "code", value: form.code ?? "", describedBy: d, required: true, invalid: errors["code"] != nil) },
+               field(id: "name", label: l.t("名称（必須）", "Name (required)"), error: errors["name"]) { d in input(id: "name", name: "name", value: form.name ?? "", describedBy: d, required: true, invalid: errors["name"] != nil) },
+               el("button", attr("type", "submit"), txt(l.t("追加する", "Add"))))
+        ], flash: flash), status: status)
+    }
+
+    static func createDepartment(_ req: Request) async throws -> Response {
+        let l = req.lang
+        let scope = try await Scope.load(req)
+        let f = try req.content.decode(DepartmentForm.self)
+        var errors: [String: String] = [:]
+        let code = (f.code ?? "").trimmingCharacters(in: .whitespaces), name = (f.name ?? "").trimmingCharacters(in: .whitespaces)
+        if code.isEmpty || code.count > 20 { errors["code"] = l.t("コードを20文字以内で入力してください。", "Give a code of up to 20 characters.") }
+        else if scope.tree.rows.values.contains(where: { $0.code == code }) { errors["code"] = l.t("このコードはすでに使われています。", "This code is already used.") }
+        if name.isEmpty || name.count > 50 { errors["name"] = l.t("名称を50文字以内で入力してください。", "Give a name of up to 50 characters.") }
+        var parent: DepartmentRow?
+        if let p = f.parent, !p.isEmpty {
+            parent = UUID(uuidString: p).flatMap { scope.tree.rows[$0] }
+            if parent == nil || parent!.level >= 3 { errors["parent"] = l.t("上位の組織が見つかりません。", "That parent department does not exist.") }
+        }
+        if !errors.isEmpty { return try await departments(req, form: f, errors: errors, status: .unprocessableEntity) }
+        let row = DepartmentRow(id: UUID(), municipalityId: scope.principal.municipalityId, parentId: parent?.id, code: code, name: name,
+                                level: (parent?.level ?? 0) + 1, active: true)
+        try await req.yakuba.writer.perform { _, sql in
+            try await sql.insert(into: "departments").model(row, with: rowEncoder).run()
+            return [LedgerDraft(municipalityId: row.municipalityId, actorId: scope.principal.staffId, type: "department.created", subjectId: row.id.uuidString.lowercased(), fact: row)]
+        }
+        req.session.data["flash"] = l.t("「\(name)」を追加しました。", "Added \(name).")
+        return req.redirect(to: "/admin/departments")
+    }
+}

@@ -1,0 +1,200 @@
+import Foundation
+import Vapor
+import YakubaCore
+
+enum BookController {
+    static func register(_ r: any RoutesBuilder) {
+        r.on(.GET, ["books"], access: .roles([.approver, .hr, .admin])) { req in try await list(req) }
+        r.on(.GET, ["books", ":staffId"], access: .signedIn) { req in try await book(req, print: false) }
+        r.on(.GET, ["books", ":staffId", "print"], access: .signedIn) { req in try await book(req, print: true) }
+        r.on(.GET, ["books", ":staffId", "csv"], access: .signedIn) { req in try await csv(req) }
+    }
+
+    static func month(_ req: Request, _ zone: TimeZone) throws -> YearMonth {
+        guard let s = req.query[String.self, at: "month"], !s.isEmpty else { return YearMonth(CalendarDate(Date(), in: zone)) }
+        guard let m = YearMonth(iso: s) else {
+            throw ProblemError(status: .unprocessableEntity, title: req.lang.t("月は YYYY-MM の形で指定してください。", "Give the month as YYYY-MM."), code: "validation")
+        }
+        return m
+    }
+
+    static let pageSize = 50
+
+    static func list(_ req: Request) async throws -> Response {
+        let l = req.lang
+        let scope = try await Scope.load(req)
+        let zone = scope.municipality.zone
+        let m = try month(req, zone)
+        let deptFilter = req.query[UUID.self, at: "department"]
+        let typeFilter = req.query[String.self, at: "type"].flatMap(EmploymentType.init(rawValue:))
+        let q = req.query[String.self, at: "q"]
+        let page = max(1, min(10_000, req.query[Int.self, at: "page"] ?? 1))
+        var depts = scope.visibleDepartments
+        if let d = deptFilter {
+            let sub = scope.tree.descendants(of: [d])
+            depts = depts.map { $0.intersection(sub) } ?? sub
+        }
+        let filter = StaffRepository.ListFilter(municipalityId: scope.principal.municipalityId, departmentIds: depts, employmentType: typeFilter, query: q)
+        let total = try await StaffRepository.count(req.sql, filter)
+        let staff = try await StaffRepository.page(req.sql, filter, limit: pageSize, offset: (page - 1) * pageSize)
+        let books = try await BookService.books(req.sql, municipality: scope.municipality, staff: staff, month: m)
+        let pages = max(1, (total + pageSize - 1) / pageSize)
+        func qs(_ changes: [String: String]) -> String {
+            var items: [String: String] = ["month": m.iso]
+            if let d = deptFilter { items["department"] = d.uuidString }
+            if let t = typeFilter { items["type"] = t.rawValue }
+            if let q, !q.isEmpty { items["q"] = q }
+            for (k, v) in changes { items[k] = v }
+            return "?" + items.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+        }
+        let visibleTree = scope.tree.ordered.filter { d in scope.visibleDepartments.map { $0.contains(d.id) } ?? true }
+        let html = Pages.layout(req, title: l.t("出勤簿一覧", "Attendance books"), [
+            el("h1", txt(l.t("出勤簿一覧", "Attendance books") + "（\(showMonth(m, l))）")),
+            el("form", attr("method", "get"), attr("action", "/books"), cls("filters noprint"), attr("aria-label", l.t("絞り込み", "Filter")),
+               field(id: "month", label: l.t("月", "Month"), error: nil) { d in input(id: "month", name: "month", type: "month", value: m.iso, describedBy: d) },
+               field(id: "department", label: l.t("所属", "Department"), error: nil) { d in
+                   select(id: "department", name: "department", options: [("", l.t("すべて", "All"))] + visibleTree.map { ($0.id.uuidString, String(repeating: "　", count: scope.tree.depth($0.id)) + $0.name) },
+                          selected: deptFilter?.uuidString ?? "", describedBy: d)
+               },
+               field(id: "type", label: l.t("雇用形態", "Employment type"), error: nil) { d in
+                   select(id: "type", name: "type", options: [("", l.t("すべて", "All"))] + EmploymentType.allCases.map { ($0.rawValue, l.t($0.labelJa, $0.labelEn)) },
+                          selected: typeFilter?.rawValue ?? "", describedBy: d)
+               },
+               field(id: "q", label: l.t("職員番号・氏名・カナ", "Number, name or kana"), error: nil) { d in input(id: "q", name: "q", type: "search", value: q ?? "", describedBy: d) },
+               el("button", attr("type", "submit"), txt(l.t("表示", "Show")))),
+            el("p", attr("role", "status"), txt(l.t("\(total)名中 \(min(total, (page - 1) * pageSize + 1))〜\(min(total, page * pageSize))名", "\(min(total, (page - 1) * pageSize + 1))–\(min(total, page * pageSize)) of \(total) staff"))),
+            el("div", cls("table-wrap"), el("table",
+               el("caption", txt(l.t("職員ごとの月計（要確認の件数を含む）", "Monthly totals per person, with items to check"))),
+               el("thead", el("tr", [l.t("職員番号", "No."), l.t("氏名", "Name"), l.t("所属", "Department"), l.t("雇用形態", "Type"),
+                                     l.t("勤務日数", "Days worked"), l.t("実働", "Worked"), l.t("所定外", "Outside schedule"), l.t("遅刻", "Late"),
+                                     l.t("要確認", "To check")].map { el("th", attr("scope", "col"), txt($0)) })),
+               el("tbody", books.map { b in
+                   let t = b.totals
+                   let anomalies = AttendanceFlag.allCases.filter { $0.isAnomaly && (t.flagCounts[$0.rawValue] ?? 0) > 0 }
+                   return el("tr",
+                      el("td", txt(b.staff.staffNumber)),
+                      el("th", attr("scope", "row"), link("/books/\(b.staff.id.uuidString)?month=\(m.iso)", b.staff.fullName)),
+                      el("td", txt(scope.tree.path(b.staff.departmentId))),
+                      el("td", txt(l.t(b.staff.employment.labelJa, b.staff.employment.labelEn))),
+                      el("td", cls("num"), txt("\(t.daysWorked)/\(t.scheduledDays)")),
+                      el("td", cls("num"), txt(formatDuration(t.workedMinutes))),
+                      el("td", cls("num"), txt(formatDuration(t.outsideScheduleMinutes))),
+                      el("td", cls("num"), txt("\(t.lateCount)")),
+                      el("td", anomalies.isEmpty ? txt("—") : .group(anomalies.map { f in el("span", cls("tag anomaly"), txt(l.t(f.labelJa, f.labelEn) + " \(t.flagCounts[f.rawValue]!)")) })))
+               }))),
+            el("nav", cls("pager noprint"), attr("aria-label", l.t("ページ", "Pages")),
+               page > 1 ? link("/books" + qs(["page": "\(page - 1)"]), l.t("← 前へ", "← Previous")) : .empty,
+               el("span", txt("\(page) / \(pages)")),
+               page < pages ? link("/books" + qs(["page": "\(page + 1)"]), l.t("次へ →", "Next →")) : .empty)
+        ])
+        return Pages.html(html)
+    }
+
+    static func book(_ req: Request, print: Bool) async throws -> Response {
+        let l = req.lang
+        let scope = try await Scope.load(req)
+        let staff = try await scope.staff(req, req.parameters.get("staffId", as: UUID.self))
+        let zone = scope.municipality.zone
+        let m = try month(req, zone)
+        let b = try await BookService.books(req.sql, municipality: scope.municipality, staff: [staff], month: m)[0]
+        let rawById = Dictionary(uniqueKeysWithValues: b.rawPunches.map { ($0.id, $0) })
+        let t = b.totals
+        let base = "/books/\(staff.id.uuidString)"
+        let html = Pages.layout(req, title: l.t("出勤簿", "Attendance book") + " \(staff.fullName) \(showMonth(m, l))", [
+            el("h1", txt(l.t("出勤簿", "Attendance book") + "　\(showMonth(m, l))")),
+            el("dl", cls("kv"),
+               el("dt", txt(l.t("自治体", "Municipality"))), el("dd", txt(scope.municipality.name)),
+               el("dt", txt(l.t("職員番号", "Staff number"))), el("dd", txt(staff.staffNumber)),
+               el("dt", txt(l.t("氏名", "Name"))), el("dd", txt("\(staff.fullName)（\(staff.fullKana)）")),
+               el("dt", txt(l.t("所属", "Department"))), el("dd", txt(scope.tree.path(staff.departmentId))),
+               el("dt", txt(l.t("雇用形態・職", "Type and position"))), el("dd", txt(l.t(staff.employment.labelJa, staff.employment.labelEn) + "・" + staff.position)),
+               el("dt", txt(l.t("週の勤務時間", "Weekly hours"))), el("dd", txt(formatDuration(staff.weeklySchedule.weeklyMinutes) + "（\(staff.weeklySchedule.weekdaysText)）"))),
+            print ? .empty : el("nav", cls("noprint"), attr("aria-label", l.t("月と出力", "Month and exports")),
+               el("p",
+                  link("\(base)?month=\(m.previous.iso)", l.t("← 前月", "← Previous month")), txt("　"),
+                  link("\(base)?month=\(m.next.iso)", l.t("翌月 →", "Next month →")), txt("　|　"),
+                  link("\(base)/csv?month=\(m.iso)&encoding=utf8", l.t("CSV（UTF-8）", "CSV (UTF-8)")), txt("　"),
+                  link("\(base)/csv?month=\(m.iso)&encoding=sjis", l.t("CSV（Excel用 Shift_JIS）", "CSV (Shift_JIS for Excel)")), txt("　"),
+                  link("\(base)/print?month=\(m.iso)", l.t("印刷用（A4）", "Print view (A4)")))),
+            el("div", cls("table-wrap"), el("table",
+               el("caption", txt(l.t("日ごとの勤務（時刻は\(scope.municipality.timeZone)）", "Day by day (times in \(scope.municipality.timeZone))"))),
+               el("thead", el("tr", [l.t("日付", "Date"), l.t("区分", "Day"), l.t("勤務時間", "Schedule"), l.t("出勤", "In"), l.t("退勤", "Out"),
+                                     l.t("休憩", "Breaks"), l.t("実働", "Worked"), l.t("所定外", "Outside"), l.t("場所", "Place"), l.t("記録・修正", "Marks & corrections")].map { el("th", attr("scope", "col"), txt($0)) })),
+               el("tbody", b.days.map { d in
+                   let rowClass: String = { switch d.kind { case .workDay: ""; case .weeklyRestDay: "rest"; case .holiday: "holiday" } }()
+                   let sched = d.kind.isWorkDay ? d.schedule.map { "\(WeeklySchedule.formatClock($0.start))–\(WeeklySchedule.formatClock($0.end))" } ?? "—" : "—"
+                   var notes: [N] = d.marks.map { mk in el("span", cls("tag info"), txt(l.t(mk.code.labelJa, mk.code.labelEn) + (mk.minutes.map { " \(formatDuration($0))" } ?? ""))) }
+                   notes += d.flags.sorted().map { f in el("span", cls(f.isAnomaly ? "tag anomaly" : "tag info"), txt(l.t(f.labelJa, f.labelEn) + (f == .late ? " \(d.lateMinutes)\(l.t("分", "m"))" : f == .earlyLeave ? " \(d.earlyLeaveMinutes)\(l.t("分", "m"))" : ""))) }
+                   for p in d.punches where p.correctionId != nil {
+                       if let c = b.corrections.first(where: { $0.id == p.correctionId }) {
+                           let orig = c.targetPunchId.flatMap { rawById[$0] }
+                           notes.append(el("span", cls("tag info"), txt(l.t("修正", "Corrected") + ": "),
+                               orig.map { o in el("del", txt("\(l.t(PunchKind(rawValue: o.kind)!.labelJa, PunchKind(rawValue: o.kind)!.labelEn)) \(showTime(dateFromMs(o.atMs), zone))")) } ?? .empty,
+                               txt(" → \(l.t(p.kind.labelJa, p.kind.labelEn)) \(showTime(p.at, zone))")))
+                       }
+                   }
+                   return el("tr", rowClass.isEmpty ? .empty : cls(rowClass),
+                      el("th", attr("scope", "row"), txt(showDate(d.date, l, weekday: true))),
+                      el("td", txt(l.t(d.kind.labelJa, d.kind.labelEn))),
+                      el("td", txt(sched)),
+                      el("td", txt(d.firstIn.map { showTime($0, zone) } ?? "")),
+                      el("td", txt(d.lastOut.map { showTime($0, zone) } ?? "")),
+                      el("td", cls("num"), txt(d.breakMinutes > 0 ? formatDuration(d.breakMinutes) : "")),
+                      el("td", cls("num"), txt(d.workedMinutes > 0 ? formatDuration(d.workedMinutes) : "")),
+                      el("td", cls("num"), txt(d.outsideScheduleMinutes > 0 ? formatDuration(d.outsideScheduleMinutes) : "")),
+                      el("td", txt(d.places.joined(separator: "・"))),
+                      el("td", .group(notes)))
+               }),
+               el("tfoot", el("tr", el("th", attr("scope", "row"), attr("colspan", "2"), txt(l.t("月計", "Month"))),
+                              el("td", txt(l.t("所定 \(formatDuration(t.scheduledMinutes))（\(t.scheduledDays)日）", "Scheduled \(formatDuration(t.scheduledMinutes)) (\(t.scheduledDays) days)"))),
+                              el("td", attr("colspan", "2"), txt(l.t("出勤 \(t.daysWorked)日", "\(t.daysWorked) days worked"))),
+                              el("td", cls("num"), txt(formatDuration(t.breakMinutes))),
+                              el("td", cls("num"), txt(formatDuration(t.workedMinutes))),
+                              el("td", cls("num"), txt(formatDuration(t.outsideScheduleMinutes))),
+                              el("td", attr("colspan", "2"), txt(l.t("遅刻 \(t.lateCount)・早退 \(t.earlyLeaveCount)・欠勤 \(t.absentDays)", "Late \(t.lateCount), early \(t.earlyLeaveCount), absent \(t.absentDays)"))))))),
+            b.corrections.isEmpty ? .empty : .group([
+                el("h2", txt(l.t("打刻修正の履歴", "Corrections"))),
+                CorrectionController.table(req, b.corrections, staffById: [staff.id: staff], zone: zone, rawById: rawById, actions: false)
+            ]),
+            print ? el("p", cls("muted"), txt(l.t("出力日時：", "Printed: ") + Ledger.iso8601Millis(Date()))) : .empty
+        ])
+        return Pages.html(html)
+    }
+
+    static func csv(_ req: Request) async throws -> Response {
+        let l = req.lang
+        let scope = try await Scope.load(req)
+        let staff = try await scope.staff(req, req.parameters.get("staffId", as: UUID.self))
+        let zone = scope.municipality.zone
+        let m = try month(req, zone)
+        let enc = ExportEncoding(rawValue: req.query[String.self, at: "encoding"] ?? "utf8")
+        guard let enc else { throw ProblemError(status: .unprocessableEntity, title: l.t("encoding は utf8 か sjis です。", "encoding must be utf8 or sjis."), code: "validation") }
+        let b = try await BookService.books(req.sql, municipality: scope.municipality, staff: [staff], month: m)[0]
+        var rows: [[String]] = [["職員番号", "氏名", "日付", "和暦", "区分", "始業", "終業", "出勤", "退勤", "休憩(分)", "実働(分)", "所定内(分)", "所定外(分)", "遅刻(分)", "早退(分)", "場所", "記録", "要確認"]]
+        for d in b.days {
+            rows.append([staff.staffNumber, staff.fullName, d.date.iso, JapaneseEra.format(d.date), d.kind.labelJa,
+                         d.kind.isWorkDay ? d.schedule.map { WeeklySchedule.formatClock($0.start) } ?? "" : "",
+                         d.kind.isWorkDay ? d.schedule.map { WeeklySchedule.formatClock($0.end) } ?? "" : "",
+                         d.firstIn.map { showTime($0, zone) } ?? "", d.lastOut.map { showTime($0, zone) } ?? "",
+                         String(d.breakMinutes), String(d.workedMinutes), String(d.withinScheduleMinutes), String(d.outsideScheduleMinutes),
+                         String(d.lateMinutes), String(d.earlyLeaveMinutes), d.places.joined(separator: "・"),
+                         d.marks.map { $0.code.labelJa + ($0.minutes.map { "\($0)分" } ?? "") }.joined(separator: "・"),
+                         d.flags.sorted().map(\.labelJa).joined(separator: "・")])
+        }
+        let t = b.totals
+        rows.append([staff.staffNumber, staff.fullName, "月計", showMonth(m, .ja), "", "", "", "", "", String(t.breakMinutes), String(t.workedMinutes),
+                     String(t.withinScheduleMinutes), String(t.outsideScheduleMinutes), "", "", "", "", ""])
+        let text = CSV.write(rows)
+        let bytes: [UInt8]
+        do { bytes = try JapaneseTextEncoding.encode(text, as: enc) } catch {
+            throw ProblemError(status: .unprocessableEntity,
+                               title: l.t("Shift_JIS で表せない文字があります：", "Some characters cannot be written in Shift_JIS: ") + String(error.characters) + l.t("（\(error.line)行目）。UTF-8 で出力してください。", " (line \(error.line)). Export as UTF-8 instead."),
+                               code: "unencodable")
+        }
+        let res = Response(status: .ok, body: .init(data: Data(bytes)))
+        res.headers.replaceOrAdd(name: .contentType, value: enc == .shiftJIS ? "text/csv; charset=Shift_JIS" : "text/csv; charset=utf-8")
+        let name = "attendance-\(staff.staffNumber)-\(m.iso)\(enc == .shiftJIS ? "-sjis" : "").csv"
+        res.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"\(name)\"")
+        return res
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import Vapor
+import YakubaCore
+
+/// Resolves the caller: a bearer token (API, kiosks, scripts) or the session cookie (pages); sets the language.
+struct AuthenticateMiddleware: AsyncMiddleware {
+    let tokens: TokenCache
+
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        if let q = req.query[String.self, at: "lang"], let l = Lang(rawValue: q) { req.lang = l }
+        else if let c = req.cookies["lang"]?.string, let l = Lang(rawValue: c) { req.lang = l }
+        else if let al = req.headers.first(name: .acceptLanguage), al.lowercased().hasPrefix("en") { req.lang = .en }
+
+        if let bearer = req.headers.bearerAuthorization {
+            guard let p = tokens.lookup(bearer.token) else {
+                throw ProblemError(status: .unauthorized, title: req.lang.t("APIトークンが無効です。", "The API token is not valid."))
+            }
+            req.principal = p
+        } else if req.hasSession, let sid = req.session.data["sid"].flatMap(UUID.init(uuidString:)) {
+            if let s = try await StaffRepository.find(req.sql, id: sid), s.active,
+               req.session.data["pwv"] == String(s.updatedAtMs) || req.session.data["pwv"] == nil {
+                req.principal = TokenCache.principal(s, viaToken: false)
+                if req.query[String.self, at: "lang"] == nil, req.cookies["lang"] == nil, let l = Lang(rawValue: s.locale) { req.lang = l }
+            } else {
+                req.session.destroy()
+            }
+        }
+        let response = try await next.respond(to: req)
+        if let q = req.query[String.self, at: "lang"], Lang(rawValue: q) != nil {
+            response.cookies["lang"] = HTTPCookies.Value(string: q, maxAge: 365 * 86400, path: "/", isHTTPOnly: true, sameSite: .lax)
+        }
+        return response
+    }
+}
+
+/// Enforces a route's declared `Access`, the first-login password change, and CSRF on form posts.
+struct AccessMiddleware: AsyncMiddleware {
+    let access: Access
+
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let isAPI = req.url.path.hasPrefix("/api/")
+        if !access.admits(req.principal) {
+            if req.principal == nil {
+                if isAPI || req.method != .GET { throw ProblemError(status: .unauthorized, title: req.lang.t("ログインが必要です。", "Sign-in required.")) }
+                let back = req.url.path + (req.url.query.map { "?" + $0 } ?? "")
+                return req.redirect(to: "/login?next=" + (back.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"))
+            }
+            throw ProblemError(status: .forbidden, title: req.lang.t("この操作の権限がありません。", "You are not allowed to do this."))
+        }
+        var isAnonymousRoute = false
+        if case .anonymous = access { isAnonymousRoute = true }
+        if let p = req.principal, p.mustChangePassword, !p.viaToken, !isAnonymousRoute,
+           req.url.path != "/password", req.url.path != "/logout" {
+            if isAPI { throw ProblemError(status: .forbidden, title: req.lang.t("パスワードを変更してください。", "Change your password first.")) }
+            return req.redirect(to: "/password")
+        }
+        // CSRF: every state-changing request that rides on the session cookie carries the session's token
+        if req.method != .GET && req.method != .HEAD && !(req.principal?.viaToken ?? false) && req.headers.bearerAuthorization == nil {
+            let sent = (try? req.content.get(String.self, at: "_csrf")) ?? req.headers.first(name: "X-CSRF-Token")
+            guard req.hasSession, let expected = req.session.data["csrf"], let s = sent,
+                  s.utf8.count == expected.utf8.count, constantTimeEqual(s, expected) else {
+                throw ProblemError(status: .forbidden, title: req.lang.t("フォームの有効期限が切れました。ページを再読み込みしてやり直してください。",
+                                                                        "The form has expired. Reload the page and try again."))
+            }
+        }
+        return try await next.respond(to: req)
+    }
+}
+
+func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+    let x = Array(a.utf8), y = Array(b.utf8)
+    guard x.count == y.count else { return false }
+    return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+}
+
+extension Request {
+    /// The session's CSRF token, made on first use.
+    var csrfToken: String {
+        if let t = session.data["csrf"] { return t }
+        let t = TokenCache.newToken()
+        session.data["csrf"] = t
+        return t
+    }
+}
+
+/// An RFC 9457 problem document.
+struct ProblemError: Error, AbortError {
+    var status: HTTPResponseStatus
+    var title: String
+    var detail: String? = nil
+    /// field → message, for forms and for API clients
+    var errors: [String: String] = [:]
+    var code: String? = nil
+    var reason: String { title }
+}
+
+struct ProblemBody: Content {
+    var type: String
+    var title: String
+    var status: Int
+    var detail: String?
+    var code: String?
+    var errors: [String: String]?
+}
+
+/// Turns every error into a problem document (API) or a page (browser), never a stack trace, and
+/// maps decoding errors to 400 rather than 500.
+struct ProblemMiddleware: AsyncMiddleware {
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        do {
+            return try await next.respond(to: req)
+        } catch {
+            let p = problem(for: error, req: req)
+            if p.status.code >= 500 { req.logger.report(error: error) }
+            let wantsHTML = !req.url.path.hasPrefix("/api/") && (req.headers.first(name: .accept)?.contains("text/html") ?? false)
+            if wantsHTML {
+                let res = Response(status: p.status)
+                res.headers.contentType = .html
+                res.body = .init(string: Pages.error(req, status: p.status, message: p.title + (p.detail.map { " " + $0 } ?? "")))
+                return res
+            }
+            let body = ProblemBody(type: "about:blank", title: p.title, status: Int(p.status.code), detail: p.detail, code: p.code,
+                                   errors: p.errors.isEmpty ? nil : p.errors)
+            let res = Response(status: p.status)
+            try res.content.encode(body, as: .json)
+            res.headers.replaceOrAdd(name: .contentType, value: "application/problem+json; charset=utf-8")
+            return res
+        }
+    }
+
+    func problem(for error: any Error, req: Request) -> ProblemError {
+        let l = req.lang
+        switch error {
+        case let p as ProblemError: return p
+        case is DecodingError:
+            return ProblemError(status: .badRequest, title: l.t("リクエストの形式が正しくありません。", "The request body is malformed."),
+                                detail: String(describing: error).prefix(300).description)
+        case let a as any AbortError:
+            if a.status == .payloadTooLarge { return ProblemError(status: a.status, title: l.t("送信データが大きすぎます。", "The request is too large.")) }
+            if a.status == .notFound { return ProblemError(status: .notFound, title: l.t("ページが見つかりません。", "Not found.")) }
+            if a.status.code < 500 { return ProblemError(status: a.status, title: a.reason) }
+            return ProblemError(status: .internalServerError, title: l.t("サーバーでエラーが発生しました。", "A server error occurred."))
+        default:
+            return ProblemError(status: .serviceUnavailable, title: l.t("一時的に保存できませんでした。もう一度お試しください。", "Could not save just now. Please try again."))
+        }
+    }
+}
+
+/// Security headers on every response.
+struct SecurityHeadersMiddleware: AsyncMiddleware {
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let res = try await next.respond(to: req)
+        res.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+        res.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
+        res.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
+        res.headers.replaceOrAdd(name: "Content-Security-Policy", value: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
+        if res.headers.contentType == .html { res.headers.replaceOrAdd(name: .cacheControl, value: "no-store") }
+        return res
+    }
+}
+
+extension RoutesBuilder {
+    /// Registers a route with its declared access (kept in `userInfo["access"]` for the authorization matrix).
+    @discardableResult
+    func on(_ method: HTTPMethod, _ path: [PathComponent], access: Access, body: HTTPBodyStreamStrategy = .collect,
+            use handler: @escaping @Sendable (Request) async throws -> Response) -> Route {
+        let route = grouped(AccessMiddleware(access: access)).on(method, path, body: body, use: handler)
+        route.userInfo["access"] = access
+        return route
+    }
+}

@@ -1,0 +1,3 @@
+import YakubaServer
+
+try await Yakuba.main()
