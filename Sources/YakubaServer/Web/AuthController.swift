@@ -42,7 +42,10 @@ enum AuthController {
             return Pages.html(loginPage(req, staffNumber: number, error: l.t("職員番号またはパスワードが違います。", "The staff number or password is wrong.")), status: .unauthorized)
         }
         throttle.succeed(account: number)
-        req.session.destroy()          // a new session id on sign-in (no fixation)
+        // a new session id on sign-in (no fixation): drop the old record, and let the middleware create a new one
+        if let old = req.session.id { try await req.application.sessions.driver.deleteSession(old, for: req).get() }
+        req.session.id = nil
+        req.session.data = SessionData()
         req.session.data["sid"] = s.id.uuidString
         req.session.data["pwv"] = String(s.updatedAtMs)
         req.session.data["csrf"] = TokenCache.newToken()

@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+@testable import YakubaServer
+import YakubaCore
+
+@Suite("Punch API: durability, idempotency, bad input")
+struct PunchAPITests {
+    struct Problem: Decodable { var title: String; var status: Int; var code: String?; var errors: [String: String]? }
+
+    @Test func punchIsStoredAndOnTheLedger() async throws {
+        try await withCity { city in
+            let t = try await token(city, city.staffA)
+            let res = try await api(city.app, .POST, "/api/v1/punches", token: t, json: #"{"kind":"in","place":"在宅","device_time":"2025-04-01T08:29:00+09:00"}"#)
+            #expect(res.status == .created)
+            let body = try decodeJSON(res, as: PunchJSON.self)
+            #expect(body.kind == "in")
+            #expect(body.place == "在宅")
+            #expect(body.device_time != nil)
+            let stored = try await PunchRepository.find(city.app.db.sql, id: body.id)
+            #expect(stored?.staffId == city.staffA.id)
+            let ledger = try await city.app.db.sql.select().column("*").from("ledger").where("subject_id", .equal, body.id.uuidString.lowercased())
+                .all(decoding: LedgerRow.self, with: rowDecoder)
+            #expect(ledger.count == 1)
+            #expect(ledger.first?.type == "punch.created")
+        }
+    }
+
+    @Test func sameIdempotencyKeyMakesOnePunch() async throws {
+        try await withCity { city in
+            let t = try await token(city, city.staffA)
+            async let r1 = api(city.app, .POST, "/api/v1/punches", token: t, json: #"{"kind":"in"}"#, headers: [("Idempotency-Key", "tap-1")])
+            async let r2 = api(city.app, .POST, "/api/v1/punches", token: t, json: #"{"kind":"in"}"#, headers: [("Idempotency-Key", "tap-1")])
+            let (a, b) = try await (r1, r2)
+            #expect(a.status == .created)
+            #expect(b.status == .created)
+            #expect(try decodeJSON(a, as: PunchJSON.self).id == decodeJSON(b, as: PunchJSON.self).id)
+            let rows = try await PunchRepository.punches(city.app.db.sql, staffIds: [city.staffA.id], fromMs: 0, toMs: Int64.max)
+            #expect(rows.count == 1)
+            let reused = try await api(city.app, .POST, "/api/v1/punches", token: t, json: #"{"kind":"out"}"#, headers: [("Idempotency-Key", "tap-1")])
+            #expect(reused.status == .unprocessableEntity)
+            #expect(try decodeJSON(reused, as: Problem.self).code == "idempotency_key_reused")
+        }
+    }
+
+    @Test func sequenceRulesAreEnforced() async throws {
+        try await withCity { city in
+            let t = try await token(city, city.staffA)
+            let out = try await api(city.app, .POST, "/api/v1/punches", token: t, json: #"{"kind":"out"}"#)
+            #expect(out.status == .conflict)
+            #expect(out.headers.first(name: .contentType)?.hasPrefix("application/problem+json") == true)
+            #expect(try decodeJSON(out, as: Problem.self).code == "not_clocked_in")
+            #expect(try await api(city.app, .POST, "/api/v1/punches", token: t, json: #"{"kind":"in"}"#).status == .created)
+            let twice = try await api(city.app, .POST, "/api/v1/punches", token: t, json: #"{"kind":"in"}"#)
+            #expect(twice.status == .conflict)
+            #expect(try decodeJSON(twice, as: Problem.self).code == "already_clocked_in")
+            #expect(try await api(city.app, .POST, "/api/v1/punches", token: t, json: #"{"kind":"break_start"}"#).status == .created)
+            #expect(try await api(city.app, .POST, "/api/v1/punches", token: t, json: #"{"kind":"out"}"#).status == .conflict)
+            #expect(try await api(city.app, .POST, "/api/v1/punches", token: t, json: #"{"kind":"break_end"}"#).status == .created)
+            #expect(try await api(city.app, .POST, "/api/v1/punches", token: t, json: #"{"kind":"out"}"#).status == .created)
+            let list = try await api(city.app, .GET, "/api/v1/punches", token: t)
+            #expect(try decodeJSON(list, as: PunchList.self).punches.map(\.kind) == ["in", "break_start", "break_end", "out"])
+        }
+    }
+
+    @Test(arguments: [
+        (#"{"kind":"sideways"}"#, "kind"),
+        (#"{"kind":"in","place":"月面基地"}"#, "place"),
+        (#"{"kind":"in","device_time":"yesterday"}"#, "device_time"),
+    ])
+    func invalidFieldsGive422WithTheField(body: String, field: String) async throws {
+        try await withCity { city in
+            let t = try await token(city, city.staffA)
+            let res = try await api(city.app, .POST, "/api/v1/punches", token: t, json: body)
+            #expect(res.status == .unprocessableEntity)
+            #expect(try decodeJSON(res, as: Problem.self).errors?[field] != nil)
+            #expect(try await PunchRepository.punches(city.app.db.sql, staffIds: [city.staffA.id], fromMs: 0, toMs: Int64.max).isEmpty)
+        }
+    }
+
+    @Test func malformedAndHostileBodiesAre4xx() async throws {
+        try await withCity { city in
+            let t = try await token(city, city.staffA)
+            for body in ["{", "[]", "null", #"{"kind": 5}"#, String(repeating: "[", count: 5000), "\u{FFFD}\u{0}"] {
+                let res = try await api(city.app, .POST, "/api/v1/punches", token: t, json: body)
+                #expect((400..<500).contains(Int(res.status.code)), "\(body.prefix(20)) → \(res.status)")
+            }
+            // the body limit is enforced while the server collects a streamed body, so this one goes over a real socket
+            let huge = #"{"kind":"in","place":""# + String(repeating: "あ", count: 400_000) + #""}"#
+            let port = Int.random(in: 20_000..<60_000)
+            var h: HTTPHeaders = [:]
+            h.replaceOrAdd(name: .authorization, value: "Bearer \(t)")
+            h.replaceOrAdd(name: .contentType, value: "application/json")
+            let big = try await city.app.testing(method: .running(hostname: "127.0.0.1", port: port)).sendRequest(.POST, "/api/v1/punches", headers: h, body: ByteBuffer(string: huge))
+            #expect(big.status == .payloadTooLarge)
+            let badKey = try await api(city.app, .POST, "/api/v1/punches", token: t, json: #"{"kind":"in"}"#, headers: [("Idempotency-Key", String(repeating: "k", count: 300))])
+            #expect(badKey.status == .unprocessableEntity)
+        }
+    }
+
+    @Test func tokensAreRequiredAndRevocable() async throws {
+        try await withCity { city in
+            #expect(try await api(city.app, .POST, "/api/v1/punches", token: nil, json: #"{"kind":"in"}"#).status == .unauthorized)
+            #expect(try await api(city.app, .POST, "/api/v1/punches", token: "ykb_not-a-token", json: #"{"kind":"in"}"#).status == .unauthorized)
+            let t = try await token(city, city.staffA)
+            #expect(try await api(city.app, .GET, "/api/v1/me", token: t).status == .ok)
+            let b = Browser(city.app)
+            try await b.login("S001")
+            try await b.get("/tokens")
+            let id = try await city.app.db.sql.select().column("id").from("api_tokens").where("staff_id", .equal, city.staffA.id).first(decodingColumn: "id", as: UUID.self)
+            #expect(try await b.post("/tokens/\(id!.uuidString)/revoke", [:]).status == .seeOther)
+            #expect(try await api(city.app, .GET, "/api/v1/me", token: t).status == .unauthorized)
+        }
+    }
+
+    @Test func thePunchPageMakesOnePunchOnADoubleTap() async throws {
+        try await withCity { city in
+            let b = Browser(city.app)
+            try await b.login("S001")
+            let page = try await b.get("/punch")
+            let key = try #require(page.body.string.range(of: "name=\"idempotency_key\" value=\"").map { String(page.body.string[$0.upperBound...].prefix(36)) })
+            let first = try await b.post("/punch", ["kind": "in", "place": "本庁舎", "idempotency_key": key])
+            let second = try await b.post("/punch", ["kind": "in", "place": "本庁舎", "idempotency_key": key])
+            #expect(first.status == .seeOther)
+            #expect(second.status == .seeOther)
+            let rows = try await PunchRepository.punches(city.app.db.sql, staffIds: [city.staffA.id], fromMs: 0, toMs: Int64.max)
+            #expect(rows.count == 1)
+            let after = try await b.get("/punch")
+            #expect(after.body.string.contains("勤務中"))
+            #expect(after.body.string.contains("value=\"out\""))
+            let bad = try await b.post("/punch", ["kind": "in", "place": "どこか"])
+            #expect(bad.status == .unprocessableEntity)
+            #expect(bad.body.string.contains("勤務場所を選んでください"))
+        }
+    }
+}
