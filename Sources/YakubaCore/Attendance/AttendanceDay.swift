@@ -214,6 +214,8 @@ public enum AttendanceCalculator {
                     within += max(0, min(sessionWorked, inWindow))
                 }
             }
+            // time worked through the scheduled break belongs outside: within never exceeds the scheduled time
+            if let sc = sched, kind.isWorkDay { within = min(within, sc.scheduledMinutes) }
             allPunches.sort { $0.at < $1.at }
             if !dayStray.isEmpty { flags.insert(.missingClockIn) }
             if allPunches.contains(where: { $0.source == .correction }) { flags.insert(.corrected) }

@@ -65,7 +65,7 @@ public struct WeeklySchedule: Hashable, Sendable, Codable {
             }
         }
         guard !set.isEmpty else { return .failure(.weekdays) }
-        guard let s = parseClock(start) else { return .failure(.start) }
+        guard let s = parseClock(start), s < 1440 else { return .failure(.start) }
         guard let e = parseClock(end), e > s else { return .failure(.end) }
         var window: MinuteRange? = nil
         let b = breakSpec.trimmingCharacters(in: .whitespaces)
