@@ -38,6 +38,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     let writer = LedgerWriter(db: app.db, maxBatch: config.maxBatch, logger: app.logger)
     let tokens = TokenCache()
     try await tokens.load(app.db as! any SQLDatabase)
+    try await writer.warm()
     app.storage[ServicesKey.self] = YakubaServices(writer: writer, tokens: tokens, throttle: LoginThrottle(), config: config)
 
     app.middleware = Middlewares()
@@ -64,6 +65,7 @@ func routes(_ app: Application) throws {
     TodayController.register(r)
     TokenController.register(r)
     AdminController.register(r)
+    ImportController.register(r)
 }
 
 /// Creates the first administrator when the database has none, and prints a one-time password.

@@ -108,3 +108,134 @@ struct BookTests {
         }
     }
 }
+
+@Suite("Roster import and proxy punches")
+struct ImportAndProxyTests {
+    func upload(_ b: Browser, _ bytes: [UInt8]) async throws -> TestingHTTPResponse {
+        let boundary = "----yakuba\(UUID().uuidString)"
+        var body = ByteBuffer()
+        body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n\(b.csrf ?? "")\r\n")
+        body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"staff.csv\"\r\nContent-Type: text/csv\r\n\r\n")
+        body.writeBytes(bytes)
+        body.writeString("\r\n--\(boundary)--\r\n")
+        var h: HTTPHeaders = [:]
+        h.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=\(boundary)")
+        h.replaceOrAdd(name: .accept, value: "text/html")
+        if let c = b.cookie { h.replaceOrAdd(name: .cookie, value: c) }
+        let res = try await b.app.testing().sendRequest(.POST, "/admin/import", headers: h, body: body)
+        b.absorb(res)
+        return res
+    }
+
+    @Test func aShiftJISRosterImportsAllOrNothing() async throws {
+        try await withCity { city in
+            let hr = Browser(city.app)
+            try await hr.login("H001")
+            try await hr.get("/admin/import")
+            let header = "職員番号,姓,名,姓カナ,名カナ,雇用形態,所属コード,職名,勤務曜日,始業,終業,休憩,任用開始日,役割\r\n"
+            let bad = header + "T001,髙橋,一郎,タカハシ,イチロウ,常勤,0101,主事,月-金,8:30,17:15,60,2025-04-01,\r\nT002,山﨑,二郎,ヤマザキ,ジロウ,常勤,0101,主事,月-金,8:30,17:15,60,2025-13-01,\r\n"
+            let res = try await upload(hr, try JapaneseTextEncoding.encode(bad, as: .shiftJIS))
+            #expect(res.status == .unprocessableEntity)
+            #expect(res.body.string.contains("任用開始日"))
+            #expect(try await StaffRepository.find(city.app.db.sql, municipalityId: city.muni.id, staffNumber: "T001") == nil, "nothing is imported when a row is wrong")
+            let good = header + "T001,髙橋,一郎,タカハシ,イチロウ,常勤,0101,主事,月-金,8:30,17:15,60,2025-04-01,\r\nT002,山﨑,二郎,ヤマザキ,ジロウ,会計年度パートタイム,02,,月水金,9:00,16:00,60,2025-04-01,所属長\r\n"
+            let ok = try await upload(hr, try JapaneseTextEncoding.encode(good, as: .shiftJIS))
+            #expect(ok.status == .seeOther)
+            let t2 = try #require(try await StaffRepository.find(city.app.db.sql, municipalityId: city.muni.id, staffNumber: "T002"))
+            #expect(t2.familyName == "山﨑")
+            #expect(t2.employment == .fiscalYearPartTime)
+            #expect(try await StaffRepository.approverDepartments(city.app.db.sql, staffId: t2.id) == [city.deptB.id])
+            // imported staff sign in once HR issues a one-time password
+            #expect(try await Browser(city.app).login("T002", "anything-at-all").status == .unauthorized)
+            try await hr.get("/admin/staff")
+            #expect(try await hr.post("/admin/staff/\(t2.id.uuidString)/password", [:]).status == .seeOther)
+            let list = try await hr.get("/admin/staff").body.string
+            let pw = try #require(list.range(of: "初回パスワード：").map { String(list[$0.upperBound...].prefix(16)) })
+            #expect(try await Browser(city.app).login("T002", pw).location == "/password")
+            // an empty upload and a non-text file are refused with a message
+            #expect(try await upload(hr, []).status == .unprocessableEntity)
+            #expect(try await upload(hr, [0xFF, 0xFE, 0x00, 0x81, 0x00]).status == .unprocessableEntity)
+        }
+    }
+
+    @Test func managersPunchOnBehalfAndItIsMarked() async throws {
+        try await withCity { city in
+            let zone = city.muni.zone
+            let now = Date()
+            let today = CalendarDate(now, in: zone)
+            let minute = max(0, Int(now.timeIntervalSince(today.instant(atMinute: 0, in: zone)) / 60) - 5)
+            let m = Browser(city.app)
+            try await m.login("M001")
+            try await m.get("/books/\(city.staffA.id)")
+            let time = String(format: "%02d:%02d", minute / 60, minute % 60)
+            let res = try await m.post("/books/\(city.staffA.id)/proxy-punch", ["kind": "in", "date": today.iso, "time": time, "place": "本庁舎", "reason": "端末故障のため"])
+            #expect(res.status == .seeOther)
+            let rows = try await PunchRepository.punches(city.app.db.sql, staffIds: [city.staffA.id], fromMs: 0, toMs: Int64.max)
+            #expect(rows.count == 1)
+            #expect(rows.first?.source == "proxy")
+            #expect(rows.first?.recordedBy == city.approverA.id)
+            #expect(rows.first?.note == "端末故障のため")
+            let book = try await m.get("/books/\(city.staffA.id)").body.string
+            #expect(book.contains("代理打刻"))
+            // not for oneself, not outside one's departments, not a week ago, not without a reason
+            try await m.get("/books/\(city.approverA.id)")
+            #expect(try await m.post("/books/\(city.approverA.id)/proxy-punch", ["kind": "in", "date": today.iso, "time": "08:00", "place": "本庁舎", "reason": "x"]).status == .forbidden)
+            #expect(try await m.post("/books/\(city.staffB.id)/proxy-punch", ["kind": "in", "date": today.iso, "time": "08:00", "place": "本庁舎", "reason": "x"]).status == .notFound)
+            let old = try await m.post("/books/\(city.staffA2.id)/proxy-punch", ["kind": "in", "date": today.adding(days: -7).iso, "time": "08:00", "place": "本庁舎", "reason": ""])
+            #expect(old.status == .unprocessableEntity)
+            #expect(old.body.string.contains("本日か前日"))
+            #expect(old.body.string.contains("理由を500文字以内"))
+        }
+    }
+}
+
+@Suite("Roster edits and municipality settings")
+struct RosterEditTests {
+    @Test func hrMovesAndRetiresAPerson() async throws {
+        try await withCity { city in
+            let t = try await token(city, city.staffA)
+            let hr = Browser(city.app)
+            try await hr.login("H001")
+            let form = try await hr.get("/admin/staff/\(city.staffA.id)/edit")
+            #expect(form.body.string.contains("value=\"テスト\""))
+            var fields = ["family_name": "職員", "given_name": "太郎", "family_kana": "テスト", "given_kana": "タロウ", "employment_type": "fiscalYearPartTime",
+                          "department": city.deptB.id.uuidString, "position": "会計年度任用職員", "weekdays": "月水金", "start": "9:00", "end": "16:00",
+                          "break_minutes": "60", "start_date": "2025-04-01", "active": "1"]
+            #expect(try await hr.post("/admin/staff/\(city.staffA.id)", fields).status == .seeOther)
+            let moved = try #require(try await StaffRepository.find(city.app.db.sql, id: city.staffA.id))
+            #expect(moved.departmentId == city.deptB.id)
+            #expect(moved.weeklySchedule.workingWeekdays == [1, 3, 5])
+            // the manager of 総務部 no longer sees the person
+            let m = Browser(city.app)
+            try await m.login("M001")
+            #expect(try await m.get("/books/\(city.staffA.id)").status == .notFound)
+            fields["active"] = nil
+            #expect(try await hr.post("/admin/staff/\(city.staffA.id)", fields).status == .seeOther)
+            #expect(try await api(city.app, .GET, "/api/v1/me", token: t).status == .unauthorized, "a retired person's tokens stop working")
+            #expect(try await Browser(city.app).login("S001").status == .unauthorized)
+            let ledger = try await city.app.db.sql.select().column("type").from("ledger").where("subject_id", .equal, city.staffA.id.uuidString.lowercased())
+                .all(decodingColumn: "type", as: String.self)
+            #expect(ledger == ["staff.created", "staff.updated", "staff.updated"])
+            fields["family_kana"] = "ひらがな"
+            #expect(try await hr.post("/admin/staff/\(city.staffA2.id)", fields).status == .unprocessableEntity)
+        }
+    }
+
+    @Test func adminSetsTheMunicipality() async throws {
+        try await withCity { city in
+            let a = Browser(city.app)
+            try await a.login("A001")
+            try await a.get("/admin/municipality")
+            let bad = try await a.post("/admin/municipality", ["code": "172066", "name": "", "places": ""])
+            #expect(bad.status == .unprocessableEntity)
+            #expect(bad.body.string.contains("検査数字"))
+            #expect(try await a.post("/admin/municipality", ["code": "131016", "name": "x", "places": "本庁舎"]).status == .unprocessableEntity, "another municipality has that code")
+            #expect(try await a.post("/admin/municipality", ["code": "172065", "name": "加賀市", "places": "本庁舎\n支所\n在宅"]).status == .seeOther)
+            let t = try await token(city, city.staffA)
+            #expect(try await api(city.app, .POST, "/api/v1/punches", token: t, json: #"{"kind":"in","place":"支所"}"#).status == .created)
+            let hr = Browser(city.app)
+            try await hr.login("H001")
+            #expect(try await hr.get("/admin/municipality").status == .forbidden)
+        }
+    }
+}

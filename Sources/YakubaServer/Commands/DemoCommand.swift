@@ -7,7 +7,9 @@ import YakubaCore
 struct DemoCommand: AsyncCommand {
     struct Signature: CommandSignature {
         @Option(name: "staff", help: "number of staff (default 300, up to 20000)") var staff: Int?
-        @Option(name: "months", help: "months of punches before today (default 2)") var months: Int?
+        @Option(name: "months", help: "months of punch history before this month, plus this month up to now (default 2; 0 = no punches)") var months: Int?
+        @Flag(name: "no-today", help: "stop the punch history at the end of yesterday (for load tests)") var noToday: Bool
+        @Option(name: "tokens-file", help: "write an API token for every demo staff member to this file (職員番号<TAB>token), for load tests") var tokensFile: String?
         @Option(name: "password", help: "the demo users' password (default: random, printed)") var password: String?
         init() {}
     }
@@ -20,7 +22,8 @@ struct DemoCommand: AsyncCommand {
         guard (0...24).contains(months) else { context.console.error("--months must be between 0 and 24"); throw ExitCode(2) }
         let app = context.application
         let password = signature.password ?? PasswordPolicy.oneTime()
-        let result = try await DemoCity.build(app: app, staffCount: n, months: months, password: password, now: Date()) { line in
+        let result = try await DemoCity.build(app: app, staffCount: n, months: months, includeToday: !signature.noToday, password: password,
+                                              tokensFile: signature.tokensFile, now: Date()) { line in
             context.console.print(line)
         }
         context.console.print("")
@@ -41,11 +44,18 @@ enum DemoCity {
     static let givens: [(String, String)] = [("太郎", "タロウ"), ("花子", "ハナコ"), ("翔太", "ショウタ"), ("美咲", "ミサキ"), ("健一", "ケンイチ"), ("由美", "ユミ"),
         ("大輔", "ダイスケ"), ("陽菜", "ヒナ"), ("誠", "マコト"), ("恵", "メグミ"), ("直樹", "ナオキ"), ("彩", "アヤ"), ("拓也", "タクヤ"), ("結衣", "ユイ"),
         ("浩", "ヒロシ"), ("真由美", "マユミ"), ("亮", "リョウ"), ("愛", "アイ"), ("修", "オサム"), ("智子", "トモコ")]
-    static let bus = ["総務部", "企画政策部", "市民生活部", "健康福祉部", "こども未来部", "産業振興部", "建設部", "上下水道部"]
-    static let kas = ["総務課", "企画課", "管理課", "推進課"]
+    /// 部 and their 課, as a mid-sized city organises them (総務部 first: its 人事課 is HR).
+    static let organisation: [(String, [String])] = [
+        ("総務部", ["人事課", "総務課", "財政課", "情報政策課"]), ("企画政策部", ["企画課", "秘書広報課", "DX推進課", "地域振興課"]),
+        ("市民生活部", ["市民課", "税務課", "保険年金課", "環境課"]), ("健康福祉部", ["福祉総務課", "障がい福祉課", "介護保険課", "健康課"]),
+        ("こども未来部", ["こども政策課", "保育課", "子育て支援課", "学校教育課"]), ("産業振興部", ["商工課", "観光課", "農林課", "雇用対策課"]),
+        ("建設部", ["都市計画課", "道路課", "建築課", "公園緑地課"]), ("上下水道部", ["水道課", "下水道課", "経営課", "施設課"]),
+    ]
+    static let bus = organisation.map(\.0)
     static let kakaris = ["庶務係", "事業係"]
 
-    static func build(app: Application, staffCount n: Int, months: Int, password: String, now: Date, progress: @escaping @Sendable (String) -> Void) async throws -> Result {
+    static func build(app: Application, staffCount n: Int, months: Int, includeToday: Bool = true, password: String, tokensFile: String? = nil,
+                      now: Date, progress: @escaping @Sendable (String) -> Void) async throws -> Result {
         let sql = app.db as! any SQLDatabase
         var rng = SeededRandom(seed: 20_250_401)
         let existingStaff = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("staff").first()?.decode(column: "n", as: Int.self) ?? 0
@@ -78,7 +88,7 @@ enum DemoCity {
         for (bi, bu) in bus.prefix(buCount).enumerated() {
             let buRow = DepartmentRow(id: rng.uuid(), municipalityId: muni.id, parentId: nil, code: String(format: "%02d", bi + 1), name: bu, level: 1, active: true)
             departments.append(buRow)
-            let kaNames = bi == 0 ? ["人事課"] + kas.prefix(2) : Array(kas.prefix(n >= 1000 ? 4 : 2)).map { bu.replacingOccurrences(of: "部", with: "") + $0 }
+            let kaNames = Array(organisation[bi].1.prefix(n >= 1000 ? 4 : 2))
             for (ki, ka) in kaNames.enumerated() {
                 let kaRow = DepartmentRow(id: rng.uuid(), municipalityId: muni.id, parentId: buRow.id, code: buRow.code + String(format: "%02d", ki + 1), name: ka, level: 2, active: true)
                 departments.append(kaRow)
@@ -173,8 +183,32 @@ enum DemoCity {
         }
         progress("staff: \(staff.count)")
 
-        // punches: from the first of (months) months ago to this morning
-        let firstDay = months == 0 ? today : { var m = YearMonth(today); for _ in 0..<months { m = m.previous }; return m.first }()
+        if let path = tokensFile {
+            // one token each, in bulk: the load benchmark punches as 20,000 different people
+            var lines: [String] = []
+            var rows: [ApiTokenRow] = []
+            for s in staff {
+                let t = TokenCache.newToken()
+                rows.append(ApiTokenRow(id: rng.uuid(), staffId: s.id, name: "demo load test", tokenHash: TokenCache.hash(t), prefix: String(t.prefix(10)),
+                                        createdAtMs: nowMs(now), createdBy: s.id, revokedAtMs: nil))
+                lines.append("\(s.staffNumber)\t\(t)")
+            }
+            for c in stride(from: 0, to: rows.count, by: 500) {
+                let chunk = Array(rows[c..<min(c + 500, rows.count)])
+                try await writer.perform { _, sql in
+                    try await sql.insert(into: "api_tokens").models(chunk, with: rowEncoder).run()
+                    struct Fact: Codable { var id: UUID; var staffId: UUID; var prefix: String }
+                    return chunk.map { LedgerDraft(municipalityId: muniId, actorId: $0.staffId, type: "token.created", subjectId: $0.id.uuidString.lowercased(),
+                                                   fact: Fact(id: $0.id, staffId: $0.staffId, prefix: $0.prefix)) }
+                }
+            }
+            try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+            progress("tokens: \(rows.count) → \(path)")
+        }
+
+        // punches: from the first of (months) months ago to this morning (or to last night)
+        let lastDay = includeToday ? today : today.adding(days: -1)
+        let firstDay = months == 0 ? today.adding(days: 1) : { var m = YearMonth(today); for _ in 0..<months { m = m.previous }; return m.first }()
         let holidays = muni.holidays
         var punchCount = 0
         var batch: [PunchRow] = []
@@ -196,7 +230,7 @@ enum DemoCity {
             var day = firstDay
             let homeWorker = rng.chance(0.15)
             let outpost = rng.chance(0.1)
-            while day <= today {
+            while day <= lastDay {
                 defer { day = day.adding(days: 1) }
                 guard let sc = ws.schedule(weekday: day.weekday), holidays.holidayName(day) == nil else { continue }
                 if rng.chance(0.03) {

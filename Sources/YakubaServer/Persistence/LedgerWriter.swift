@@ -17,6 +17,8 @@ struct PunchCommand: Sendable {
     var idempotencyKey: String?
     /// nil = the server's time now (self-service); a proxy punch may name a past time
     var at: Date?
+    /// why a manager entered it on the person's behalf
+    var note: String? = nil
 }
 
 enum PunchOutcome: Sendable {
@@ -83,6 +85,34 @@ final class LedgerWriter: Sendable {
 
     // MARK: loading
 
+    /// Loads every active person's recent punches at start-up, so that the morning rush reads nothing
+    /// from the database before it writes (one query for all, instead of one per person).
+    func warm(now: Date = Date()) async throws {
+        guard let sql = db as? any SQLDatabase else { return }
+        let since = nowMs(now) - Self.window
+        let staff = try await sql.select().column("id").from("staff").where("active", .equal, SQLBind(true)).all(decodingColumn: "id", as: UUID.self)
+        var punches: [UUID: [PunchRow]] = [:]
+        for r in try await sql.select().column("*").from("punches").where("at_ms", .greaterThanOrEqual, SQLBind(since))
+            .all(decoding: PunchRow.self, with: rowDecoder) { punches[r.staffId, default: []].append(r) }
+        let withPunches = Array(punches.keys)
+        var corrections: [UUID: [PunchCorrection]] = [:]
+        for c in stride(from: 0, to: withPunches.count, by: 500) {
+            let chunk = Array(withPunches[c..<min(c + 500, withPunches.count)])
+            corrections.merge(try await CorrectionRepository.corrections(sql: sql, staffIds: chunk, fromMs: since - 86_400_000, toMs: nil)) { a, _ in a }
+        }
+        var loaded: [UUID: RecentPunches] = [:]
+        for id in staff {
+            let rows = punches[id] ?? []
+            var byKey: [String: PunchRow] = [:]
+            for r in rows { if let k = r.idempotencyKey { byKey[k] = r } }
+            loaded[id] = RecentPunches(effective: PunchStream.effective(raw: rows.map(\.punch), corrections: corrections[id] ?? []), byKey: byKey)
+        }
+        state.withLock { s in for (k, v) in loaded where s.recent[k] == nil { s.recent[k] = v } }
+    }
+
+    /// How far back the cached punches reach: enough for the punch sequence and for retries.
+    static let window: Int64 = 3 * 86_400_000
+
     private func prepare(staffId: UUID) async throws {
         if state.withLock({ $0.recent[staffId] != nil }) { return }
         let loaded = try await Self.loadRecent(db: db, staffId: staffId, now: clock())
@@ -91,7 +121,7 @@ final class LedgerWriter: Sendable {
 
     static func loadRecent(db: any Database, staffId: UUID, now: Date) async throws -> RecentPunches {
         guard let sql = db as? any SQLDatabase else { throw YakubaError.internal("not SQL") }
-        let since = nowMs(now) - 3 * 86_400_000
+        let since = nowMs(now) - window
         let rows = try await sql.select().column("*").from("punches")
             .where("staff_id", .equal, SQLBind(staffId)).where("at_ms", .greaterThanOrEqual, SQLBind(since))
             .all(decoding: PunchRow.self, with: rowDecoder)
@@ -202,11 +232,17 @@ final class LedgerWriter: Sendable {
             if case .failure(let v) = check { outcomes.append(.rejected(v)); continue }
             let row = PunchRow(id: UUID(), municipalityId: cmd.municipalityId, staffId: cmd.staffId, kind: cmd.kind.rawValue,
                                atMs: nowMs(at), deviceAtMs: cmd.deviceAt.map { nowMs($0) }, place: cmd.place, source: cmd.source.rawValue,
-                               recordedBy: cmd.recordedBy, idempotencyKey: cmd.idempotencyKey)
+                               recordedBy: cmd.recordedBy, idempotencyKey: cmd.idempotencyKey, note: cmd.note)
             rows.append(row)
             recent.effective.append(EffectivePunch(id: row.id, kind: cmd.kind, at: dateFromMs(row.atMs), place: row.place, source: cmd.source, correctionId: nil))
             recent.effective.sort { $0.at < $1.at }
             if let k = cmd.idempotencyKey { recent.byKey[k] = row }
+            // keep the cache to its window, so a server that runs for months does not grow without end
+            let horizon = dateFromMs(nowMs(now) - Self.window)
+            if let first = recent.effective.first, first.at < horizon {
+                recent.effective.removeAll { $0.at < horizon }
+                recent.byKey = recent.byKey.filter { $0.value.atMs >= nowMs(horizon) }
+            }
             overlay[cmd.staffId] = recent
             outcomes.append(.created(row))
         }
@@ -242,9 +278,9 @@ final class LedgerWriter: Sendable {
 /// A punch as it is written on the ledger.
 struct PunchFact: Codable, Sendable {
     var id: UUID; var staffId: UUID; var kind: String; var atMs: Int64; var deviceAtMs: Int64?; var place: String
-    var source: String; var recordedBy: UUID; var idempotencyKey: String?
+    var source: String; var recordedBy: UUID; var idempotencyKey: String?; var note: String?
     init(_ r: PunchRow) {
         id = r.id; staffId = r.staffId; kind = r.kind; atMs = r.atMs; deviceAtMs = r.deviceAtMs; place = r.place
-        source = r.source; recordedBy = r.recordedBy; idempotencyKey = r.idempotencyKey
+        source = r.source; recordedBy = r.recordedBy; idempotencyKey = r.idempotencyKey; note = r.note
     }
 }

@@ -90,6 +90,7 @@ struct CreateAttendance: AsyncMigration {
             .field("source", .string, .required)
             .field("recorded_by", .uuid, .required)
             .field("idempotency_key", .string)
+            .field("note", .string)                        // the reason of a proxy punch
             .unique(on: "staff_id", "idempotency_key")
             .create()
         try await db.schema("corrections")

@@ -102,6 +102,7 @@ struct PunchRow: Codable, Sendable, Hashable {
     var source: String
     var recordedBy: UUID
     var idempotencyKey: String?
+    var note: String? = nil
 
     var punch: Punch {
         Punch(id: id, staffId: staffId, kind: PunchKind(rawValue: kind) ?? .clockIn, at: dateFromMs(atMs), deviceAt: deviceAtMs.map(dateFromMs),

@@ -16,6 +16,7 @@ enum Pages {
             if p.isApprover || p.isHR { nav.append(("/today", l.t("本日の状況", "Today"))) }
             if p.isApprover || p.isHR { nav.append(("/books", l.t("出勤簿一覧", "All books"))) }
             if p.isHR { nav.append(("/admin/staff", l.t("職員", "Staff"))); nav.append(("/admin/departments", l.t("組織", "Departments"))) }
+            if p.isAdmin { nav.append(("/admin/municipality", l.t("自治体設定", "Settings"))) }
             nav.append(("/tokens", l.t("APIトークン", "API tokens")))
         }
         let path = req.url.path

@@ -11,6 +11,14 @@ enum AdminController {
         r.on(.GET, ["admin", "staff"], access: hrOrAdmin) { req in try await staffList(req) }
         r.on(.GET, ["admin", "staff", "new"], access: hrOrAdmin) { req in try await staffForm(req, form: StaffForm(), errors: [:]) }
         r.on(.POST, ["admin", "staff"], access: hrOrAdmin) { req in try await createStaff(req) }
+        r.on(.GET, ["admin", "staff", ":id", "edit"], access: hrOrAdmin) { req in
+            let scope = try await Scope.load(req)
+            let s = try await scope.staff(req, req.parameters.get("id", as: UUID.self))
+            return try await staffForm(req, form: StaffForm(s), errors: [:], editing: s)
+        }
+        r.on(.POST, ["admin", "staff", ":id"], access: hrOrAdmin) { req in try await updateStaff(req) }
+        r.on(.GET, ["admin", "municipality"], access: .roles([.admin])) { req in try await municipalityForm(req, errors: [:]) }
+        r.on(.POST, ["admin", "municipality"], access: .roles([.admin])) { req in try await updateMunicipality(req) }
         r.on(.GET, ["admin", "departments"], access: hrOrAdmin) { req in try await departments(req, form: DepartmentForm(), errors: [:]) }
         r.on(.POST, ["admin", "departments"], access: hrOrAdmin) { req in try await createDepartment(req) }
     }
@@ -26,17 +34,22 @@ enum AdminController {
         let flash = req.session.data["flash"]; req.session.data["flash"] = nil
         return Pages.html(Pages.layout(req, title: l.t("職員", "Staff"), [
             el("h1", txt(l.t("職員", "Staff") + "（\(total)\(l.t("名", ""))）")),
-            el("p", link("/admin/staff/new", l.t("職員を登録", "Add a staff member"), cls("button"))),
+            el("p", link("/admin/staff/new", l.t("職員を登録", "Add a staff member"), cls("button")), txt(" "),
+               link("/admin/import", l.t("CSV で一括登録", "Import a CSV"), cls("button secondary"))),
             el("form", attr("method", "get"), attr("action", "/admin/staff"), cls("filters"),
                field(id: "q", label: l.t("職員番号・氏名・カナ", "Number, name or kana"), error: nil) { d in input(id: "q", name: "q", type: "search", value: q ?? "", describedBy: d) },
                el("button", attr("type", "submit"), txt(l.t("検索", "Search")))),
             el("div", cls("table-wrap"), el("table", el("caption", txt(l.t("職員一覧（カナ順）", "Staff (by kana)"))),
-               el("thead", el("tr", [l.t("職員番号", "No."), l.t("氏名", "Name"), l.t("カナ", "Kana"), l.t("所属", "Department"), l.t("雇用形態", "Type"), l.t("役割", "Roles"), l.t("状態", "State")].map { el("th", attr("scope", "col"), txt($0)) })),
+               el("thead", el("tr", [l.t("職員番号", "No."), l.t("氏名", "Name"), l.t("カナ", "Kana"), l.t("所属", "Department"), l.t("雇用形態", "Type"), l.t("役割", "Roles"), l.t("状態", "State"), l.t("パスワード", "Password")].map { el("th", attr("scope", "col"), txt($0)) })),
                el("tbody", rows.map { s in
-                   el("tr", el("td", txt(s.staffNumber)), el("th", attr("scope", "row"), link("/books/\(s.id.uuidString)", s.fullName)), el("td", txt(s.fullKana)),
+                   el("tr", el("td", txt(s.staffNumber)), el("th", attr("scope", "row"), link("/admin/staff/\(s.id.uuidString)/edit", s.fullName)), el("td", txt(s.fullKana)),
                       el("td", txt(scope.tree.path(s.departmentId))), el("td", txt(l.t(s.employment.labelJa, s.employment.labelEn))),
                       el("td", txt(s.roleSet.map { l.t($0.labelJa, $0.labelEn) }.sorted().joined(separator: "・"))),
-                      el("td", txt(s.active ? l.t("在職", "Active") : l.t("退職", "Retired"))))
+                      el("td", txt(s.active ? l.t("在職", "Active") : l.t("退職", "Retired"))),
+                      el("td", s.id == scope.principal.staffId ? .empty : el("form", attr("method", "post"), attr("action", "/admin/staff/\(s.id.uuidString)/password"),
+                         hidden("_csrf", req.csrfToken),
+                         el("button", attr("type", "submit"), cls("secondary"), attr("aria-label", l.t("\(s.fullName)の初回パスワードを発行", "Issue a one-time password for \(s.fullName)")),
+                            txt(s.passwordHash == nil ? l.t("パスワード発行", "Issue password") : l.t("再発行", "Reset"))))))
                }))),
             el("p", page > 1 ? link("/admin/staff?page=\(page - 1)", l.t("← 前へ", "← Previous")) : .empty, txt(" \(page) "),
                page * 100 < total ? link("/admin/staff?page=\(page + 1)", l.t("次へ →", "Next →")) : .empty)
@@ -49,9 +62,22 @@ enum AdminController {
         var department: String? = nil; var position: String? = nil; var weekdays: String? = nil
         var start: String? = nil; var end: String? = nil; var break_minutes: String? = nil; var start_date: String? = nil
         var role_approver: String? = nil; var role_hr: String? = nil
+        var active: String? = nil
+
+        init() {}
+        init(_ s: StaffRow) {
+            let w = s.weeklySchedule
+            let day = w.days.compactMap { $0 }.first ?? DailySchedule.standard
+            staff_number = s.staffNumber; family_name = s.familyName; given_name = s.givenName; family_kana = s.familyKana; given_kana = s.givenKana
+            employment_type = s.employmentType; department = s.departmentId?.uuidString; position = s.position; weekdays = w.weekdaysText
+            start = WeeklySchedule.formatClock(day.start); end = WeeklySchedule.formatClock(day.end)
+            break_minutes = day.breakWindow.map { "\(WeeklySchedule.formatClock($0.start))-\(WeeklySchedule.formatClock($0.end))" } ?? "0"
+            start_date = s.startDate; role_approver = s.roleSet.contains(.approver) ? "1" : nil; role_hr = s.roleSet.contains(.hr) ? "1" : nil
+            active = s.active ? "1" : nil
+        }
     }
 
-    static func staffForm(_ req: Request, form: StaffForm, errors: [String: String], status: HTTPResponseStatus = .ok) async throws -> Response {
+    static func staffForm(_ req: Request, form: StaffForm, errors: [String: String], status: HTTPResponseStatus = .ok, editing: StaffRow? = nil) async throws -> Response {
         let l = req.lang
         let scope = try await Scope.load(req)
         func text(_ id: String, _ label: String, _ value: String?, hint: String? = nil, required: Bool = true) -> N {
@@ -59,12 +85,14 @@ enum AdminController {
                 input(id: id, name: id, value: value ?? "", describedBy: d, required: required, invalid: errors[id] != nil)
             }
         }
-        return Pages.html(Pages.layout(req, title: l.t("職員の登録", "Add a staff member"), [
-            el("h1", txt(l.t("職員の登録", "Add a staff member"))),
+        let title = editing == nil ? l.t("職員の登録", "Add a staff member") : l.t("職員情報の変更", "Edit staff member")
+        return Pages.html(Pages.layout(req, title: title, [
+            el("h1", txt(title)),
             errors.isEmpty ? .empty : el("p", cls("alert"), attr("role", "alert"), txt(l.t("入力内容を確認してください（\(errors.count)件）。", "Please check \(errors.count) field(s)."))),
-            el("form", attr("method", "post"), attr("action", "/admin/staff"), attr("novalidate", ""),
+            el("form", attr("method", "post"), attr("action", editing.map { "/admin/staff/\($0.id.uuidString)" } ?? "/admin/staff"), attr("novalidate", ""),
                hidden("_csrf", req.csrfToken),
-               text("staff_number", l.t("職員番号", "Staff number"), form.staff_number, hint: l.t("半角英数字20文字以内", "Up to 20 letters and digits")),
+               editing == nil ? text("staff_number", l.t("職員番号", "Staff number"), form.staff_number, hint: l.t("半角英数字20文字以内", "Up to 20 letters and digits"))
+                   : el("p", el("strong", txt(l.t("職員番号：", "Staff number: "))), txt(editing!.staffNumber)),
                text("family_name", l.t("姓", "Family name"), form.family_name), text("given_name", l.t("名", "Given name"), form.given_name),
                text("family_kana", l.t("姓（カナ）", "Family name (kana)"), form.family_kana), text("given_kana", l.t("名（カナ）", "Given name (kana)"), form.given_kana),
                field(id: "employment_type", label: l.t("雇用形態", "Employment type"), error: errors["employment_type"]) { d in
@@ -83,14 +111,21 @@ enum AdminController {
                el("fieldset", el("legend", txt(l.t("役割", "Roles"))),
                   el("label", void("input", [("type", "checkbox"), ("name", "role_approver"), ("value", "1"), ("id", "role_approver")] + (form.role_approver != nil ? [("checked", "")] : [])), txt(l.t("所属長（所属の承認者）", "Approver of the department"))),
                   el("label", void("input", [("type", "checkbox"), ("name", "role_hr"), ("value", "1"), ("id", "role_hr")] + (form.role_hr != nil ? [("checked", "")] : [])), txt(l.t("人事課", "HR")))),
-               el("button", attr("type", "submit"), txt(l.t("登録する", "Add"))))
+               editing == nil ? .empty : el("fieldset", el("legend", txt(l.t("在職", "Employment"))),
+                  el("label", void("input", [("type", "checkbox"), ("name", "active"), ("value", "1"), ("id", "active")] + (form.active != nil ? [("checked", "")] : [])),
+                     txt(l.t("在職中（外すと退職扱いになり、ログインと打刻ができなくなります）", "Active (untick to retire: no more sign-in or punches)")))),
+               el("button", attr("type", "submit"), txt(editing == nil ? l.t("登録する", "Add") : l.t("変更を保存", "Save changes"))))
         ]), status: status)
     }
 
-    static func createStaff(_ req: Request) async throws -> Response {
+    struct FieldErrors: Error { var errors: [String: String] }
+
+    struct ValidStaff { var number: String; var family: String; var given: String; var fk: String; var gk: String; var type: EmploymentType
+        var dept: DepartmentRow; var schedule: WeeklySchedule; var startDate: CalendarDate; var roles: [Role] }
+
+    /// Checks the staff form; `editing` skips the number (it cannot change) and the duplicate check against itself.
+    static func validate(_ req: Request, _ f: StaffForm, scope: Scope, editing: StaffRow?) async throws -> Result<ValidStaff, FieldErrors> {
         let l = req.lang
-        let scope = try await Scope.load(req)
-        let f = try req.content.decode(StaffForm.self)
         var errors: [String: String] = [:]
         func need(_ key: String, _ v: String?, max: Int = 50) -> String {
             let s = (v ?? "").trimmingCharacters(in: .whitespaces)
@@ -98,11 +133,12 @@ enum AdminController {
             else if s.count > max { errors[key] = l.t("\(max)文字以内で入力してください。", "Use at most \(max) characters.") }
             return s
         }
-        let number = need("staff_number", f.staff_number, max: 20)
-        if !number.isEmpty && !number.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) { errors["staff_number"] = l.t("半角英数字で入力してください。", "Use letters, digits and hyphens.") }
+        let number = editing?.staffNumber ?? need("staff_number", f.staff_number, max: 20)
+        if editing == nil && !number.isEmpty && !number.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) { errors["staff_number"] = l.t("半角英数字で入力してください。", "Use letters, digits and hyphens.") }
         let family = need("family_name", f.family_name), given = need("given_name", f.given_name)
         let fk = need("family_kana", f.family_kana), gk = need("given_kana", f.given_kana)
         for (k, v) in [("family_kana", fk), ("given_kana", gk)] where !v.isEmpty && !isKana(v) { errors[k] = l.t("カタカナで入力してください。", "Use katakana.") }
+        if (f.position ?? "").count > 50 { errors["position"] = l.t("50文字以内で入力してください。", "Use at most 50 characters.") }
         let type = f.employment_type.flatMap(EmploymentType.init(rawValue:))
         if type == nil { errors["employment_type"] = l.t("雇用形態を選んでください。", "Choose the employment type.") }
         let dept = f.department.flatMap(UUID.init(uuidString:)).flatMap { scope.tree.rows[$0] }
@@ -120,24 +156,127 @@ enum AdminController {
         }
         let startDate = f.start_date.flatMap(CalendarDate.init(iso:))
         if startDate == nil { errors["start_date"] = l.t("日付を YYYY-MM-DD で入力してください。", "Give the date as YYYY-MM-DD.") }
-        if errors["staff_number"] == nil, try await StaffRepository.find(req.sql, municipalityId: scope.principal.municipalityId, staffNumber: number) != nil {
+        if editing == nil, errors["staff_number"] == nil, try await StaffRepository.find(req.sql, municipalityId: scope.principal.municipalityId, staffNumber: number) != nil {
             errors["staff_number"] = l.t("この職員番号はすでに使われています。", "This staff number is already used.")
         }
-        if !errors.isEmpty { return try await staffForm(req, form: f, errors: errors, status: .unprocessableEntity) }
-        let password = PasswordPolicy.oneTime()
-        let hash = try await req.password.async.hash(password)
-        var roles: [Role] = []
+        if !errors.isEmpty { return .failure(FieldErrors(errors: errors)) }
+        var roles: [Role] = editing.map { Array($0.roleSet.intersection([.admin])) } ?? []
         if f.role_approver != nil { roles.append(.approver) }
         if f.role_hr != nil { roles.append(.hr) }
-        let row = StaffRow(id: UUID(), municipalityId: scope.principal.municipalityId, staffNumber: number, familyName: family, givenName: given,
-                           familyKana: fk, givenKana: gk, employmentType: type!.rawValue, departmentId: dept!.id,
-                           position: (f.position ?? "").trimmingCharacters(in: .whitespaces), schedule: Seed.json(schedule!), startDate: startDate!.iso,
-                           endDate: nil, active: true, roles: roles.map(\.rawValue).joined(separator: ","), passwordHash: hash, mustChangePassword: true,
+        return .success(ValidStaff(number: number, family: family, given: given, fk: fk, gk: gk, type: type!, dept: dept!, schedule: schedule!,
+                                   startDate: startDate!, roles: roles))
+    }
+
+    static func createStaff(_ req: Request) async throws -> Response {
+        let l = req.lang
+        let scope = try await Scope.load(req)
+        let f = try req.content.decode(StaffForm.self)
+        let v: ValidStaff
+        switch try await validate(req, f, scope: scope, editing: nil) {
+        case .failure(let e): return try await staffForm(req, form: f, errors: e.errors, status: .unprocessableEntity)
+        case .success(let ok): v = ok
+        }
+        let password = PasswordPolicy.oneTime()
+        let hash = try await req.password.async.hash(password)
+        let row = StaffRow(id: UUID(), municipalityId: scope.principal.municipalityId, staffNumber: v.number, familyName: v.family, givenName: v.given,
+                           familyKana: v.fk, givenKana: v.gk, employmentType: v.type.rawValue, departmentId: v.dept.id,
+                           position: (f.position ?? "").trimmingCharacters(in: .whitespaces), schedule: Seed.json(v.schedule), startDate: v.startDate.iso,
+                           endDate: nil, active: true, roles: v.roles.map(\.rawValue).joined(separator: ","), passwordHash: hash, mustChangePassword: true,
                            locale: "ja", updatedAtMs: nowMs())
-        try await StaffWrites.insert(req.yakuba.writer, staff: row, approverOf: roles.contains(.approver) ? [dept!.id] : [], actor: scope.principal.staffId)
-        req.session.data["flash"] = l.t("\(row.fullName)（\(number)）を登録しました。初回パスワード：\(password)（初回ログイン時に変更が必要です）",
-                                         "Added \(row.fullName) (\(number)). One-time password: \(password) (must be changed at first sign-in).")
+        try await StaffWrites.insert(req.yakuba.writer, staff: row, approverOf: v.roles.contains(.approver) ? [v.dept.id] : [], actor: scope.principal.staffId)
+        req.session.data["flash"] = l.t("\(row.fullName)（\(v.number)）を登録しました。初回パスワード：\(password)（初回ログイン時に変更が必要です）",
+                                         "Added \(row.fullName) (\(v.number)). One-time password: \(password) (must be changed at first sign-in).")
         return req.redirect(to: "/admin/staff")
+    }
+
+    static func updateStaff(_ req: Request) async throws -> Response {
+        let l = req.lang
+        let scope = try await Scope.load(req)
+        let old = try await scope.staff(req, req.parameters.get("id", as: UUID.self))
+        let f = try req.content.decode(StaffForm.self)
+        let v: ValidStaff
+        switch try await validate(req, f, scope: scope, editing: old) {
+        case .failure(let e): return try await staffForm(req, form: f, errors: e.errors, status: .unprocessableEntity, editing: old)
+        case .success(let ok): v = ok
+        }
+        if old.id == scope.principal.staffId && (f.active == nil || (old.roleSet.contains(.hr) && !v.roles.contains(.hr) && !scope.principal.isAdmin)) {
+            return try await staffForm(req, form: f, errors: ["role_hr": l.t("自分自身の退職や権限の取り消しはできません。", "You cannot retire yourself or remove your own HR role.")],
+                                       status: .unprocessableEntity, editing: old)
+        }
+        var row = old
+        row.familyName = v.family; row.givenName = v.given; row.familyKana = v.fk; row.givenKana = v.gk; row.employmentType = v.type.rawValue
+        row.departmentId = v.dept.id; row.position = (f.position ?? "").trimmingCharacters(in: .whitespaces); row.schedule = Seed.json(v.schedule)
+        row.startDate = v.startDate.iso; row.roles = v.roles.map(\.rawValue).joined(separator: ","); row.active = f.active != nil
+        if !row.active && old.active { row.endDate = CalendarDate(Date(), in: scope.municipality.zone).iso }
+        row.updatedAtMs = max(nowMs(), old.updatedAtMs + 1)
+        let updated = row
+        let actor = scope.principal.staffId
+        try await req.yakuba.writer.perform { _, sql in
+            try await sql.update("staff").set(model: updated, with: rowEncoder).where("id", .equal, SQLBind(updated.id)).run()
+            try await sql.delete(from: "approver_departments").where("staff_id", .equal, SQLBind(updated.id)).run()
+            if v.roles.contains(.approver) {
+                try await sql.insert(into: "approver_departments").columns("staff_id", "department_id").values(SQLBind(updated.id), SQLBind(v.dept.id)).run()
+            }
+            return [LedgerDraft(municipalityId: updated.municipalityId, actorId: actor, type: "staff.updated", subjectId: updated.id.uuidString.lowercased(), fact: updated.ledgerFact)]
+        }
+        req.yakuba.tokens.refresh(staff: updated)
+        req.session.data["flash"] = l.t("\(updated.fullName)（\(updated.staffNumber)）の情報を変更しました。", "Saved \(updated.fullName) (\(updated.staffNumber)).")
+        return req.redirect(to: "/admin/staff")
+    }
+
+    struct MunicipalityForm: Content { var code: String?; var name: String?; var places: String? }
+
+    static func municipalityForm(_ req: Request, errors: [String: String], form: MunicipalityForm? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
+        let l = req.lang
+        let scope = try await Scope.load(req)
+        let m = scope.municipality
+        let flash = req.session.data["flash"]; req.session.data["flash"] = nil
+        return Pages.html(Pages.layout(req, title: l.t("自治体の設定", "Municipality"), [
+            el("h1", txt(l.t("自治体の設定", "Municipality settings"))),
+            el("form", attr("method", "post"), attr("action", "/admin/municipality"), attr("novalidate", ""),
+               hidden("_csrf", req.csrfToken),
+               field(id: "code", label: l.t("地方公共団体コード（6桁）", "Local government code (6 digits)"), error: errors["code"], hint: l.t("例：172065（加賀市）", "e.g. 172065 (Kaga City)")) { d in
+                   input(id: "code", name: "code", value: form?.code ?? m.code, describedBy: d, required: true, invalid: errors["code"] != nil, extra: [("inputmode", "numeric")])
+               },
+               field(id: "name", label: l.t("名称", "Name"), error: errors["name"]) { d in
+                   input(id: "name", name: "name", value: form?.name ?? m.name, describedBy: d, required: true, invalid: errors["name"] != nil)
+               },
+               field(id: "places", label: l.t("打刻場所（1行に1つ）", "Places to punch from (one per line)"), error: errors["places"]) { d in
+                   el("textarea", attr("id", "places"), attr("name", "places"), attr("rows", "5"), attr("aria-describedby", d), txt(form?.places ?? m.placeList.joined(separator: "\n")))
+               },
+               el("button", attr("type", "submit"), txt(l.t("保存", "Save"))))
+        ], flash: flash), status: status)
+    }
+
+    static func updateMunicipality(_ req: Request) async throws -> Response {
+        let l = req.lang
+        let scope = try await Scope.load(req)
+        let f = try req.content.decode(MunicipalityForm.self)
+        var errors: [String: String] = [:]
+        let code = (f.code ?? "").trimmingCharacters(in: .whitespaces)
+        if !MunicipalityCode.isValid(code) { errors["code"] = l.t("6桁の地方公共団体コード（検査数字を含む）を入力してください。", "Enter the 6-digit code, check digit included.") }
+        let name = (f.name ?? "").trimmingCharacters(in: .whitespaces)
+        if name.isEmpty || name.count > 50 { errors["name"] = l.t("名称を50文字以内で入力してください。", "Enter a name of up to 50 characters.") }
+        let places = (f.places ?? "").split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if places.isEmpty || places.count > 20 || places.contains(where: { $0.count > 30 }) || Set(places).count != places.count {
+            errors["places"] = l.t("打刻場所を1〜20個、各30文字以内で、重複なく入力してください。", "Give 1 to 20 distinct places of up to 30 characters.")
+        }
+        if errors.isEmpty, code != scope.municipality.code, try await MunicipalityRepository.all(req.sql).contains(where: { $0.code == code }) {
+            errors["code"] = l.t("このコードの自治体はすでに登録されています。", "A municipality with this code exists.")
+        }
+        if !errors.isEmpty { return try await municipalityForm(req, errors: errors, form: f, status: .unprocessableEntity) }
+        var m = scope.municipality
+        m.code = code; m.name = name; m.places = Seed.json(places)
+        let updated = m
+        let actor = scope.principal.staffId
+        try await req.yakuba.writer.perform { _, sql in
+            try await sql.update("municipalities").set("code", to: SQLBind(updated.code)).set("name", to: SQLBind(updated.name))
+                .set("places", to: SQLBind(updated.places)).where("id", .equal, SQLBind(updated.id)).run()
+            return [LedgerDraft(municipalityId: updated.id, actorId: actor, type: "municipality.updated", subjectId: updated.id.uuidString.lowercased(), fact: updated)]
+        }
+        req.yakuba.forgetMunicipality(updated.id)
+        req.session.data["flash"] = l.t("保存しました。", "Saved.")
+        return req.redirect(to: "/admin/municipality")
     }
 
     static func isKana(_ s: String) -> Bool {

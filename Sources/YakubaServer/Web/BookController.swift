@@ -8,6 +8,7 @@ enum BookController {
         r.on(.GET, ["books", ":staffId"], access: .signedIn) { req in try await book(req, print: false) }
         r.on(.GET, ["books", ":staffId", "print"], access: .signedIn) { req in try await book(req, print: true) }
         r.on(.GET, ["books", ":staffId", "csv"], access: .signedIn) { req in try await csv(req) }
+        r.on(.POST, ["books", ":staffId", "proxy-punch"], access: .roles([.approver, .hr, .admin])) { req in try await proxyPunch(req) }
     }
 
     static func month(_ req: Request, _ zone: TimeZone) throws -> YearMonth {
@@ -90,7 +91,7 @@ enum BookController {
         return Pages.html(html)
     }
 
-    static func book(_ req: Request, print: Bool) async throws -> Response {
+    static func book(_ req: Request, print: Bool, proxyErrors: [String: String] = [:], status: HTTPResponseStatus = .ok) async throws -> Response {
         let l = req.lang
         let scope = try await Scope.load(req)
         let staff = try await scope.staff(req, req.parameters.get("staffId", as: UUID.self))
@@ -125,6 +126,9 @@ enum BookController {
                    let sched = d.kind.isWorkDay ? d.schedule.map { "\(WeeklySchedule.formatClock($0.start))–\(WeeklySchedule.formatClock($0.end))" } ?? "—" : "—"
                    var notes: [N] = d.marks.map { mk in el("span", cls("tag info"), txt(l.t(mk.code.labelJa, mk.code.labelEn) + (mk.minutes.map { " \(formatDuration($0))" } ?? ""))) }
                    notes += d.flags.sorted().map { f in el("span", cls(f.isAnomaly ? "tag anomaly" : "tag info"), txt(l.t(f.labelJa, f.labelEn) + (f == .late ? " \(d.lateMinutes)\(l.t("分", "m"))" : f == .earlyLeave ? " \(d.earlyLeaveMinutes)\(l.t("分", "m"))" : ""))) }
+                   for p in d.punches where p.source == .proxy {
+                       notes.append(el("span", cls("tag info"), txt(l.t("代理打刻", "Entered by manager") + ": \(l.t(p.kind.labelJa, p.kind.labelEn)) \(showTime(p.at, zone))")))
+                   }
                    for p in d.punches where p.correctionId != nil {
                        if let c = b.corrections.first(where: { $0.id == p.correctionId }) {
                            let orig = c.targetPunchId.flatMap { rawById[$0] }
@@ -156,9 +160,79 @@ enum BookController {
                 el("h2", txt(l.t("打刻修正の履歴", "Corrections"))),
                 CorrectionController.table(req, b.corrections, staffById: [staff.id: staff], zone: zone, rawById: rawById, actions: false)
             ]),
-            print ? el("p", cls("muted"), txt(l.t("出力日時：", "Printed: ") + Ledger.iso8601Millis(Date()))) : .empty
-        ])
-        return Pages.html(html)
+            print ? el("p", cls("muted"), txt(l.t("出力日時：", "Printed: ") + Ledger.iso8601Millis(Date()))) : .empty,
+            !print && scope.canApprove(for: staff) ? proxyForm(req, staff: staff, muni: scope.municipality, errors: proxyErrors) : .empty
+        ], flash: { let f = req.session.data["flash"]; req.session.data["flash"] = nil; return f }())
+        return Pages.html(html, status: status)
+    }
+
+    /// 代理打刻: a manager enters a punch for today or yesterday on the person's behalf; it is marked as such.
+    static func proxyForm(_ req: Request, staff: StaffRow, muni: MunicipalityRow, errors: [String: String]) -> N {
+        let l = req.lang
+        let today = CalendarDate(Date(), in: muni.zone)
+        return el("section", cls("noprint"), attr("aria-labelledby", "proxy-h"),
+            el("h2", attr("id", "proxy-h"), txt(l.t("代理打刻（所属長が本人に代わって入力）", "Punch on their behalf"))),
+            el("form", attr("method", "post"), attr("action", "/books/\(staff.id.uuidString)/proxy-punch"), attr("novalidate", ""),
+               hidden("_csrf", req.csrfToken),
+               field(id: "proxy-kind", label: l.t("種類", "Kind"), error: errors["kind"]) { d in
+                   select(id: "proxy-kind", name: "kind", options: PunchKind.allCases.map { ($0.rawValue, l.t($0.labelJa, $0.labelEn)) }, selected: "in", describedBy: d)
+               },
+               field(id: "proxy-date", label: l.t("日付（本日または前日）", "Date (today or yesterday)"), error: errors["date"]) { d in
+                   input(id: "proxy-date", name: "date", type: "date", value: today.iso, describedBy: d, required: true, invalid: errors["date"] != nil)
+               },
+               field(id: "proxy-time", label: l.t("時刻", "Time"), error: errors["time"]) { d in
+                   input(id: "proxy-time", name: "time", type: "time", value: "", describedBy: d, required: true, invalid: errors["time"] != nil)
+               },
+               field(id: "proxy-place", label: l.t("場所", "Place"), error: errors["place"]) { d in
+                   select(id: "proxy-place", name: "place", options: muni.placeList.map { ($0, $0) }, selected: muni.placeList.first, describedBy: d)
+               },
+               field(id: "proxy-reason", label: l.t("理由", "Reason"), error: errors["reason"]) { d in
+                   input(id: "proxy-reason", name: "reason", value: "", describedBy: d, required: true, invalid: errors["reason"] != nil, extra: [("maxlength", "500")])
+               },
+               el("button", attr("type", "submit"), txt(l.t("代理で打刻する", "Record the punch")))))
+    }
+
+    struct ProxyForm: Content { var kind: String?; var date: String?; var time: String?; var place: String?; var reason: String? }
+
+    static func proxyPunch(_ req: Request) async throws -> Response {
+        let l = req.lang
+        let scope = try await Scope.load(req)
+        let staff = try await scope.staff(req, req.parameters.get("staffId", as: UUID.self))
+        guard scope.canApprove(for: staff) else {
+            throw ProblemError(status: .forbidden, title: l.t("自分や担当外の職員の代理打刻はできません。", "You cannot punch for yourself or outside your departments."))
+        }
+        let f = try req.content.decode(ProxyForm.self)
+        let zone = scope.municipality.zone
+        let now = Date()
+        let today = CalendarDate(now, in: zone)
+        var errors: [String: String] = [:]
+        let kind = f.kind.flatMap(PunchKind.init(rawValue:))
+        if kind == nil { errors["kind"] = l.t("種類を選んでください。", "Choose the kind.") }
+        let date = f.date.flatMap(CalendarDate.init(iso:))
+        if date == nil || !(date! == today || date! == today.adding(days: -1)) { errors["date"] = l.t("本日か前日の日付にしてください。それより前は打刻修正で。", "Use today or yesterday; older punches go through a correction.") }
+        let minute = f.time.flatMap { WeeklySchedule.parseClock($0) }
+        if minute == nil || minute! >= 1440 { errors["time"] = l.t("時刻を正しく入力してください（例：8:30）。", "Enter a valid time (e.g. 8:30).") }
+        let place = f.place ?? ""
+        if !scope.municipality.placeList.contains(place) { errors["place"] = l.t("場所を選んでください。", "Choose the place.") }
+        let reason = (f.reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        if reason.isEmpty || reason.count > 500 { errors["reason"] = l.t("理由を500文字以内で入力してください。", "Give a reason of up to 500 characters.") }
+        var at: Date?
+        if let d = date, let m = minute, m < 1440, errors["date"] == nil {
+            at = d.instant(atMinute: m, in: zone)
+            if at! > now { errors["time"] = l.t("未来の時刻は指定できません。", "The time cannot be in the future."); at = nil }
+        }
+        if errors.isEmpty, let kind, let at {
+            let cmd = PunchCommand(staffId: staff.id, municipalityId: staff.municipalityId, kind: kind, place: place, deviceAt: nil, source: .proxy,
+                                   recordedBy: scope.principal.staffId, idempotencyKey: nil, at: at, note: reason)
+            switch try await req.yakuba.writer.punch(cmd) {
+            case .created, .replayed:
+                req.session.data["flash"] = l.t("\(staff.fullName)さんの\(kind.labelJa)を代理で記録しました。", "Recorded \(kind.labelEn) for \(staff.fullName).")
+                return req.redirect(to: "/books/\(staff.id.uuidString)?month=\(YearMonth(date!).iso)")
+            case .rejected(let v):
+                errors["time"] = l.t(v.messageJa, v.messageEn)
+            }
+        }
+        return try await book(req, print: false, proxyErrors: errors, status: .unprocessableEntity)
     }
 
     static func csv(_ req: Request) async throws -> Response {

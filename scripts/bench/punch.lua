@@ -1,0 +1,56 @@
+-- wrk script: the morning rush. Each request punches as a different person (distinct bearer tokens);
+-- each person goes in → break_start → break_end → out over successive passes. Every request carries a
+-- unique Idempotency-Key. Counts 201 (acknowledged), 409 (refused by the sequence rule) and others.
+local threads = {}
+local counter = 0
+
+function setup(thread)
+  thread:set("tid", counter)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  local file = args[1]
+  local nthreads = tonumber(args[2])
+  tokens = {}
+  local i = 0
+  for line in io.lines(file) do
+    local tab = line:find("\t")
+    if tab then
+      if i % nthreads == tid then table.insert(tokens, line:sub(tab + 1)) end
+      i = i + 1
+    end
+  end
+  kinds = { "in", "break_start", "break_end", "out" }
+  n = 0
+  created = 0; conflict = 0; other = 0
+end
+
+function request()
+  local idx = (n % #tokens) + 1
+  local pass = math.floor(n / #tokens)
+  local kind = kinds[(pass % #kinds) + 1]
+  n = n + 1
+  local headers = {
+    ["Authorization"] = "Bearer " .. tokens[idx],
+    ["Content-Type"] = "application/json",
+    ["Idempotency-Key"] = "bench-" .. tid .. "-" .. n,
+  }
+  return wrk.format("POST", "/api/v1/punches", headers, '{"kind":"' .. kind .. '","place":"本庁舎"}')
+end
+
+function response(status, headers, body)
+  if status == 201 then created = created + 1
+  elseif status == 409 then conflict = conflict + 1
+  else other = other + 1 end
+end
+
+function done(summary, latency, requests)
+  local c, k, o = 0, 0, 0
+  for _, t in ipairs(threads) do
+    c = c + t:get("created"); k = k + t:get("conflict"); o = o + t:get("other")
+  end
+  io.write(string.format("wrk_created=%d wrk_conflict=%d wrk_other=%d wrk_p50_ms=%.2f wrk_p99_ms=%.2f wrk_seconds=%.3f\n",
+    c, k, o, latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.duration / 1e6))
+end
