@@ -5,7 +5,6 @@ import Vapor
 public struct AppConfig: Sendable {
     public enum DatabaseLocation: Sendable, Equatable {
         case sqliteFile(String)
-        case sqliteMemory
         case postgres(String)
     }
 
@@ -20,13 +19,14 @@ public struct AppConfig: Sendable {
     public var bootstrapAdmin: Bool
     public var logSQL: Bool
 
-    public init(database: DatabaseLocation = .sqliteMemory, secureCookies: Bool = false, defaultTimeZone: TimeZone = TimeZone(identifier: "Asia/Tokyo")!,
+    public init(database: DatabaseLocation = .sqliteFile("yakuba.sqlite"), secureCookies: Bool = false, defaultTimeZone: TimeZone = TimeZone(identifier: "Asia/Tokyo")!,
                 maxBatch: Int = 512, bootstrapAdmin: Bool = true, logSQL: Bool = false) {
         self.database = database; self.secureCookies = secureCookies; self.defaultTimeZone = defaultTimeZone
         self.maxBatch = maxBatch; self.bootstrapAdmin = bootstrapAdmin; self.logSQL = logSQL
     }
 
-    /// `YAKUBA_DATABASE`: a file path (default `yakuba.sqlite`), `:memory:`, or a `postgres://` URL.
+    /// `YAKUBA_DATABASE`: a file path (default `yakuba.sqlite`) or a `postgres://` URL. There is no in-memory
+    /// mode: the SQLite build has no shared cache, so each pooled connection would see a database of its own.
     /// `YAKUBA_SECURE_COOKIES=1` when served over TLS. `YAKUBA_TIME_ZONE` (default Asia/Tokyo).
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) -> AppConfig {
         var c = AppConfig()
@@ -40,7 +40,6 @@ public struct AppConfig: Sendable {
 
     public static func parseDatabase(_ s: String) -> DatabaseLocation {
         if s.hasPrefix("postgres://") || s.hasPrefix("postgresql://") { return .postgres(s) }
-        if s == ":memory:" { return .sqliteMemory }
         return .sqliteFile(s)
     }
 

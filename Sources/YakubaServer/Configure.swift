@@ -13,8 +13,6 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     switch config.database {
     case .sqliteFile(let path):
         app.databases.use(.sqlite(.file(path), sqlLogLevel: sqlLog), as: .sqlite)
-    case .sqliteMemory:
-        app.databases.use(.sqlite(.memory, sqlLogLevel: sqlLog), as: .sqlite)
     case .postgres(let url):
         app.databases.use(try .postgres(url: url, maxConnectionsPerEventLoop: 4, sqlLogLevel: sqlLog ?? .debug), as: .psql)
     }
@@ -42,7 +40,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.storage[ServicesKey.self] = YakubaServices(writer: writer, tokens: tokens, throttle: LoginThrottle(), config: config)
 
     app.middleware = Middlewares()
-    app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
+    app.middleware.use(RouteLoggingMiddleware(logLevel: .debug))
     app.middleware.use(SecurityHeadersMiddleware())
     app.middleware.use(ProblemMiddleware())
     app.middleware.use(app.sessions.middleware)

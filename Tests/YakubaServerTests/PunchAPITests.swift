@@ -135,3 +135,19 @@ struct PunchAPITests {
         }
     }
 }
+
+@Suite("Ledger payloads")
+struct PayloadTests {
+    /// The hand-written punch payload must be exactly what JSONEncoder gives for every other fact.
+    @Test func handWrittenPunchJSONMatchesTheEncoder() {
+        let strings = ["本庁舎", "在宅", "a\"b\\c/d", "line\nbreak\ttab", "\u{01}\u{1F}", "😀 髙", ""]
+        for i in 0..<200 {
+            let r = PunchRow(id: UUID(), municipalityId: UUID(), staffId: UUID(), kind: ["in", "out", "break_start"][i % 3],
+                             atMs: Int64.random(in: 0...2_000_000_000_000), deviceAtMs: i % 2 == 0 ? nil : Int64(i),
+                             place: strings[i % strings.count], source: "self", recordedBy: UUID(),
+                             idempotencyKey: i % 3 == 0 ? nil : strings[(i + 1) % strings.count], note: i % 4 == 0 ? strings[(i + 2) % strings.count] : nil)
+            let fact = PunchFact(r)
+            #expect(fact.canonicalJSON == Ledger.canonicalJSON(fact))
+        }
+    }
+}

@@ -44,6 +44,11 @@ public struct LedgerDraft: Sendable, Hashable {
         self.municipalityId = municipalityId; self.actorId = actorId; self.type = type; self.subjectId = subjectId
         self.payload = Ledger.canonicalJSON(fact)
     }
+
+    /// A payload already in canonical form.
+    public init(municipalityId: UUID?, actorId: UUID?, type: String, subjectId: String, payload: String) {
+        self.municipalityId = municipalityId; self.actorId = actorId; self.type = type; self.subjectId = subjectId; self.payload = payload
+    }
 }
 
 public enum Ledger {
@@ -55,7 +60,16 @@ public enum Ledger {
         h.update(data: Array(prev.utf8))
         h.update(data: [0x0A])
         h.update(data: Array(canonical.utf8))
-        return h.finalize().map { String(format: "%02x", $0) }.joined()
+        return hex(h.finalize())
+    }
+
+    /// Lower-case hex, without `String(format:)` (which is slow on Linux).
+    public static func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(64)
+        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 0x0F)]) }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// JSON with sorted keys, ISO 8601 dates with milliseconds, no slash escaping: the same fact always gives the same bytes.

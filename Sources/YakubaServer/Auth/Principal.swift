@@ -71,7 +71,7 @@ final class TokenCache: Sendable {
     struct Entry: Sendable { var tokenId: UUID; var principal: Principal }
     private let map = Mutex<[String: Entry]>([:])
 
-    static func hash(_ token: String) -> String { SHA256.hash(data: Array(token.utf8)).map { String(format: "%02x", $0) }.joined() }
+    static func hash(_ token: String) -> String { Ledger.hex(SHA256.hash(data: Array(token.utf8))) }
 
     /// `ykb_` + 32 random bytes in base64url.
     static func newToken() -> String {
