@@ -218,11 +218,13 @@ enum DemoCity {
             guard !batch.isEmpty else { return }
             let rows = batch
             batch.removeAll(keepingCapacity: true)
+            let drafts = rows.map { LedgerDraft(municipalityId: $0.municipalityId, actorId: $0.recordedBy, type: "punch.created",
+                                                subjectId: $0.id.uuidString.lowercased(), payload: PunchFact($0).canonicalJSON) }
             try await writer.perform { _, sql in
-                for c in stride(from: 0, to: rows.count, by: 500) {
-                    try await sql.insert(into: "punches").models(Array(rows[c..<min(c + 500, rows.count)]), with: rowEncoder).run()
+                for c in stride(from: 0, to: rows.count, by: 1000) {
+                    try await LedgerWriter.insert(punches: Array(rows[c..<min(c + 1000, rows.count)]), sql)
                 }
-                return rows.map { LedgerDraft(municipalityId: $0.municipalityId, actorId: $0.recordedBy, type: "punch.created", subjectId: $0.id.uuidString.lowercased(), fact: PunchFact($0)) }
+                return drafts
             }
         }
         for s in staff {

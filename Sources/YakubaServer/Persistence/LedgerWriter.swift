@@ -194,8 +194,8 @@ final class LedgerWriter: Sendable {
                 let drafts = try await job(conn, sql)
                 let last = try await lastEntry(sql)
                 let entries = Ledger.seal(drafts, after: last, at: now)
-                if !entries.isEmpty {
-                    try await sql.insert(into: "ledger").models(entries.map(LedgerRow.init), with: rowEncoder).run()
+                for c in stride(from: 0, to: entries.count, by: 1000) {
+                    try await Self.insert(ledger: Array(entries[c..<min(c + 1000, entries.count)]), sql)
                 }
                 return entries.last.map { ($0.seq, $0.hash) } ?? last
             }

@@ -3,41 +3,59 @@ import Vapor
 import YakubaCore
 
 /// Resolves the caller: a bearer token (API, kiosks, scripts) or the session cookie (pages); sets the language.
-struct AuthenticateMiddleware: AsyncMiddleware {
+/// Future-based rather than async: a punch with a bearer token then costs no task hop here.
+struct AuthenticateMiddleware: Middleware {
     let tokens: TokenCache
 
-    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        if let q = req.query[String.self, at: "lang"], let l = Lang(rawValue: q) { req.lang = l }
+    func respond(to req: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        let langQuery = req.url.query?.contains("lang=") == true ? req.query[String.self, at: "lang"] : nil
+        if let q = langQuery, let l = Lang(rawValue: q) { req.lang = l }
         else if let c = req.cookies["lang"]?.string, let l = Lang(rawValue: c) { req.lang = l }
         else if let al = req.headers.first(name: .acceptLanguage), al.lowercased().hasPrefix("en") { req.lang = .en }
 
+        func proceed() -> EventLoopFuture<Response> {
+            next.respond(to: req).map { response in
+                if let q = langQuery, Lang(rawValue: q) != nil {
+                    response.cookies["lang"] = HTTPCookies.Value(string: q, maxAge: 365 * 86400, path: "/", isHTTPOnly: true, sameSite: .lax)
+                }
+                return response
+            }
+        }
         if let bearer = req.headers.bearerAuthorization {
             guard let p = tokens.lookup(bearer.token) else {
-                throw ProblemError(status: .unauthorized, title: req.lang.t("APIトークンが無効です。", "The API token is not valid."))
+                return req.eventLoop.makeFailedFuture(ProblemError(status: .unauthorized, title: req.lang.t("APIトークンが無効です。", "The API token is not valid.")))
             }
             req.principal = p
-        } else if req.hasSession, let sid = req.session.data["sid"].flatMap(UUID.init(uuidString:)) {
-            if let s = try await StaffRepository.find(req.sql, id: sid), s.active,
-               req.session.data["pwv"] == String(s.updatedAtMs) || req.session.data["pwv"] == nil {
+            return proceed()
+        }
+        guard req.hasSession, let sid = req.session.data["sid"].flatMap(UUID.init(uuidString:)) else { return proceed() }
+        return req.eventLoop.makeFutureWithTask { try await StaffRepository.find(req.sql, id: sid) }.flatMap { staff in
+            if let s = staff, s.active, req.session.data["pwv"] == String(s.updatedAtMs) || req.session.data["pwv"] == nil {
                 req.principal = TokenCache.principal(s, viaToken: false)
-                if req.query[String.self, at: "lang"] == nil, req.cookies["lang"] == nil, let l = Lang(rawValue: s.locale) { req.lang = l }
+                if langQuery == nil, req.cookies["lang"] == nil, let l = Lang(rawValue: s.locale) { req.lang = l }
             } else {
                 req.session.destroy()
             }
+            return proceed()
         }
-        let response = try await next.respond(to: req)
-        if let q = req.query[String.self, at: "lang"], Lang(rawValue: q) != nil {
-            response.cookies["lang"] = HTTPCookies.Value(string: q, maxAge: 365 * 86400, path: "/", isHTTPOnly: true, sameSite: .lax)
-        }
-        return response
     }
 }
 
 /// Enforces a route's declared `Access`, the first-login password change, and CSRF on form posts.
-struct AccessMiddleware: AsyncMiddleware {
+struct AccessMiddleware: Middleware {
     let access: Access
 
-    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+    func respond(to req: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        do {
+            if let early = try check(req) { return req.eventLoop.makeSucceededFuture(early) }
+        } catch {
+            return req.eventLoop.makeFailedFuture(error)
+        }
+        return next.respond(to: req)
+    }
+
+    /// nil = go on; a response = answer it now (a redirect); a thrown error = refuse.
+    func check(_ req: Request) throws -> Response? {
         let isAPI = req.url.path.hasPrefix("/api/")
         if !access.admits(req.principal) {
             if req.principal == nil {
@@ -63,7 +81,7 @@ struct AccessMiddleware: AsyncMiddleware {
                                                                         "The form has expired. Reload the page and try again."))
             }
         }
-        return try await next.respond(to: req)
+        return nil
     }
 }
 
@@ -105,27 +123,27 @@ struct ProblemBody: Content {
 
 /// Turns every error into a problem document (API) or a page (browser), never a stack trace, and
 /// maps decoding errors to 400 rather than 500.
-struct ProblemMiddleware: AsyncMiddleware {
-    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        do {
-            return try await next.respond(to: req)
-        } catch {
-            let p = problem(for: error, req: req)
-            if p.status.code >= 500 { req.logger.report(error: error) }
-            let wantsHTML = !req.url.path.hasPrefix("/api/") && (req.headers.first(name: .accept)?.contains("text/html") ?? false)
-            if wantsHTML {
-                let res = Response(status: p.status)
-                res.headers.contentType = .html
-                res.body = .init(string: Pages.error(req, status: p.status, message: p.title + (p.detail.map { " " + $0 } ?? "")))
-                return res
-            }
-            let body = ProblemBody(type: "about:blank", title: p.title, status: Int(p.status.code), detail: p.detail, code: p.code,
-                                   errors: p.errors.isEmpty ? nil : p.errors)
+struct ProblemMiddleware: Middleware {
+    func respond(to req: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        next.respond(to: req).flatMapErrorThrowing { error in try self.render(error, req) }
+    }
+
+    func render(_ error: any Error, _ req: Request) throws -> Response {
+        let p = problem(for: error, req: req)
+        if p.status.code >= 500 { req.logger.report(error: error) }
+        let wantsHTML = !req.url.path.hasPrefix("/api/") && (req.headers.first(name: .accept)?.contains("text/html") ?? false)
+        if wantsHTML {
             let res = Response(status: p.status)
-            try res.content.encode(body, as: .json)
-            res.headers.replaceOrAdd(name: .contentType, value: "application/problem+json; charset=utf-8")
+            res.headers.contentType = .html
+            res.body = .init(string: Pages.error(req, status: p.status, message: p.title + (p.detail.map { " " + $0 } ?? "")))
             return res
         }
+        let body = ProblemBody(type: "about:blank", title: p.title, status: Int(p.status.code), detail: p.detail, code: p.code,
+                               errors: p.errors.isEmpty ? nil : p.errors)
+        let res = Response(status: p.status)
+        try res.content.encode(body, as: .json)
+        res.headers.replaceOrAdd(name: .contentType, value: "application/problem+json; charset=utf-8")
+        return res
     }
 
     func problem(for error: any Error, req: Request) -> ProblemError {
@@ -147,15 +165,16 @@ struct ProblemMiddleware: AsyncMiddleware {
 }
 
 /// Security headers on every response.
-struct SecurityHeadersMiddleware: AsyncMiddleware {
-    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        let res = try await next.respond(to: req)
-        res.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
-        res.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
-        res.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
-        res.headers.replaceOrAdd(name: "Content-Security-Policy", value: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
-        if res.headers.contentType == .html { res.headers.replaceOrAdd(name: .cacheControl, value: "no-store") }
-        return res
+struct SecurityHeadersMiddleware: Middleware {
+    func respond(to req: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        next.respond(to: req).map { res in
+            res.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+            res.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
+            res.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
+            res.headers.replaceOrAdd(name: "Content-Security-Policy", value: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
+            if res.headers.contentType == .html { res.headers.replaceOrAdd(name: .cacheControl, value: "no-store") }
+            return res
+        }
     }
 }
 
