@@ -10,12 +10,14 @@ import YakubaCore
 public func configure(_ app: Application, config: AppConfig) async throws {
     app.yakubaConfig = config
     let sqlLog: Logger.Level? = config.logSQL ? .info : nil
-    switch config.database {
-    case .sqliteFile(let path):
-        app.databases.use(.sqlite(.file(path), sqlLogLevel: sqlLog), as: .sqlite)
-    case .postgres(let url):
-        app.databases.use(try .postgres(url: url, maxConnectionsPerEventLoop: 4, sqlLogLevel: sqlLog ?? .debug), as: .psql)
+    func factory() throws -> (DatabaseConfigurationFactory, DatabaseID) {
+        switch config.database {
+        case .sqliteFile(let path): return (.sqlite(.file(path), sqlLogLevel: sqlLog), .sqlite)
+        case .postgres(let url): return (try .postgres(url: url, maxConnectionsPerEventLoop: 4, sqlLogLevel: sqlLog ?? .debug), .psql)
+        }
     }
+    let (f, dbID) = try factory()
+    app.databases.use(f, as: dbID)
     if case .sqliteFile = config.database, let sql = app.db as? any SQLDatabase {
         // WAL: readers do not block the writer; synchronous=FULL: a commit is on disk before we answer 201.
         try await sql.raw("PRAGMA journal_mode=WAL").run()
@@ -33,7 +35,17 @@ public func configure(_ app: Application, config: AppConfig) async throws {
                           isSecure: secure, isHTTPOnly: true, sameSite: .lax)
     }
 
-    let writer = LedgerWriter(db: app.db, maxBatch: config.maxBatch, logger: app.logger)
+    // The writer has its own connection on its own event loop: its commits are not queued behind HTTP work
+    // on the request loops, which is what bounds a group-commit pipeline.
+    let writerLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    let writerPool = NIOThreadPool(numberOfThreads: 1)
+    writerPool.start()
+    let writerDatabases = Databases(threadPool: writerPool, on: writerLoop)
+    let (wf, _) = try factory()
+    writerDatabases.use(wf, as: dbID)
+    app.lifecycle.use(WriterShutdown(databases: writerDatabases, loop: writerLoop, pool: writerPool))
+    guard let writerDB = writerDatabases.database(logger: app.logger, on: writerLoop.next()) else { throw YakubaError.internal("no writer database") }
+    let writer = LedgerWriter(db: writerDB, maxBatch: config.maxBatch, logger: app.logger)
     let tokens = TokenCache()
     try await tokens.load(app.db as! any SQLDatabase)
     try await writer.warm()
@@ -84,4 +96,16 @@ public func bootstrapAdministrator(_ app: Application) async throws -> (staffNum
                          active: true, roles: "admin,hr", passwordHash: hash, mustChangePassword: true, locale: "ja", updatedAtMs: nowMs())
     try await StaffWrites.insert(app.yakuba.writer, staff: admin, approverOf: [], actor: nil)
     return ("admin", password)
+}
+
+/// Closes the writer's own connection, loop and thread pool when the app shuts down.
+struct WriterShutdown: LifecycleHandler {
+    let databases: Databases
+    let loop: MultiThreadedEventLoopGroup
+    let pool: NIOThreadPool
+    func shutdownAsync(_ application: Application) async {
+        await databases.shutdownAsync()
+        try? await pool.shutdownGracefully()
+        try? await loop.shutdownGracefully()
+    }
 }
