@@ -151,3 +151,25 @@ struct PayloadTests {
         }
     }
 }
+
+@Suite("Idempotency beyond the cache")
+struct OldKeyTests {
+    @Test func aKeyUsedDaysAgoAnswersWithThatPunch() async throws {
+        try await withCity { city in
+            let old = PunchRow(id: UUID(), municipalityId: city.muni.id, staffId: city.staffA.id, kind: "in", atMs: nowMs() - 10 * 86_400_000,
+                               deviceAtMs: nil, place: "本庁舎", source: "self", recordedBy: city.staffA.id, idempotencyKey: "reader-42", note: nil)
+            try await LedgerWriter.insert(punches: [old], city.app.db.sql)
+            let t = try await token(city, city.staffA)
+            let res = try await api(city.app, .POST, "/api/v1/punches", token: t, json: #"{"kind":"in"}"#, headers: [("Idempotency-Key", "reader-42")])
+            #expect(res.status == .created)
+            #expect(res.headers.first(name: "Idempotent-Replayed") == "true")
+            #expect(try decodeJSON(res, as: PunchJSON.self).id == old.id)
+            let rows = try await PunchRepository.punches(city.app.db.sql, staffIds: [city.staffA.id], fromMs: 0, toMs: Int64.max)
+            #expect(rows.count == 1)
+            // and the person can still punch now, with a new key
+            #expect(try await api(city.app, .POST, "/api/v1/punches", token: t, json: #"{"kind":"in"}"#, headers: [("Idempotency-Key", "reader-43")]).status == .created)
+            let rows2 = try await PunchRepository.punches(city.app.db.sql, staffIds: [city.staffA.id], fromMs: 0, toMs: Int64.max)
+            #expect(rows2.count == 2)
+        }
+    }
+}

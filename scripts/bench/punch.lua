@@ -13,6 +13,11 @@ end
 function init(args)
   local file = args[1]
   local nthreads = tonumber(args[2])
+  -- every acknowledged punch id goes to a file, so the benchmark can check each one is stored
+  if args[3] then
+    idfile = io.open(args[3] .. "-" .. tid, "w")
+    idfile:setvbuf("line")
+  end
   tokens = {}
   local i = 0
   for line in io.lines(file) do
@@ -41,7 +46,12 @@ function request()
 end
 
 function response(status, headers, body)
-  if status == 201 then created = created + 1
+  if status == 201 then
+    created = created + 1
+    if idfile then
+      local id = body:match('"id":"([^"]+)"')
+      if id then idfile:write(id, "\n") end
+    end
   elseif status == 409 then conflict = conflict + 1
   else other = other + 1 end
 end

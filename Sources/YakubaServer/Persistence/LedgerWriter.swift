@@ -1,6 +1,7 @@
 import Foundation
 import Fluent
 import SQLKit
+import SQLiteNIO
 import Synchronization
 import Logging
 import YakubaCore
@@ -206,39 +207,23 @@ final class LedgerWriter: Sendable {
         }
     }
 
-    private func runPunches(_ prepared: [(PreparedPunch, CheckedContinuation<PunchOutcome, any Error>)]) async {
-        let now = clock()
-        let items = prepared.map { ($0.0.cmd, $0.1) }
-        var payloads: [UUID: String] = [:]
+    /// What a batch of punches comes to: each caller's outcome, the rows to store, the cache after them.
+    private struct Plan: Sendable {
         var outcomes: [PunchOutcome] = []
         var rows: [PunchRow] = []
+        var drafts: [LedgerDraft] = []
         var overlay: [UUID: RecentPunches] = [:]
-        let snapshot = state.withLock { s in items.reduce(into: [UUID: RecentPunches]()) { $0[$1.0.staffId] = s.recent[$1.0.staffId] } }
-        // keys older than the cached window: one query for the whole batch
-        var older: [String: [PunchRow]] = [:]
-        let unknownKeys = items.compactMap { (cmd, _) -> String? in
-            guard let k = cmd.idempotencyKey, snapshot[cmd.staffId]?.byKey[k] == nil else { return nil }
-            return k
-        }
-        if !unknownKeys.isEmpty, let sql = db as? any SQLDatabase {
-            do {
-                // (staff_id, idempotency_key) is the unique index: naming both keeps this an index probe, not a scan
-                let staffIds = Array(Set(items.compactMap { $0.0.idempotencyKey == nil ? nil : $0.0.staffId }))
-                let found = try await sql.select().column("*").from("punches")
-                    .where("staff_id", .in, SQLBind.group(staffIds))
-                    .where("idempotency_key", .in, SQLBind.group(Array(Set(unknownKeys))))
-                    .all(decoding: PunchRow.self, with: rowDecoder)
-                for r in found { if let k = r.idempotencyKey { older[k, default: []].append(r) } }
-            } catch {
-                for (_, cont) in items { cont.resume(throwing: error) }
-                return
-            }
-        }
-        for (pp, _) in prepared {
+    }
+
+    /// Decides each punch in order against the person's recent punches (and those earlier in the batch).
+    private func plan(_ prepared: [PreparedPunch], snapshot: [UUID: RecentPunches], older: [String: [PunchRow]], now: Date) -> Plan {
+        var plan = Plan()
+        let horizon = dateFromMs(nowMs(now) - Self.window)
+        for pp in prepared {
             let cmd = pp.cmd
-            var recent = overlay[cmd.staffId] ?? snapshot[cmd.staffId] ?? RecentPunches(effective: [], byKey: [:])
+            var recent = plan.overlay[cmd.staffId] ?? snapshot[cmd.staffId] ?? RecentPunches(effective: [], byKey: [:])
             if let k = cmd.idempotencyKey, let prior = recent.byKey[k] ?? older[k]?.first(where: { $0.staffId == cmd.staffId }) {
-                outcomes.append(.replayed(prior)); continue
+                plan.outcomes.append(.replayed(prior)); continue
             }
             let at = cmd.at ?? cmd.receivedAt
             let check: Result<Void, PunchRuleViolation>
@@ -250,79 +235,145 @@ final class LedgerWriter: Sendable {
                 trial.sort { $0.at < $1.at }
                 check = at > now.addingTimeInterval(60) ? .failure(.inFuture) : SessionBuilder.validate(trial, around: at, abandonAfter: abandonAfter)
             }
-            if case .failure(let v) = check { outcomes.append(.rejected(v)); continue }
+            if case .failure(let v) = check { plan.outcomes.append(.rejected(v)); continue }
             let row = pp.row
-            payloads[row.id] = pp.payload
-            rows.append(row)
+            plan.rows.append(row)
+            plan.drafts.append(LedgerDraft(municipalityId: row.municipalityId, actorId: row.recordedBy, type: "punch.created",
+                                           subjectId: row.id.uuidString.lowercased(), payload: pp.payload))
             recent.effective.append(EffectivePunch(id: row.id, kind: cmd.kind, at: dateFromMs(row.atMs), place: row.place, source: cmd.source, correctionId: nil))
             recent.effective.sort { $0.at < $1.at }
             if let k = cmd.idempotencyKey { recent.byKey[k] = row }
             // keep the cache to its window, so a server that runs for months does not grow without end
-            let horizon = dateFromMs(nowMs(now) - Self.window)
             if let first = recent.effective.first, first.at < horizon {
                 recent.effective.removeAll { $0.at < horizon }
                 recent.byKey = recent.byKey.filter { $0.value.atMs >= nowMs(horizon) }
             }
-            overlay[cmd.staffId] = recent
-            outcomes.append(.created(row))
+            plan.overlay[cmd.staffId] = recent
+            plan.outcomes.append(.created(row))
         }
+        return plan
+    }
 
-        let validated = Date()
-        if !rows.isEmpty {
-            do {
-                let drafts = rows.map { r in
-                    LedgerDraft(municipalityId: r.municipalityId, actorId: r.recordedBy, type: "punch.created", subjectId: r.id.uuidString.lowercased(),
-                                payload: payloads[r.id]!)
-                }
-                let insertRows = rows
-                let sealed: (seq: Int64, hash: String) = try await writeTransaction(db) { [self] _, sql in
-                    try await Self.insert(punches: insertRows, sql)
-                    let entries = Ledger.seal(drafts, after: try await lastEntry(sql), at: now)
-                    try await Self.insert(ledger: entries, sql)
-                    return (entries.last!.seq, entries.last!.hash)
-                }
-                state.withLock { s in
-                    s.last = sealed
-                    for (id, r) in overlay { s.recent[id] = r }
-                }
-                logger.debug("punch batch", metadata: ["n": "\(items.count)", "stored": "\(rows.count)",
-                                                       "check_ms": "\(Int(validated.timeIntervalSince(now) * 1000))",
-                                                       "commit_ms": "\(Int(Date().timeIntervalSince(validated) * 1000))"])
-            } catch {
-                logger.error("punch batch of \(rows.count) failed: \(String(describing: error))")
-                state.withLock { s in for id in overlay.keys { s.recent.removeValue(forKey: id) } }
-                for (_, cont) in items { cont.resume(throwing: error) }
-                return
+    /// One batch: decide, then BEGIN / INSERT punches / INSERT ledger / COMMIT, as one chain of futures on the
+    /// writer's own event loop, so no step waits for a turn on the task pool the request handlers keep busy.
+    /// Idempotency keys older than the cache are caught by the unique index (ON CONFLICT DO NOTHING), not by a
+    /// probe before every batch: the rare retry of an old key is answered from the stored punch afterwards.
+    private func runPunches(_ prepared: [(PreparedPunch, CheckedContinuation<PunchOutcome, any Error>)]) async {
+        let now = clock()
+        let punches = prepared.map(\.0)
+        let snapshot = state.withLock { s in punches.reduce(into: [UUID: RecentPunches]()) { $0[$1.cmd.staffId] = s.recent[$1.cmd.staffId] } }
+        var plan = self.plan(punches, snapshot: snapshot, older: [:], now: now)
+        do {
+            var sealed: (seq: Int64, hash: String)? = nil
+            var conflicted: [PunchRow] = []
+            if !plan.rows.isEmpty {
+                let last = try await lastEntry(db.sql)
+                let rows = plan.rows, drafts = plan.drafts
+                let (inserted, entries): (Set<UUID>, [LedgerEntry]) = try await db.withConnection { conn in
+                    let sql = conn.sql
+                    let begin = sql.dialect.name == "sqlite" ? "BEGIN IMMEDIATE" : "BEGIN"
+                    return sql.raw(SQLQueryString(begin)).run()
+                        .flatMap { Self.insertFuture(punches: rows, sql) }
+                        .flatMap { inserted -> EventLoopFuture<(Set<UUID>, [LedgerEntry])> in
+                            let kept = inserted.count == rows.count ? drafts : zip(rows, drafts).filter { inserted.contains($0.0.id) }.map(\.1)
+                            let entries = Ledger.seal(kept, after: last, at: now)
+                            return Self.insertFuture(ledger: entries, sql).map { (inserted, entries) }
+                        }
+                        .flatMap { r in sql.raw("COMMIT").run().map { r } }
+                        .flatMapError { error in sql.raw("ROLLBACK").run().flatMapThrowing { throw error }.flatMapErrorThrowing { _ in throw error } }
+                }.get()
+                if let e = entries.last { sealed = (e.seq, e.hash) }
+                conflicted = rows.filter { !inserted.contains($0.id) }
             }
+            if !conflicted.isEmpty {
+                // a key used before the cached window: answer with the punch stored then
+                let keys = conflicted.compactMap(\.idempotencyKey)
+                let found = try await db.sql.select().column("*").from("punches").where("staff_id", .in, SQLBind.group(Array(Set(conflicted.map(\.staffId)))))
+                    .where("idempotency_key", .in, SQLBind.group(keys)).all(decoding: PunchRow.self, with: rowDecoder)
+                for (i, outcome) in plan.outcomes.enumerated() {
+                    guard case .created(let row) = outcome, conflicted.contains(where: { $0.id == row.id }) else { continue }
+                    if let prior = found.first(where: { $0.staffId == row.staffId && $0.idempotencyKey == row.idempotencyKey }) {
+                        plan.outcomes[i] = .replayed(prior)
+                    }
+                }
+                for r in conflicted { plan.overlay.removeValue(forKey: r.staffId) }
+            }
+            let final = plan
+            state.withLock { s in
+                if let sealed { s.last = sealed }
+                for (id, r) in final.overlay { s.recent[id] = r }
+                for r in conflicted { s.recent.removeValue(forKey: r.staffId) }
+            }
+            logger.debug("punch batch", metadata: ["n": "\(prepared.count)", "stored": "\(plan.rows.count - conflicted.count)",
+                                                   "ms": "\(Int(Date().timeIntervalSince(now) * 1000))"])
+            for ((_, cont), outcome) in zip(prepared, plan.outcomes) { cont.resume(returning: outcome) }
+        } catch {
+            logger.error("punch batch of \(prepared.count) failed: \(String(describing: error))")
+            state.withLock { s in for p in punches { s.recent.removeValue(forKey: p.cmd.staffId) } }
+            for (_, cont) in prepared { cont.resume(throwing: error) }
         }
-        for ((_, cont), outcome) in zip(items, outcomes) { cont.resume(returning: outcome) }
     }
 }
 
 extension LedgerWriter {
-    /// Explicit columns and binds: the hot path skips Codable row encoding.
-    static func insert(punches rows: [PunchRow], _ sql: any SQLDatabase) async throws {
-        guard !rows.isEmpty else { return }
-        var q = sql.insert(into: "punches").columns("id", "municipality_id", "staff_id", "kind", "at_ms", "device_at_ms", "place", "source",
-                                                    "recorded_by", "idempotency_key", "note")
-        for r in rows {
-            q = q.values([SQLBind(r.id), SQLBind(r.municipalityId), SQLBind(r.staffId), SQLBind(r.kind), SQLBind(r.atMs),
-                          r.deviceAtMs.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null, SQLBind(r.place), SQLBind(r.source),
-                          SQLBind(r.recordedBy), r.idempotencyKey.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null,
-                          r.note.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null] as [any SQLExpression])
+    static func insert(punches rows: [PunchRow], _ sql: any SQLDatabase) async throws { _ = try await insertFuture(punches: rows, sql).get() }
+    static func insert(ledger entries: [LedgerEntry], _ sql: any SQLDatabase) async throws { try await insertFuture(ledger: entries, sql).get() }
+
+    /// Explicit columns and binds: the hot path skips Codable row encoding. A row whose (staff_id, idempotency_key)
+    /// is already stored is skipped; the ids of the rows inserted come back.
+    static func insertFuture(punches rows: [PunchRow], _ sql: any SQLDatabase) -> EventLoopFuture<Set<UUID>> {
+        guard !rows.isEmpty else { return sql.eventLoop.makeSucceededFuture([]) }
+        let columns = "(\"id\",\"municipality_id\",\"staff_id\",\"kind\",\"at_ms\",\"device_at_ms\",\"place\",\"source\",\"recorded_by\",\"idempotency_key\",\"note\")"
+        let tail = " ON CONFLICT (\"staff_id\", \"idempotency_key\") DO NOTHING RETURNING \"id\""
+        if let lite = sql as? any SQLiteDatabase {
+            // SQLite: one statement with plain SQLiteData binds (UUIDs as their text, as SQLKit stores them)
+            var binds: [SQLiteData] = []
+            binds.reserveCapacity(rows.count * 11)
+            for r in rows {
+                binds.append(.text(r.id.uuidString)); binds.append(.text(r.municipalityId.uuidString)); binds.append(.text(r.staffId.uuidString))
+                binds.append(.text(r.kind)); binds.append(.integer(Int(r.atMs))); binds.append(r.deviceAtMs.map { .integer(Int($0)) } ?? .null)
+                binds.append(.text(r.place)); binds.append(.text(r.source)); binds.append(.text(r.recordedBy.uuidString))
+                binds.append(r.idempotencyKey.map { .text($0) } ?? .null); binds.append(r.note.map { .text($0) } ?? .null)
+            }
+            let values = Array(repeating: "(?,?,?,?,?,?,?,?,?,?,?)", count: rows.count).joined(separator: ",")
+            return lite.query("INSERT INTO \"punches\" " + columns + " VALUES " + values + tail, binds).map { result in
+                Set(result.compactMap { $0.column("id")?.string.flatMap(UUID.init(uuidString:)) })
+            }
         }
-        try await q.run()
+        var q = SQLQueryString("INSERT INTO \"punches\" " + columns + " VALUES ")
+        for (i, r) in rows.enumerated() {
+            q.appendLiteral(i == 0 ? "(" : ",(")
+            q.appendInterpolation(bind: r.id); q.appendLiteral(","); q.appendInterpolation(bind: r.municipalityId); q.appendLiteral(",")
+            q.appendInterpolation(bind: r.staffId); q.appendLiteral(","); q.appendInterpolation(bind: r.kind); q.appendLiteral(",")
+            q.appendInterpolation(bind: r.atMs); q.appendLiteral(","); q.appendInterpolation(bind: r.deviceAtMs); q.appendLiteral(",")
+            q.appendInterpolation(bind: r.place); q.appendLiteral(","); q.appendInterpolation(bind: r.source); q.appendLiteral(",")
+            q.appendInterpolation(bind: r.recordedBy); q.appendLiteral(","); q.appendInterpolation(bind: r.idempotencyKey); q.appendLiteral(",")
+            q.appendInterpolation(bind: r.note); q.appendLiteral(")")
+        }
+        q.appendLiteral(tail)
+        return sql.raw(q).all().flatMapThrowing { result in Set(try result.map { try $0.decode(column: "id", as: UUID.self) }) }
     }
 
-    static func insert(ledger entries: [LedgerEntry], _ sql: any SQLDatabase) async throws {
-        guard !entries.isEmpty else { return }
+    static func insertFuture(ledger entries: [LedgerEntry], _ sql: any SQLDatabase) -> EventLoopFuture<Void> {
+        guard !entries.isEmpty else { return sql.eventLoop.makeSucceededVoidFuture() }
+        if let lite = sql as? any SQLiteDatabase {
+            var binds: [SQLiteData] = []
+            binds.reserveCapacity(entries.count * 9)
+            for e in entries {
+                binds.append(.integer(Int(e.seq))); binds.append(.integer(Int(e.recordedAtMs)))
+                binds.append(e.municipalityId.map { .text($0.uuidString) } ?? .null); binds.append(e.actorId.map { .text($0.uuidString) } ?? .null)
+                binds.append(.text(e.type)); binds.append(.text(e.subjectId)); binds.append(.text(e.payload)); binds.append(.text(e.prevHash)); binds.append(.text(e.hash))
+            }
+            let values = Array(repeating: "(?,?,?,?,?,?,?,?,?)", count: entries.count).joined(separator: ",")
+            return lite.query("INSERT INTO \"ledger\" (\"seq\",\"recorded_at_ms\",\"municipality_id\",\"actor_id\",\"type\",\"subject_id\",\"payload\",\"prev_hash\",\"hash\") VALUES " + values, binds).map { _ in }
+        }
         var q = sql.insert(into: "ledger").columns("seq", "recorded_at_ms", "municipality_id", "actor_id", "type", "subject_id", "payload", "prev_hash", "hash")
         for e in entries {
             q = q.values([SQLBind(e.seq), SQLBind(e.recordedAtMs), e.municipalityId.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null,
                           e.actorId.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null, SQLBind(e.type), SQLBind(e.subjectId),
                           SQLBind(e.payload), SQLBind(e.prevHash), SQLBind(e.hash)] as [any SQLExpression])
         }
-        try await q.run()
+        return q.run()
     }
 }
 
