@@ -10,6 +10,18 @@ final class YakubaServices: Sendable {
     let throttle: LoginThrottle
     let config: AppConfig
     private let municipalities = Mutex<[UUID: MunicipalityRow]>([:])
+    private let contexts = Mutex<[UUID: MunicipalityContext]>([:])
+
+    /// A municipality with its places and zone decoded once, for the punch path.
+    struct MunicipalityContext: Sendable { var row: MunicipalityRow; var places: [String]; var zone: TimeZone }
+
+    func context(_ id: UUID, _ req: Request) async throws -> MunicipalityContext {
+        if let c = contexts.withLock({ $0[id] }) { return c }
+        let m = try await municipality(id, req)
+        let c = MunicipalityContext(row: m, places: m.placeList, zone: m.zone)
+        contexts.withLock { $0[id] = c }
+        return c
+    }
 
     init(writer: LedgerWriter, tokens: TokenCache, throttle: LoginThrottle, config: AppConfig) {
         self.writer = writer; self.tokens = tokens; self.throttle = throttle; self.config = config
@@ -21,7 +33,10 @@ final class YakubaServices: Sendable {
         municipalities.withLock { $0[id] = m }
         return m
     }
-    func forgetMunicipality(_ id: UUID) { municipalities.withLock { _ = $0.removeValue(forKey: id) } }
+    func forgetMunicipality(_ id: UUID) {
+        municipalities.withLock { _ = $0.removeValue(forKey: id) }
+        contexts.withLock { _ = $0.removeValue(forKey: id) }
+    }
 }
 
 struct ServicesKey: StorageKey { typealias Value = YakubaServices }

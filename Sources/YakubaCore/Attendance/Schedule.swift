@@ -95,7 +95,7 @@ public struct WeeklySchedule: Hashable, Sendable, Codable {
         return hh * 60 + mm
     }
 
-    public static func formatClock(_ minutes: Int) -> String { String(format: "%d:%02d", minutes / 60, minutes % 60) }
+    public static func formatClock(_ minutes: Int) -> String { "\(minutes / 60):" + pad(minutes % 60, 2) }
 
     /// The roster spelling back: 「月火水木金」.
     public var weekdaysText: String { String(workingWeekdays.map { WeeklySchedule.weekdayChars[$0] }) }
@@ -109,5 +109,5 @@ public enum ScheduleParseError: String, Error, Sendable {
 public func formatDuration(_ minutes: Int) -> String {
     let sign = minutes < 0 ? "-" : ""
     let m = abs(minutes)
-    return "\(sign)\(m / 60):\(String(format: "%02d", m % 60))"
+    return "\(sign)\(m / 60):" + pad(m % 60, 2)
 }

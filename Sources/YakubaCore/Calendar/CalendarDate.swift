@@ -70,7 +70,7 @@ public struct CalendarDate: Hashable, Comparable, Sendable, Codable, CustomStrin
     public var weekday: Int { ((dayNumber % 7) + 7 + 4) % 7 }
 
     public var iso: String {
-        String(format: "%04d-%02d-%02d", year, month, day)
+        pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2)
     }
     public var description: String { iso }
 
@@ -129,7 +129,13 @@ public struct YearMonth: Hashable, Comparable, Sendable, CustomStringConvertible
     public var days: [CalendarDate] { (first.dayNumber...last.dayNumber).map(CalendarDate.init(dayNumber:)) }
     public var previous: YearMonth { month == 1 ? YearMonth(year: year - 1, month: 12)! : YearMonth(year: year, month: month - 1)! }
     public var next: YearMonth { month == 12 ? YearMonth(year: year + 1, month: 1)! : YearMonth(year: year, month: month + 1)! }
-    public var iso: String { String(format: "%04d-%02d", year, month) }
+    public var iso: String { pad(year, 4) + "-" + pad(month, 2) }
     public var description: String { iso }
     public static func < (a: YearMonth, b: YearMonth) -> Bool { (a.year, a.month) < (b.year, b.month) }
+}
+
+/// Zero-padded decimal, without `String(format:)` (slow on Linux, and on every punch's path).
+@inlinable public func pad(_ n: Int, _ width: Int) -> String {
+    let s = String(n)
+    return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
 }

@@ -89,7 +89,7 @@ public enum Ledger {
         let secs = floorDiv(ms, 1000)
         let day = CalendarDate(dayNumber: Int(floorDiv(secs, 86400)))
         let sod = Int(secs - Int64(day.dayNumber) * 86400)
-        return String(format: "%@T%02d:%02d:%02d.%03dZ", day.iso, sod / 3600, (sod / 60) % 60, sod % 60, Int(ms - secs * 1000))
+        return day.iso + "T" + pad(sod / 3600, 2) + ":" + pad((sod / 60) % 60, 2) + ":" + pad(sod % 60, 2) + "." + pad(Int(ms - secs * 1000), 3) + "Z"
     }
 
     private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }

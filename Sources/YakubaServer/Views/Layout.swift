@@ -69,5 +69,5 @@ func showMonth(_ m: YearMonth, _ l: Lang) -> String { l == .ja ? JapaneseEra.for
 func showTime(_ d: Date, _ zone: TimeZone) -> String {
     let day = CalendarDate(d, in: zone)
     let mins = Int(floor(d.timeIntervalSince(day.instant(atMinute: 0, in: zone)) / 60))
-    return String(format: "%d:%02d", mins / 60, mins % 60)
+    return "\(mins / 60):" + pad(mins % 60, 2)
 }

@@ -123,9 +123,9 @@ enum PunchController {
         var errors: [String: String] = [:]
         let kind = body.kind.flatMap(PunchKind.init(rawValue:))
         if kind == nil { errors["kind"] = l.t("kind は in, out, break_start, break_end のいずれかです。", "kind must be one of in, out, break_start, break_end.") }
-        let muni = try await req.yakuba.municipality(p.municipalityId, req)
-        let place = body.place ?? muni.placeList.first ?? ""
-        if !muni.placeList.contains(place) { errors["place"] = l.t("place は次のいずれかです：", "place must be one of: ") + muni.placeList.joined(separator: ", ") }
+        let muni = try await req.yakuba.context(p.municipalityId, req)
+        let place = body.place ?? muni.places.first ?? ""
+        if !muni.places.contains(place) { errors["place"] = l.t("place は次のいずれかです：", "place must be one of: ") + muni.places.joined(separator: ", ") }
         var deviceAt: Date?
         if let d = body.device_time {
             deviceAt = parseISODate(d)
