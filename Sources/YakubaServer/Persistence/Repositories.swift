@@ -56,6 +56,12 @@ struct DepartmentTree: Sendable {
         while let p = cur.parentId, let pr = rows[p] { names.insert(pr.name, at: 0); cur = pr }
         return names.joined(separator: " ")
     }
+    /// Options for a department <select>, indented by depth, limited to `visible` (nil = all) and `filter`.
+    func options(visible: Set<UUID>? = nil, where filter: (DepartmentRow) -> Bool = { _ in true }) -> [(value: String, label: String)] {
+        ordered.filter { d in (visible.map { $0.contains(d.id) } ?? true) && filter(d) }
+            .map { ($0.id.uuidString, String(repeating: "　", count: depth($0.id)) + $0.name) }
+    }
+
     func depth(_ id: UUID) -> Int {
         var d = 0; var cur = rows[id]
         while let p = cur?.parentId, let pr = rows[p] { d += 1; cur = pr }

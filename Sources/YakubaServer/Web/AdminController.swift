@@ -31,7 +31,7 @@ enum AdminController {
         let filter = StaffRepository.ListFilter(municipalityId: scope.principal.municipalityId, departmentIds: nil, query: q, includeInactive: true)
         let total = try await StaffRepository.count(req.sql, filter)
         let rows = try await StaffRepository.page(req.sql, filter, limit: 100, offset: (page - 1) * 100)
-        let flash = req.session.data["flash"]; req.session.data["flash"] = nil
+        let flash = req.takeFlash()
         return Pages.html(Pages.layout(req, title: l.t("職員", "Staff"), [
             el("h1", txt(l.t("職員", "Staff") + "（\(total)\(l.t("名", ""))）")),
             el("p", link("/admin/staff/new", l.t("職員を登録", "Add a staff member"), cls("button")), txt(" "),
@@ -100,7 +100,7 @@ enum AdminController {
                           selected: form.employment_type ?? "regular", describedBy: d, invalid: errors["employment_type"] != nil)
                },
                field(id: "department", label: l.t("所属", "Department"), error: errors["department"]) { d in
-                   select(id: "department", name: "department", options: [("", l.t("選んでください", "Choose"))] + scope.tree.ordered.map { ($0.id.uuidString, String(repeating: "　", count: scope.tree.depth($0.id)) + $0.name) },
+                   select(id: "department", name: "department", options: [("", l.t("選んでください", "Choose"))] + scope.tree.options(),
                           selected: form.department ?? "", describedBy: d, invalid: errors["department"] != nil)
                },
                text("position", l.t("職名", "Position"), form.position, required: false),
@@ -230,7 +230,7 @@ enum AdminController {
         let l = req.lang
         let scope = try await Scope.load(req)
         let m = scope.municipality
-        let flash = req.session.data["flash"]; req.session.data["flash"] = nil
+        let flash = req.takeFlash()
         return Pages.html(Pages.layout(req, title: l.t("自治体の設定", "Municipality"), [
             el("h1", txt(l.t("自治体の設定", "Municipality settings"))),
             el("form", attr("method", "post"), attr("action", "/admin/municipality"), attr("novalidate", ""),
@@ -288,7 +288,7 @@ enum AdminController {
     static func departments(_ req: Request, form: DepartmentForm, errors: [String: String], status: HTTPResponseStatus = .ok) async throws -> Response {
         let l = req.lang
         let scope = try await Scope.load(req)
-        let flash = req.session.data["flash"]; req.session.data["flash"] = nil
+        let flash = req.takeFlash()
         return Pages.html(Pages.layout(req, title: l.t("組織", "Departments"), [
             el("h1", txt(l.t("組織（部・課・係）", "Departments"))),
             el("table", el("caption", txt(l.t("組織の一覧", "The department tree"))),
@@ -302,7 +302,7 @@ enum AdminController {
             el("form", attr("method", "post"), attr("action", "/admin/departments"), attr("novalidate", ""),
                hidden("_csrf", req.csrfToken),
                field(id: "parent", label: l.t("上位の組織", "Parent"), error: errors["parent"], hint: l.t("なしの場合は「部」になります。", "None makes a top-level division.")) { d in
-                   select(id: "parent", name: "parent", options: [("", l.t("なし（部）", "None"))] + scope.tree.ordered.filter { $0.level < 3 }.map { ($0.id.uuidString, String(repeating: "　", count: scope.tree.depth($0.id)) + $0.name) },
+                   select(id: "parent", name: "parent", options: [("", l.t("なし（部）", "None"))] + scope.tree.options(where: { $0.level < 3 }),
                           selected: form.parent ?? "", describedBy: d, invalid: errors["parent"] != nil)
                },
                field(id: "code", label: l.t("コード（必須）", "Code (required)"), error: errors["code"]) { d in input(id: "code", name: "code", value: form.code ?? "", describedBy: d, required: true, invalid: errors["code"] != nil) },

@@ -48,13 +48,12 @@ enum BookController {
             for (k, v) in changes { items[k] = v }
             return "?" + items.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
         }
-        let visibleTree = scope.tree.ordered.filter { d in scope.visibleDepartments.map { $0.contains(d.id) } ?? true }
         let html = Pages.layout(req, title: l.t("出勤簿一覧", "Attendance books"), [
             el("h1", txt(l.t("出勤簿一覧", "Attendance books") + "（\(showMonth(m, l))）")),
             el("form", attr("method", "get"), attr("action", "/books"), cls("filters noprint"), attr("aria-label", l.t("絞り込み", "Filter")),
                field(id: "month", label: l.t("月", "Month"), error: nil) { d in input(id: "month", name: "month", type: "month", value: m.iso, describedBy: d) },
                field(id: "department", label: l.t("所属", "Department"), error: nil) { d in
-                   select(id: "department", name: "department", options: [("", l.t("すべて", "All"))] + visibleTree.map { ($0.id.uuidString, String(repeating: "　", count: scope.tree.depth($0.id)) + $0.name) },
+                   select(id: "department", name: "department", options: [("", l.t("すべて", "All"))] + scope.departmentOptions,
                           selected: deptFilter?.uuidString ?? "", describedBy: d)
                },
                field(id: "type", label: l.t("雇用形態", "Employment type"), error: nil) { d in
@@ -162,7 +161,7 @@ enum BookController {
             ]),
             print ? el("p", cls("muted"), txt(l.t("出力日時：", "Printed: ") + Ledger.iso8601Millis(Date()))) : .empty,
             !print && scope.canApprove(for: staff) ? proxyForm(req, staff: staff, muni: scope.municipality, errors: proxyErrors) : .empty
-        ], flash: { let f = req.session.data["flash"]; req.session.data["flash"] = nil; return f }())
+        ], flash: req.takeFlash())
         return Pages.html(html, status: status)
     }
 

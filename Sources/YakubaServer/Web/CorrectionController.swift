@@ -82,7 +82,7 @@ enum CorrectionController {
         let targets = Set((mine + toDecide).compactMap(\.targetPunchId))
         var rawById: [UUID: PunchRow] = [:]
         for t in targets { if let r = try await PunchRepository.find(req.sql, id: t) { rawById[t] = r } }
-        let flash = req.session.data["flash"]; req.session.data["flash"] = nil
+        let flash = req.takeFlash()
         let html = Pages.layout(req, title: l.t("打刻修正", "Corrections"), [
             el("h1", txt(l.t("打刻修正", "Punch corrections"))),
             el("p", link("/corrections/new", l.t("打刻修正を申請する", "Request a correction"), cls("button"))),

@@ -92,6 +92,13 @@ func constantTimeEqual(_ a: String, _ b: String) -> Bool {
 }
 
 extension Request {
+    /// The one-time message left by the previous request (Post/Redirect/Get), removed as it is read.
+    func takeFlash() -> String? {
+        guard hasSession, let f = session.data["flash"] else { return nil }
+        session.data["flash"] = nil
+        return f
+    }
+
     /// The session's CSRF token, made on first use.
     var csrfToken: String {
         if let t = session.data["csrf"] { return t }

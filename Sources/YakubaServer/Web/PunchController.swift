@@ -38,8 +38,7 @@ enum PunchController {
         let lastPlace = recent.effective.last?.place
         let places = muni.placeList
         let chosen = (req.session.data["place"]).flatMap { places.contains($0) ? $0 : nil } ?? lastPlace.flatMap { places.contains($0) ? $0 : nil } ?? places.first ?? ""
-        let flashText = flash ?? req.session.data["flash"]
-        req.session.data["flash"] = nil
+        let flashText = flash ?? req.takeFlash()
         let key = UUID().uuidString
         let next = state.allowedNext
         func button(_ k: PunchKind, primary: Bool) -> N {

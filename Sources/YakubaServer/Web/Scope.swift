@@ -18,6 +18,9 @@ struct Scope: Sendable {
         return Scope(principal: p, municipality: m, tree: tree, approverOf: tree.descendants(of: direct))
     }
 
+    /// The department choices this person may filter by.
+    var departmentOptions: [(value: String, label: String)] { tree.options(visible: visibleDepartments) }
+
     /// nil = every department of the municipality
     var visibleDepartments: Set<UUID>? { principal.isHR ? nil : approverOf }
 

@@ -48,12 +48,11 @@ enum TodayController {
             rows.append((b.staff, status, detail))
         }
         let counts = Dictionary(grouping: rows, by: { $0.1 }).mapValues(\.count)
-        let visibleTree = scope.tree.ordered.filter { d in scope.visibleDepartments.map { $0.contains(d.id) } ?? true }
         let html = Pages.layout(req, title: l.t("本日の状況", "Today"), [
             el("h1", txt(l.t("本日の状況", "Today") + "（\(showDate(today, l, weekday: true)) \(showTime(now, zone))）")),
             el("form", attr("method", "get"), attr("action", "/today"), cls("filters"),
                field(id: "department", label: l.t("所属", "Department"), error: nil) { d in
-                   select(id: "department", name: "department", options: [("", l.t("すべて", "All"))] + visibleTree.map { ($0.id.uuidString, String(repeating: "　", count: scope.tree.depth($0.id)) + $0.name) },
+                   select(id: "department", name: "department", options: [("", l.t("すべて", "All"))] + scope.departmentOptions,
                           selected: deptFilter?.uuidString ?? "", describedBy: d)
                }, el("button", attr("type", "submit"), txt(l.t("表示", "Show")))),
             el("table", el("caption", txt(l.t("人数", "Counts"))),
