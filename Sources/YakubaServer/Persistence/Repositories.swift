@@ -82,6 +82,15 @@ enum StaffRepository {
         try await sql.select().column("*").from("staff").where("staff_number", .equal, SQLBind(staffNumber))
             .all(decoding: StaffRow.self, with: rowDecoder)
     }
+    static func find(_ sql: any SQLDatabase, ids: some Collection<UUID>) async throws -> [UUID: StaffRow] {
+        var out: [UUID: StaffRow] = [:]
+        let list = Array(ids)
+        for c in stride(from: 0, to: list.count, by: 500) {
+            for s in try await sql.select().column("*").from("staff").where("id", .in, SQLBind.group(Array(list[c..<min(c + 500, list.count)])))
+                .all(decoding: StaffRow.self, with: rowDecoder) { out[s.id] = s }
+        }
+        return out
+    }
     static func approverDepartments(_ sql: any SQLDatabase, staffId: UUID) async throws -> [UUID] {
         try await sql.select().column("department_id").from("approver_departments").where("staff_id", .equal, SQLBind(staffId))
             .all(decodingColumn: "department_id", as: UUID.self)
@@ -135,6 +144,15 @@ enum PunchRepository {
     }
     static func find(_ sql: any SQLDatabase, id: UUID) async throws -> PunchRow? {
         try await sql.select().column("*").from("punches").where("id", .equal, SQLBind(id)).first(decoding: PunchRow.self, with: rowDecoder)
+    }
+    static func find(_ sql: any SQLDatabase, ids: some Collection<UUID>) async throws -> [UUID: PunchRow] {
+        var out: [UUID: PunchRow] = [:]
+        let list = Array(ids)
+        for c in stride(from: 0, to: list.count, by: 500) {
+            for p in try await sql.select().column("*").from("punches").where("id", .in, SQLBind.group(Array(list[c..<min(c + 500, list.count)])))
+                .all(decoding: PunchRow.self, with: rowDecoder) { out[p.id] = p }
+        }
+        return out
     }
 }
 

@@ -76,12 +76,11 @@ enum CorrectionController {
             toDecide = try await CorrectionRepository.list(req.sql, staffIds: ids, municipalityId: p.municipalityId, pendingOnly: true, limit: 200)
                 .filter { $0.staffId != p.staffId }
             let need = Set(toDecide.map(\.staffId)).subtracting(staffById.keys)
-            for id in need { if let s = try await StaffRepository.find(req.sql, id: id) { staffById[id] = s } }
+            staffById.merge(try await StaffRepository.find(req.sql, ids: need)) { a, _ in a }
             toDecide = toDecide.filter { staffById[$0.staffId].map(scope.canApprove) ?? false }
         }
         let targets = Set((mine + toDecide).compactMap(\.targetPunchId))
-        var rawById: [UUID: PunchRow] = [:]
-        for t in targets { if let r = try await PunchRepository.find(req.sql, id: t) { rawById[t] = r } }
+        let rawById = try await PunchRepository.find(req.sql, ids: targets)
         let flash = req.takeFlash()
         let html = Pages.layout(req, title: l.t("打刻修正", "Corrections"), [
             el("h1", txt(l.t("打刻修正", "Punch corrections"))),
