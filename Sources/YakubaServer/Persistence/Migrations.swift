@@ -127,7 +127,6 @@ struct CreateAttendance: AsyncMigration {
             .create()
         if let sql = db as? any SQLDatabase {
             try await sql.create(index: "punches_staff_at_idx").on("punches").column("staff_id").column("at_ms").run()
-            try await sql.create(index: "punches_muni_at_idx").on("punches").column("municipality_id").column("at_ms").run()
             try await sql.create(index: "corrections_staff_idx").on("corrections").column("staff_id").column("requested_at_ms").run()
             try await sql.create(index: "day_marks_staff_idx").on("day_marks").column("staff_id").column("date").run()
         }
