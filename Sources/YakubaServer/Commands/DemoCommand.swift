@@ -22,6 +22,13 @@ struct DemoCommand: AsyncCommand {
         guard (0...24).contains(months) else { context.console.error("--months must be between 0 and 24"); throw ExitCode(2) }
         let app = context.application
         let password = signature.password ?? PasswordPolicy.oneTime()
+        // run again on the same file (the README's first command, twice): say so and let `serve` follow
+        if try await MunicipalityRepository.all(app.db.sql).contains(where: { $0.code == DemoCity.code }) {
+            context.console.print("デモ市はすでにこのデータベースにあります（ログインは最初に表示したものです）。")
+            context.console.print("The demo city is already in this database; the logins are those printed the first time.")
+            context.console.print("新しく作るには別の YAKUBA_DATABASE を指定してください / use another YAKUBA_DATABASE for a fresh one.")
+            return
+        }
         let result = try await DemoCity.build(app: app, staffCount: n, months: months, includeToday: !signature.noToday, password: password,
                                               tokensFile: signature.tokensFile, now: Date()) { line in
             context.console.print(line)
@@ -34,6 +41,8 @@ struct DemoCommand: AsyncCommand {
 }
 
 enum DemoCity {
+    /// やくば市: a fictional code whose check digit is right (99999 → 7)
+    static let code = "999997"
     struct Login: Sendable { var role: String; var staffNumber: String; var name: String }
     struct Result: Sendable { var cityName: String; var staffCount: Int; var punchCount: Int; var logins: [Login] }
 
@@ -66,7 +75,7 @@ enum DemoCity {
         }
         let writer = app.yakuba.writer
         // やくば市: a fictional code whose check digit is right (99999 → 7)
-        var muni = Seed.municipality(code: "999997", name: "やくば市", id: rng.uuid())
+        var muni = Seed.municipality(code: code, name: "やくば市", id: rng.uuid())
         if let m = existingMunis.first {
             muni.id = m.id
             let updated = muni
