@@ -85,13 +85,7 @@ final class TokenCache: Sendable {
     func load(_ sql: any SQLDatabase) async throws {
         let tokens = try await sql.select().column("*").from("api_tokens").where("revoked_at_ms", .is, SQLLiteral.null)
             .all(decoding: ApiTokenRow.self, with: rowDecoder)
-        var staff: [UUID: StaffRow] = [:]
-        let ids = Array(Set(tokens.map(\.staffId)))
-        for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
-            for s in try await sql.select().column("*").from("staff").where("id", .in, SQLBind.group(chunk)).all(decoding: StaffRow.self, with: rowDecoder) {
-                staff[s.id] = s
-            }
-        }
+        let staff = try await StaffRepository.find(sql, ids: Set(tokens.map(\.staffId)))
         var m: [String: Entry] = [:]
         for t in tokens { if let s = staff[t.staffId], s.active { m[t.tokenHash] = Entry(tokenId: t.id, principal: Self.principal(s, viaToken: true)) } }
         map.withLock { $0 = m }

@@ -176,8 +176,7 @@ enum DemoCity {
 
         let links = approverLinks
         let muniId = muni.id
-        for chunkStart in stride(from: 0, to: staff.count, by: 500) {
-            let chunk = Array(staff[chunkStart..<min(chunkStart + 500, staff.count)])
+        for chunk in staff.chunked(500) {
             try await writer.perform { _, sql in
                 try await sql.insert(into: "staff").models(chunk, with: rowEncoder).run()
                 return chunk.map { LedgerDraft(municipalityId: $0.municipalityId, actorId: nil, type: "staff.created", subjectId: $0.id.uuidString.lowercased(), fact: $0.ledgerFact) }
@@ -202,8 +201,7 @@ enum DemoCity {
                                         createdAtMs: nowMs(now), createdBy: s.id, revokedAtMs: nil))
                 lines.append("\(s.staffNumber)\t\(t)")
             }
-            for c in stride(from: 0, to: rows.count, by: 500) {
-                let chunk = Array(rows[c..<min(c + 500, rows.count)])
+            for chunk in rows.chunked(500) {
                 try await writer.perform { _, sql in
                     try await sql.insert(into: "api_tokens").models(chunk, with: rowEncoder).run()
                     struct Fact: Codable { var id: UUID; var staffId: UUID; var prefix: String }
@@ -230,9 +228,7 @@ enum DemoCity {
             let drafts = rows.map { LedgerDraft(municipalityId: $0.municipalityId, actorId: $0.recordedBy, type: "punch.created",
                                                 subjectId: $0.id.uuidString.lowercased(), payload: PunchFact($0).canonicalJSON) }
             try await writer.perform { _, sql in
-                for c in stride(from: 0, to: rows.count, by: 1000) {
-                    try await LedgerWriter.insert(punches: Array(rows[c..<min(c + 1000, rows.count)]), sql)
-                }
+                for chunk in rows.chunked(1000) { try await LedgerWriter.insert(punches: chunk, sql) }
                 return drafts
             }
         }
@@ -273,9 +269,7 @@ enum DemoCity {
         try await flush()
         let markRows = marks
         try await writer.perform { _, sql in
-            for c in stride(from: 0, to: markRows.count, by: 500) {
-                try await sql.insert(into: "day_marks").models(Array(markRows[c..<min(c + 500, markRows.count)]), with: rowEncoder).run()
-            }
+            for chunk in markRows.chunked(500) { try await sql.insert(into: "day_marks").models(chunk, with: rowEncoder).run() }
             return markRows.map { LedgerDraft(municipalityId: $0.municipalityId, actorId: $0.recordedBy, type: "day_mark.created", subjectId: $0.id.uuidString.lowercased(), fact: $0) }
         }
         progress("punches: \(punchCount), leave marks: \(markRows.count)")

@@ -30,7 +30,7 @@ enum BookService {
         let to = month.last.adding(days: 2).instant(atMinute: 0, in: zone)
         let ids = staff.map(\.id)
         var punches: [UUID: [PunchRow]] = [:]
-        for chunk in stride(from: 0, to: ids.count, by: 400).map({ Array(ids[$0..<min($0 + 400, ids.count)]) }) {
+        for chunk in ids.chunked(400) {
             for p in try await PunchRepository.punches(sql, staffIds: chunk, fromMs: nowMs(from), toMs: nowMs(to)) { punches[p.staffId, default: []].append(p) }
         }
         let corrections = try await CorrectionRepository.corrections(sql: sql, staffIds: ids, fromMs: nowMs(from) - 86_400_000, toMs: nowMs(to))

@@ -112,8 +112,7 @@ final class LedgerWriter: Sendable {
             .all(decoding: PunchRow.self, with: rowDecoder) { punches[r.staffId, default: []].append(r) }
         let withPunches = Array(punches.keys)
         var corrections: [UUID: [PunchCorrection]] = [:]
-        for c in stride(from: 0, to: withPunches.count, by: 500) {
-            let chunk = Array(withPunches[c..<min(c + 500, withPunches.count)])
+        for chunk in withPunches.chunked(500) {
             corrections.merge(try await CorrectionRepository.corrections(sql: sql, staffIds: chunk, fromMs: since - 86_400_000, toMs: nil)) { a, _ in a }
         }
         var loaded: [UUID: RecentPunches] = [:]
@@ -195,9 +194,7 @@ final class LedgerWriter: Sendable {
                 let drafts = try await job(conn, sql)
                 let last = try await lastEntry(sql)
                 let entries = Ledger.seal(drafts, after: last, at: now)
-                for c in stride(from: 0, to: entries.count, by: 1000) {
-                    try await Self.insert(ledger: Array(entries[c..<min(c + 1000, entries.count)]), sql)
-                }
+                for chunk in entries.chunked(1000) { try await Self.insert(ledger: chunk, sql) }
                 return entries.last.map { ($0.seq, $0.hash) } ?? last
             }
             state.withLock { $0.last = sealed }
@@ -216,13 +213,13 @@ final class LedgerWriter: Sendable {
     }
 
     /// Decides each punch in order against the person's recent punches (and those earlier in the batch).
-    private func plan(_ prepared: [PreparedPunch], snapshot: [UUID: RecentPunches], older: [String: [PunchRow]], now: Date) -> Plan {
+    private func plan(_ prepared: [PreparedPunch], snapshot: [UUID: RecentPunches], now: Date) -> Plan {
         var plan = Plan()
         let horizon = dateFromMs(nowMs(now) - Self.window)
         for pp in prepared {
             let cmd = pp.cmd
             var recent = plan.overlay[cmd.staffId] ?? snapshot[cmd.staffId] ?? RecentPunches(effective: [], byKey: [:])
-            if let k = cmd.idempotencyKey, let prior = recent.byKey[k] ?? older[k]?.first(where: { $0.staffId == cmd.staffId }) {
+            if let k = cmd.idempotencyKey, let prior = recent.byKey[k] {
                 plan.outcomes.append(.replayed(prior)); continue
             }
             let at = cmd.at ?? cmd.receivedAt
@@ -262,7 +259,7 @@ final class LedgerWriter: Sendable {
         let now = clock()
         let punches = prepared.map(\.0)
         let snapshot = state.withLock { s in punches.reduce(into: [UUID: RecentPunches]()) { $0[$1.cmd.staffId] = s.recent[$1.cmd.staffId] } }
-        var plan = self.plan(punches, snapshot: snapshot, older: [:], now: now)
+        var plan = self.plan(punches, snapshot: snapshot, now: now)
         do {
             var sealed: (seq: Int64, hash: String)? = nil
             var conflicted: [PunchRow] = []

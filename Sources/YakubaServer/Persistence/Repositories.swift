@@ -83,13 +83,7 @@ enum StaffRepository {
             .all(decoding: StaffRow.self, with: rowDecoder)
     }
     static func find(_ sql: any SQLDatabase, ids: some Collection<UUID>) async throws -> [UUID: StaffRow] {
-        var out: [UUID: StaffRow] = [:]
-        let list = Array(ids)
-        for c in stride(from: 0, to: list.count, by: 500) {
-            for s in try await sql.select().column("*").from("staff").where("id", .in, SQLBind.group(Array(list[c..<min(c + 500, list.count)])))
-                .all(decoding: StaffRow.self, with: rowDecoder) { out[s.id] = s }
-        }
-        return out
+        try await rows(sql, from: "staff", where: "id", in: ids, as: StaffRow.self, id: \.id)
     }
     static func approverDepartments(_ sql: any SQLDatabase, staffId: UUID) async throws -> [UUID] {
         try await sql.select().column("department_id").from("approver_departments").where("staff_id", .equal, SQLBind(staffId))
@@ -146,13 +140,7 @@ enum PunchRepository {
         try await sql.select().column("*").from("punches").where("id", .equal, SQLBind(id)).first(decoding: PunchRow.self, with: rowDecoder)
     }
     static func find(_ sql: any SQLDatabase, ids: some Collection<UUID>) async throws -> [UUID: PunchRow] {
-        var out: [UUID: PunchRow] = [:]
-        let list = Array(ids)
-        for c in stride(from: 0, to: list.count, by: 500) {
-            for p in try await sql.select().column("*").from("punches").where("id", .in, SQLBind.group(Array(list[c..<min(c + 500, list.count)])))
-                .all(decoding: PunchRow.self, with: rowDecoder) { out[p.id] = p }
-        }
-        return out
+        try await rows(sql, from: "punches", where: "id", in: ids, as: PunchRow.self, id: \.id)
     }
 }
 
@@ -179,14 +167,9 @@ enum CorrectionRepository {
     }
 
     static func decisions(_ sql: any SQLDatabase, ids: [UUID]) async throws -> [UUID: DecisionRow] {
-        guard !ids.isEmpty else { return [:] }
-        var out: [UUID: DecisionRow] = [:]
-        for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
-            for d in try await sql.select().column("*").from("correction_decisions").where("correction_id", .in, SQLBind.group(chunk))
-                .all(decoding: DecisionRow.self, with: rowDecoder) { out[d.correctionId] = d }
-        }
-        return out
+        try await rows(sql, from: "correction_decisions", where: "correction_id", in: ids, as: DecisionRow.self, id: \.correctionId)
     }
+
 
     static func find(_ sql: any SQLDatabase, id: UUID) async throws -> PunchCorrection? {
         guard let r = try await sql.select().column("*").from("corrections").where("id", .equal, SQLBind(id))

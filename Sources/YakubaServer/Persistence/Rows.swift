@@ -6,6 +6,25 @@ import YakubaCore
 let rowDecoder = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
 let rowEncoder = SQLQueryEncoder(keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil)
 
+extension Array {
+    /// Consecutive pieces of at most `size` elements: bound parameters and statement sizes stay within limits.
+    func chunked(_ size: Int) -> [[Element]] {
+        stride(from: 0, to: count, by: size).map { Array(self[$0..<Swift.min($0 + size, count)]) }
+    }
+}
+
+/// Rows whose `column` is one of `ids`, by id, in IN-queries of 500.
+func rows<Row: Decodable>(_ sql: any SQLDatabase, from table: String, where column: String, in ids: some Collection<UUID>,
+                          as: Row.Type, id: (Row) -> UUID) async throws -> [UUID: Row] {
+    var out: [UUID: Row] = [:]
+    for chunk in Array(ids).chunked(500) {
+        for r in try await sql.select().column("*").from(table).where(column, .in, SQLBind.group(chunk)).all(decoding: Row.self, with: rowDecoder) {
+            out[id(r)] = r
+        }
+    }
+    return out
+}
+
 func nowMs(_ d: Date = Date()) -> Int64 { Int64((d.timeIntervalSince1970 * 1000).rounded(.down)) }
 func dateFromMs(_ ms: Int64) -> Date { Date(timeIntervalSince1970: Double(ms) / 1000) }
 

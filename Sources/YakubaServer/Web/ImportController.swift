@@ -74,9 +74,7 @@ enum ImportController {
             let actor = scope.principal.staffId
             // one transaction: all rows or none
             try await req.yakuba.writer.perform { _, sql in
-                for c in stride(from: 0, to: rows.count, by: 500) {
-                    try await sql.insert(into: "staff").models(Array(rows[c..<min(c + 500, rows.count)]), with: rowEncoder).run()
-                }
+                for chunk in rows.chunked(500) { try await sql.insert(into: "staff").models(chunk, with: rowEncoder).run() }
                 for (s, d) in approvers {
                     try await sql.insert(into: "approver_departments").columns("staff_id", "department_id").values(SQLBind(s), SQLBind(d)).run()
                 }
