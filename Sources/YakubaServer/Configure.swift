@@ -43,9 +43,11 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     let writerDatabases = Databases(threadPool: writerPool, on: writerLoop)
     let (wf, _) = try factory()
     writerDatabases.use(wf, as: dbID)
-    app.lifecycle.use(WriterShutdown(databases: writerDatabases, loop: writerLoop, pool: writerPool))
+    var store: SQLitePunchStore? = nil
+    if case .sqliteFile(let path) = config.database { store = try SQLitePunchStore(path: path) }
+    app.lifecycle.use(WriterShutdown(databases: writerDatabases, loop: writerLoop, pool: writerPool, store: store))
     guard let writerDB = writerDatabases.database(logger: app.logger, on: writerLoop.next()) else { throw YakubaError.internal("no writer database") }
-    let writer = LedgerWriter(db: writerDB, maxBatch: config.maxBatch, logger: app.logger)
+    let writer = LedgerWriter(db: writerDB, maxBatch: config.maxBatch, logger: app.logger, direct: store.map { ($0, writerPool) })
     let tokens = TokenCache()
     try await tokens.load(app.db as! any SQLDatabase)
     try await writer.warm()
@@ -103,9 +105,11 @@ struct WriterShutdown: LifecycleHandler {
     let databases: Databases
     let loop: MultiThreadedEventLoopGroup
     let pool: NIOThreadPool
+    let store: SQLitePunchStore?
     func shutdownAsync(_ application: Application) async {
         await databases.shutdownAsync()
         try? await pool.shutdownGracefully()
+        store?.close()
         try? await loop.shutdownGracefully()
     }
 }

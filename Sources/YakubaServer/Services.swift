@@ -15,6 +15,8 @@ final class YakubaServices: Sendable {
     /// A municipality with its places and zone decoded once, for the punch path.
     struct MunicipalityContext: Sendable { var row: MunicipalityRow; var places: [String]; var zone: TimeZone }
 
+    func cachedContext(_ id: UUID) -> MunicipalityContext? { contexts.withLock { $0[id] } }
+
     func context(_ id: UUID, _ req: Request) async throws -> MunicipalityContext {
         if let c = contexts.withLock({ $0[id] }) { return c }
         let m = try await municipality(id, req)

@@ -245,6 +245,35 @@ struct LedgerTests {
     }
 }
 
+@Suite("Identifiers")
+struct IdentifierTests {
+    @Test("upperText and lowerText are Foundation's uuidString, without printf")
+    func text() {
+        for _ in 0..<500 {
+            let u = UUID()
+            #expect(u.upperText == u.uuidString)
+            #expect(u.lowerText == u.uuidString.lowercased())
+        }
+    }
+
+    @Test("time-ordered ids are version 7, carry their millisecond and sort by time as text")
+    func timeOrdered() {
+        var previous = ""
+        for i in 0..<2000 {
+            let at = Date(timeIntervalSince1970: 1_790_000_000 + Double(i) * 0.0013)
+            let u = UUID.timeOrdered(at: at)
+            let s = u.uuidString
+            #expect(Array(s)[14] == "7", "version nibble")
+            #expect("89AB".contains(Array(s)[19]), "RFC variant")
+            let ms = u.uuid.0, expected = UInt8(truncatingIfNeeded: UInt64(1_790_000_000_000 + Int64(Double(i) * 1.3)) >> 40)
+            #expect(ms == expected)
+            if String(s.prefix(13)) != String(previous.prefix(13)) { #expect(s > previous, "later millisecond sorts later") }
+            previous = s
+        }
+        #expect(Set((0..<1000).map { _ in UUID.timeOrdered() }).count == 1000)
+    }
+}
+
 extension Result where Failure == Ledger.Failure {
     var failureSeq: Int64? { if case .failure(let f) = self { f.seq } else { nil } }
 }

@@ -139,7 +139,7 @@ struct PunchAPITests {
 @Suite("Ledger payloads")
 struct PayloadTests {
     /// The hand-written punch payload must be exactly what JSONEncoder gives for every other fact.
-    @Test func handWrittenPunchJSONMatchesTheEncoder() {
+    @Test func handWrittenPunchJSONMatchesTheEncoder() throws {
         let strings = ["本庁舎", "在宅", "a\"b\\c/d", "line\nbreak\ttab", "\u{01}\u{1F}", "😀 髙", ""]
         for i in 0..<200 {
             let r = PunchRow(id: UUID(), municipalityId: UUID(), staffId: UUID(), kind: ["in", "out", "break_start"][i % 3],
@@ -148,6 +148,11 @@ struct PayloadTests {
                              idempotencyKey: i % 3 == 0 ? nil : strings[(i + 1) % strings.count], note: i % 4 == 0 ? strings[(i + 2) % strings.count] : nil)
             let fact = PunchFact(r)
             #expect(fact.canonicalJSON == Ledger.canonicalJSON(fact))
+            // the API's answer, also written by hand, decodes to the same value JSONEncoder would have written
+            let answer = PunchJSON(r, zone: TimeZone(identifier: "Asia/Tokyo")!)
+            let viaEncoder = try JSONSerialization.jsonObject(with: JSONEncoder().encode(answer)) as! NSDictionary
+            let byHand = try JSONSerialization.jsonObject(with: Data(answer.json.utf8)) as! NSDictionary
+            #expect(viaEncoder == byHand)
         }
     }
 }

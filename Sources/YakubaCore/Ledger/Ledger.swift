@@ -25,7 +25,7 @@ public struct LedgerEntry: Hashable, Sendable, Codable {
     }
 
     public var canonical: String {
-        [String(seq), String(recordedAtMs), municipalityId?.uuidString.lowercased() ?? "-", actorId?.uuidString.lowercased() ?? "-",
+        [String(seq), String(recordedAtMs), municipalityId?.lowerText ?? "-", actorId?.lowerText ?? "-",
          type, subjectId, payload].joined(separator: "\n")
     }
 

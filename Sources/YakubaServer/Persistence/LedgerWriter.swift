@@ -21,7 +21,7 @@ struct PunchCommand: Sendable {
     /// why a manager entered it on the person's behalf
     var note: String? = nil
     /// given when the request arrives, so the writer has nothing to make but the hash chain
-    var id = UUID()
+    var id = UUID.timeOrdered()
     var receivedAt = Date()
 
     /// The row this punch becomes, and its ledger payload, made on the request's own thread.
@@ -54,8 +54,20 @@ final class LedgerWriter: Sendable {
 
     private struct PreparedPunch: Sendable { var cmd: PunchCommand; var row: PunchRow; var payload: String }
 
+    /// Who waits for a punch's outcome: an async caller, or a request answered on its event loop (no task hop).
+    private enum Reply: Sendable {
+        case continuation(CheckedContinuation<PunchOutcome, any Error>)
+        case promise(EventLoopPromise<PunchOutcome>)
+        func succeed(_ o: PunchOutcome) {
+            switch self { case .continuation(let c): c.resume(returning: o); case .promise(let p): p.succeed(o) }
+        }
+        func fail(_ e: any Error) {
+            switch self { case .continuation(let c): c.resume(throwing: e); case .promise(let p): p.fail(e) }
+        }
+    }
+
     private enum Item: Sendable {
-        case punch(PreparedPunch, CheckedContinuation<PunchOutcome, any Error>)
+        case punch(PreparedPunch, Reply)
         case job(Job, CheckedContinuation<Void, any Error>)
     }
 
@@ -72,9 +84,12 @@ final class LedgerWriter: Sendable {
     private let logger: Logger
     let abandonAfter: TimeInterval
     private let clock: @Sendable () -> Date
+    /// On SQLite: the writer's own connection and thread, on which batches of punches run start to end.
+    private let direct: (store: SQLitePunchStore, thread: NIOThreadPool)?
 
-    init(db: any Database, maxBatch: Int, logger: Logger, abandonAfter: TimeInterval = 20 * 3600, clock: @escaping @Sendable () -> Date = { Date() }) {
-        self.db = db; self.maxBatch = maxBatch; self.logger = logger; self.abandonAfter = abandonAfter; self.clock = clock
+    init(db: any Database, maxBatch: Int, logger: Logger, direct: (store: SQLitePunchStore, thread: NIOThreadPool)? = nil,
+         abandonAfter: TimeInterval = 20 * 3600, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.db = db; self.maxBatch = maxBatch; self.logger = logger; self.direct = direct; self.abandonAfter = abandonAfter; self.clock = clock
     }
 
     // MARK: public face
@@ -83,7 +98,19 @@ final class LedgerWriter: Sendable {
         try await prepare(staffId: cmd.staffId)
         let (row, payload) = cmd.prepared()
         let p = PreparedPunch(cmd: cmd, row: row, payload: payload)
-        return try await withCheckedThrowingContinuation { cont in enqueue(.punch(p, cont)) }
+        return try await withCheckedThrowingContinuation { cont in enqueue(.punch(p, .continuation(cont))) }
+    }
+
+    /// The same, answered on `loop`: when the person's recent punches are already in memory (the morning rush),
+    /// the request goes from its event loop to the writer's thread and back without an async task between.
+    func punch(_ cmd: PunchCommand, on loop: any EventLoop) -> EventLoopFuture<PunchOutcome> {
+        guard state.withLock({ $0.recent[cmd.staffId] != nil }) else {
+            return loop.makeFutureWithTask { try await self.punch(cmd) }
+        }
+        let (row, payload) = cmd.prepared()
+        let promise = loop.makePromise(of: PunchOutcome.self)
+        enqueue(.punch(PreparedPunch(cmd: cmd, row: row, payload: payload), .promise(promise)))
+        return promise.futureResult
     }
 
     /// Runs `job` in its own transaction; the drafts it returns are sealed onto the ledger in the same transaction.
@@ -168,23 +195,48 @@ final class LedgerWriter: Sendable {
 
     private func drain() async {
         while true {
-            let batch: [Item] = state.withLock { s in
-                if s.queue.isEmpty { s.running = false; return [] }
-                // a batch: the leading punches (up to maxBatch), or one job
-                if case .job = s.queue[0] { return [s.queue.removeFirst()] }
-                var n = 0
-                while n < s.queue.count, n < maxBatch, case .punch = s.queue[n] { n += 1 }
-                let b = Array(s.queue.prefix(n))
-                s.queue.removeFirst(n)
-                return b
+            let batch = state.withLock { s in
+                if s.queue.isEmpty { s.running = false }
+                return takeBatch(&s, punchesOnly: false)
             }
             if batch.isEmpty { return }
             if case .job(let job, let cont) = batch[0] {
                 await runJob(job, cont)
+            } else if let direct {
+                // the writer's thread runs this batch and every batch of punches queued behind it, until the queue
+                // is empty or a job is next: no hop between batches, so the thread never waits for a turn elsewhere
+                let first = Self.punches(batch)
+                do {
+                    try await direct.thread.runIfActive { [self] in
+                        var next = first
+                        while !next.isEmpty {
+                            runPunchesDirect(next, direct.store)
+                            next = Self.punches(state.withLock { takeBatch(&$0, punchesOnly: true) })
+                        }
+                    }
+                } catch {
+                    // the thread has stopped (shutting down): fail this batch; later ones are taken by the loop
+                    for (_, reply) in first { reply.fail(error) }
+                }
             } else {
-                await runPunches(batch.compactMap { if case .punch(let c, let k) = $0 { (c, k) } else { nil } })
+                await runPunches(Self.punches(batch))
             }
         }
+    }
+
+    /// The next batch: the leading punches (up to maxBatch), or one job (unless `punchesOnly`).
+    private func takeBatch(_ s: inout State, punchesOnly: Bool) -> [Item] {
+        guard !s.queue.isEmpty else { return [] }
+        if case .job = s.queue[0] { return punchesOnly ? [] : [s.queue.removeFirst()] }
+        var n = 0
+        while n < s.queue.count, n < maxBatch, case .punch = s.queue[n] { n += 1 }
+        let b = Array(s.queue.prefix(n))
+        s.queue.removeFirst(n)
+        return b
+    }
+
+    private static func punches(_ items: [Item]) -> [(PreparedPunch, Reply)] {
+        items.compactMap { if case .punch(let c, let k) = $0 { (c, k) } else { nil } }
     }
 
     private func runJob(_ job: @escaping Job, _ cont: CheckedContinuation<Void, any Error>) async {
@@ -236,7 +288,7 @@ final class LedgerWriter: Sendable {
             let row = pp.row
             plan.rows.append(row)
             plan.drafts.append(LedgerDraft(municipalityId: row.municipalityId, actorId: row.recordedBy, type: "punch.created",
-                                           subjectId: row.id.uuidString.lowercased(), payload: pp.payload))
+                                           subjectId: row.id.lowerText, payload: pp.payload))
             recent.effective.append(EffectivePunch(id: row.id, kind: cmd.kind, at: dateFromMs(row.atMs), place: row.place, source: cmd.source, correctionId: nil))
             recent.effective.sort { $0.at < $1.at }
             if let k = cmd.idempotencyKey { recent.byKey[k] = row }
@@ -255,11 +307,11 @@ final class LedgerWriter: Sendable {
     /// writer's own event loop, so no step waits for a turn on the task pool the request handlers keep busy.
     /// Idempotency keys older than the cache are caught by the unique index (ON CONFLICT DO NOTHING), not by a
     /// probe before every batch: the rare retry of an old key is answered from the stored punch afterwards.
-    private func runPunches(_ prepared: [(PreparedPunch, CheckedContinuation<PunchOutcome, any Error>)]) async {
+    private func runPunches(_ prepared: [(PreparedPunch, Reply)]) async {
         let now = clock()
         let punches = prepared.map(\.0)
         let snapshot = state.withLock { s in punches.reduce(into: [UUID: RecentPunches]()) { $0[$1.cmd.staffId] = s.recent[$1.cmd.staffId] } }
-        var plan = self.plan(punches, snapshot: snapshot, now: now)
+        let plan = self.plan(punches, snapshot: snapshot, now: now)
         do {
             var sealed: (seq: Int64, hash: String)? = nil
             var conflicted: [PunchRow] = []
@@ -282,33 +334,70 @@ final class LedgerWriter: Sendable {
                 if let e = entries.last { sealed = (e.seq, e.hash) }
                 conflicted = rows.filter { !inserted.contains($0.id) }
             }
+            var found: [PunchRow] = []
             if !conflicted.isEmpty {
                 // a key used before the cached window: answer with the punch stored then
                 let keys = conflicted.compactMap(\.idempotencyKey)
-                let found = try await db.sql.select().column("*").from("punches").where("staff_id", .in, SQLBind.group(Array(Set(conflicted.map(\.staffId)))))
+                found = try await db.sql.select().column("*").from("punches").where("staff_id", .in, SQLBind.group(Array(Set(conflicted.map(\.staffId)))))
                     .where("idempotency_key", .in, SQLBind.group(keys)).all(decoding: PunchRow.self, with: rowDecoder)
-                for (i, outcome) in plan.outcomes.enumerated() {
-                    guard case .created(let row) = outcome, conflicted.contains(where: { $0.id == row.id }) else { continue }
-                    if let prior = found.first(where: { $0.staffId == row.staffId && $0.idempotencyKey == row.idempotencyKey }) {
-                        plan.outcomes[i] = .replayed(prior)
-                    }
-                }
-                for r in conflicted { plan.overlay.removeValue(forKey: r.staffId) }
             }
-            let final = plan
-            state.withLock { s in
-                if let sealed { s.last = sealed }
-                for (id, r) in final.overlay { s.recent[id] = r }
-                for r in conflicted { s.recent.removeValue(forKey: r.staffId) }
-            }
-            logger.debug("punch batch", metadata: ["n": "\(prepared.count)", "stored": "\(plan.rows.count - conflicted.count)",
-                                                   "ms": "\(Int(Date().timeIntervalSince(now) * 1000))"])
-            for ((_, cont), outcome) in zip(prepared, plan.outcomes) { cont.resume(returning: outcome) }
+            finish(prepared, plan, sealed: sealed, conflicted: conflicted, found: found, started: now)
         } catch {
-            logger.error("punch batch of \(prepared.count) failed: \(String(describing: error))")
-            state.withLock { s in for p in punches { s.recent.removeValue(forKey: p.cmd.staffId) } }
-            for (_, cont) in prepared { cont.resume(throwing: error) }
+            fail(prepared, error)
         }
+    }
+
+    /// The same batch on SQLite, run start to end on the writer's thread with its own connection.
+    private func runPunchesDirect(_ prepared: [(PreparedPunch, Reply)], _ store: SQLitePunchStore) {
+        let now = clock()
+        let punches = prepared.map(\.0)
+        let snapshot = state.withLock { s in punches.reduce(into: [UUID: RecentPunches]()) { $0[$1.cmd.staffId] = s.recent[$1.cmd.staffId] } }
+        let plan = self.plan(punches, snapshot: snapshot, now: now)
+        do {
+            var sealed: (seq: Int64, hash: String)? = nil
+            var conflicted: [PunchRow] = []
+            if !plan.rows.isEmpty {
+                let last = try state.withLock({ $0.last }) ?? store.lastLedgerEntry()
+                let (inserted, entries) = try store.write(rows: plan.rows, drafts: plan.drafts, after: last, at: now)
+                if let e = entries.last { sealed = (e.seq, e.hash) }
+                if inserted.count != plan.rows.count { conflicted = plan.rows.filter { !inserted.contains($0.id) } }
+            }
+            let found = conflicted.isEmpty ? [] : try store.punches(keys: conflicted.compactMap { r in r.idempotencyKey.map { (r.staffId, $0) } })
+            finish(prepared, plan, sealed: sealed, conflicted: conflicted, found: found, started: now)
+        } catch {
+            fail(prepared, error)
+        }
+    }
+
+    /// After the commit: rows skipped as old keys become replays of the stored punch, the cache and the chain
+    /// head are updated, and every caller is answered.
+    private func finish(_ prepared: [(PreparedPunch, Reply)], _ plan: Plan,
+                        sealed: (seq: Int64, hash: String)?, conflicted: [PunchRow], found: [PunchRow], started: Date) {
+        var plan = plan
+        if !conflicted.isEmpty {
+            for (i, outcome) in plan.outcomes.enumerated() {
+                guard case .created(let row) = outcome, conflicted.contains(where: { $0.id == row.id }) else { continue }
+                if let prior = found.first(where: { $0.staffId == row.staffId && $0.idempotencyKey == row.idempotencyKey }) {
+                    plan.outcomes[i] = .replayed(prior)
+                }
+            }
+            for r in conflicted { plan.overlay.removeValue(forKey: r.staffId) }
+        }
+        let final = plan
+        state.withLock { s in
+            if let sealed { s.last = sealed }
+            for (id, r) in final.overlay { s.recent[id] = r }
+            for r in conflicted { s.recent.removeValue(forKey: r.staffId) }
+        }
+        logger.debug("punch batch", metadata: ["n": "\(prepared.count)", "stored": "\(plan.rows.count - conflicted.count)",
+                                               "ms": "\(Int(Date().timeIntervalSince(started) * 1000))"])
+        for ((_, reply), outcome) in zip(prepared, plan.outcomes) { reply.succeed(outcome) }
+    }
+
+    private func fail(_ prepared: [(PreparedPunch, Reply)], _ error: any Error) {
+        logger.error("punch batch of \(prepared.count) failed: \(String(describing: error))")
+        state.withLock { s in for p in prepared { s.recent.removeValue(forKey: p.0.cmd.staffId) } }
+        for (_, reply) in prepared { reply.fail(error) }
     }
 }
 
@@ -327,9 +416,9 @@ extension LedgerWriter {
             var binds: [SQLiteData] = []
             binds.reserveCapacity(rows.count * 11)
             for r in rows {
-                binds.append(.text(r.id.uuidString)); binds.append(.text(r.municipalityId.uuidString)); binds.append(.text(r.staffId.uuidString))
+                binds.append(.text(r.id.upperText)); binds.append(.text(r.municipalityId.upperText)); binds.append(.text(r.staffId.upperText))
                 binds.append(.text(r.kind)); binds.append(.integer(Int(r.atMs))); binds.append(r.deviceAtMs.map { .integer(Int($0)) } ?? .null)
-                binds.append(.text(r.place)); binds.append(.text(r.source)); binds.append(.text(r.recordedBy.uuidString))
+                binds.append(.text(r.place)); binds.append(.text(r.source)); binds.append(.text(r.recordedBy.upperText))
                 binds.append(r.idempotencyKey.map { .text($0) } ?? .null); binds.append(r.note.map { .text($0) } ?? .null)
             }
             let values = Array(repeating: "(?,?,?,?,?,?,?,?,?,?,?)", count: rows.count).joined(separator: ",")
@@ -358,7 +447,7 @@ extension LedgerWriter {
             binds.reserveCapacity(entries.count * 9)
             for e in entries {
                 binds.append(.integer(Int(e.seq))); binds.append(.integer(Int(e.recordedAtMs)))
-                binds.append(e.municipalityId.map { .text($0.uuidString) } ?? .null); binds.append(e.actorId.map { .text($0.uuidString) } ?? .null)
+                binds.append(e.municipalityId.map { .text($0.upperText) } ?? .null); binds.append(e.actorId.map { .text($0.upperText) } ?? .null)
                 binds.append(.text(e.type)); binds.append(.text(e.subjectId)); binds.append(.text(e.payload)); binds.append(.text(e.prevHash)); binds.append(.text(e.hash))
             }
             let values = Array(repeating: "(?,?,?,?,?,?,?,?,?)", count: entries.count).joined(separator: ",")
@@ -388,13 +477,13 @@ struct PunchFact: Codable, Sendable {
     var canonicalJSON: String {
         var out = "{\"atMs\":\(atMs)"
         if let d = deviceAtMs { out += ",\"deviceAtMs\":\(d)" }
-        out += ",\"id\":\"\(id.uuidString)\""
+        out += ",\"id\":\"\(id.upperText)\""
         if let k = idempotencyKey { out += ",\"idempotencyKey\":" + jsonString(k) }
         out += ",\"kind\":" + jsonString(kind)
         if let n = note { out += ",\"note\":" + jsonString(n) }
         out += ",\"place\":" + jsonString(place)
-        out += ",\"recordedBy\":\"\(recordedBy.uuidString)\",\"source\":" + jsonString(source)
-        out += ",\"staffId\":\"\(staffId.uuidString)\"}"
+        out += ",\"recordedBy\":\"\(recordedBy.upperText)\",\"source\":" + jsonString(source)
+        out += ",\"staffId\":\"\(staffId.upperText)\"}"
         return out
     }
 }

@@ -56,11 +56,12 @@ struct AccessMiddleware: Middleware {
 
     /// nil = go on; a response = answer it now (a redirect); a thrown error = refuse.
     func check(_ req: Request) throws -> Response? {
-        let isAPI = req.url.path.hasPrefix("/api/")
+        let path = req.url.path
+        let isAPI = path.hasPrefix("/api/")
         if !access.admits(req.principal) {
             if req.principal == nil {
                 if isAPI || req.method != .GET { throw ProblemError(status: .unauthorized, title: req.lang.t("ログインが必要です。", "Sign-in required.")) }
-                let back = req.url.path + (req.url.query.map { "?" + $0 } ?? "")
+                let back = path + (req.url.query.map { "?" + $0 } ?? "")
                 return req.redirect(to: "/login?next=" + (back.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"))
             }
             throw ProblemError(status: .forbidden, title: req.lang.t("この操作の権限がありません。", "You are not allowed to do this."))
@@ -68,7 +69,7 @@ struct AccessMiddleware: Middleware {
         var isAnonymousRoute = false
         if case .anonymous = access { isAnonymousRoute = true }
         if let p = req.principal, p.mustChangePassword, !p.viaToken, !isAnonymousRoute,
-           req.url.path != "/password", req.url.path != "/logout" {
+           path != "/password", path != "/logout" {
             if isAPI { throw ProblemError(status: .forbidden, title: req.lang.t("パスワードを変更してください。", "Change your password first.")) }
             return req.redirect(to: "/password")
         }
@@ -179,7 +180,8 @@ struct SecurityHeadersMiddleware: Middleware {
             res.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
             res.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
             res.headers.replaceOrAdd(name: "Content-Security-Policy", value: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
-            if res.headers.contentType == .html { res.headers.replaceOrAdd(name: .cacheControl, value: "no-store") }
+            // the raw header, not `contentType`, whose media-type parsing is a real cost on every response
+            if res.headers.first(name: .contentType)?.hasPrefix("text/html") == true { res.headers.replaceOrAdd(name: .cacheControl, value: "no-store") }
             return res
         }
     }
@@ -190,6 +192,15 @@ extension RoutesBuilder {
     @discardableResult
     func on(_ method: HTTPMethod, _ path: [PathComponent], access: Access, body: HTTPBodyStreamStrategy = .collect,
             use handler: @escaping @Sendable (Request) async throws -> Response) -> Route {
+        let route = grouped(AccessMiddleware(access: access)).on(method, path, body: body, use: handler)
+        route.userInfo["access"] = access
+        return route
+    }
+
+    /// The same for a future-based handler, which runs on the request's event loop without an async task.
+    @discardableResult
+    func on(_ method: HTTPMethod, _ path: [PathComponent], access: Access, body: HTTPBodyStreamStrategy = .collect,
+            future handler: @escaping @Sendable (Request) -> EventLoopFuture<Response>) -> Route {
         let route = grouped(AccessMiddleware(access: access)).on(method, path, body: body, use: handler)
         route.userInfo["access"] = access
         return route
