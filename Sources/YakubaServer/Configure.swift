@@ -27,6 +27,8 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     try await app.autoMigrate()
 
     app.routes.defaultMaxBodySize = "256kb"
+    // no metrics backend is configured, so Vapor's per-request metric labels would be made for nothing
+    app.http.server.configuration.reportMetrics = false
     app.sessions.use(.fluent)
     app.sessions.configuration.cookieName = "yakuba_session"
     let secure = config.secureCookies
@@ -57,7 +59,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.middleware.use(RouteLoggingMiddleware(logLevel: .debug))
     app.middleware.use(SecurityHeadersMiddleware())
     app.middleware.use(ProblemMiddleware())
-    app.middleware.use(app.sessions.middleware)
+    app.middleware.use(SessionsUnlessBearer(sessions: app.sessions.middleware))
     app.middleware.use(AuthenticateMiddleware(tokens: tokens))
     try routes(app)
 }

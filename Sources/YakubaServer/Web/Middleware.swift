@@ -56,12 +56,11 @@ struct AccessMiddleware: Middleware {
 
     /// nil = go on; a response = answer it now (a redirect); a thrown error = refuse.
     func check(_ req: Request) throws -> Response? {
-        let path = req.url.path
-        let isAPI = path.hasPrefix("/api/")
+        let isAPI = req.isAPI
         if !access.admits(req.principal) {
             if req.principal == nil {
                 if isAPI || req.method != .GET { throw ProblemError(status: .unauthorized, title: req.lang.t("ログインが必要です。", "Sign-in required.")) }
-                let back = path + (req.url.query.map { "?" + $0 } ?? "")
+                let back = req.url.path + (req.url.query.map { "?" + $0 } ?? "")
                 return req.redirect(to: "/login?next=" + (back.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"))
             }
             throw ProblemError(status: .forbidden, title: req.lang.t("この操作の権限がありません。", "You are not allowed to do this."))
@@ -69,7 +68,7 @@ struct AccessMiddleware: Middleware {
         var isAnonymousRoute = false
         if case .anonymous = access { isAnonymousRoute = true }
         if let p = req.principal, p.mustChangePassword, !p.viaToken, !isAnonymousRoute,
-           path != "/password", path != "/logout" {
+           !req.routeIs("password"), !req.routeIs("logout") {
             if isAPI { throw ProblemError(status: .forbidden, title: req.lang.t("パスワードを変更してください。", "Change your password first.")) }
             return req.redirect(to: "/password")
         }
@@ -93,6 +92,20 @@ func constantTimeEqual(_ a: String, _ b: String) -> Bool {
 }
 
 extension Request {
+    /// Whether this is a JSON API request (under /api/). Read from the matched route where there is one: every
+    /// `url.path` costs a URLComponents parse and a Foundation string replacement, on every request.
+    var isAPI: Bool {
+        guard let r = route else { return url.path.hasPrefix("/api/") }
+        if case .constant("api")? = r.path.first { return true }
+        return false
+    }
+
+    /// Whether the matched route is the one-segment path `/name`.
+    func routeIs(_ name: String) -> Bool {
+        guard let r = route, r.path.count == 1, case .constant(let c) = r.path[0] else { return false }
+        return c == name
+    }
+
     /// The one-time message left by the previous request (Post/Redirect/Get), removed as it is read.
     func takeFlash() -> String? {
         guard hasSession, let f = session.data["flash"] else { return nil }
@@ -139,7 +152,7 @@ struct ProblemMiddleware: Middleware {
     func render(_ error: any Error, _ req: Request) throws -> Response {
         let p = problem(for: error, req: req)
         if p.status.code >= 500 { req.logger.report(error: error) }
-        let wantsHTML = !req.url.path.hasPrefix("/api/") && (req.headers.first(name: .accept)?.contains("text/html") ?? false)
+        let wantsHTML = !req.isAPI && (req.headers.first(name: .accept)?.contains("text/html") ?? false)
         if wantsHTML {
             let res = Response(status: p.status)
             res.headers.contentType = .html
@@ -169,6 +182,18 @@ struct ProblemMiddleware: Middleware {
         default:
             return ProblemError(status: .serviceUnavailable, title: l.t("一時的に保存できませんでした。もう一度お試しください。", "Could not save just now. Please try again."))
         }
+    }
+}
+
+/// Vapor's sessions, skipped for an API request that carries a bearer token and no cookie (a script, a kiosk):
+/// it has no session to load and must not be given one. JSON handlers never touch `req.session`.
+struct SessionsUnlessBearer: Middleware {
+    let sessions: SessionsMiddleware
+    func respond(to req: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        if req.headers.first(name: .cookie) == nil, req.headers.first(name: .authorization) != nil, req.isAPI {
+            return next.respond(to: req)
+        }
+        return sessions.respond(to: req, chainingTo: next)
     }
 }
 
