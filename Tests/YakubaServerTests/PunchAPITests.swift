@@ -178,3 +178,29 @@ struct OldKeyTests {
         }
     }
 }
+
+@Suite("Punch body reader")
+struct FlatJSONTests {
+    struct Body: Decodable, Equatable { var kind: String?; var place: String?; var device_time: String? }
+
+    /// Wherever the shortcut answers, JSONDecoder must give the same body; where JSONDecoder refuses, so must it.
+    @Test func agreesWithJSONDecoder() throws {
+        var inputs = [#"{"kind":"in","place":"本庁舎"}"#, #" { "kind" : "out" , "place" : null } "#, "{}", #"{"kind":"in",}"#,
+                      #"{"kind":"in" "place":"x"}"#, #"{"kind":"i\"n"}"#, #"{"kind":"in\u0041"}"#, #"{"kind":5}"#, #"{"kind":"in"}x"#,
+                      #"{"kind":"in","kind":"out"}"#, #"["in"]"#, "", "{", #"{"kind":nul}"#, #"{"kind":"a\#tb"}"#, "{\"kind\":\"\u{7}\"}",
+                      #"{"kind":"in","device_time":"2026-04-01T08:30:00+09:00"}"#, #"{"kind":{"x":1}}"#, #"{"kind":"😀","place":"在宅"}"#,
+                      "\u{FEFF}{\"kind\":\"in\"}", #"{"kind":"in"} "#, #"{"kind" :"in","place":"","device_time":null}"#]
+        let pieces = ["{", "}", "\"kind\"", "\"place\"", ":", ",", "\"in\"", "null", " ", "\"本庁舎\"", "\\", "\"", "1", "[", "]"]
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<3000 { inputs.append((0..<Int.random(in: 1...12, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()) }
+        for input in inputs {
+            let bytes = Array(input.utf8)
+            let fast = bytes.withUnsafeBytes(FlatJSON.strings)
+            let slow = try? JSONDecoder().decode(Body.self, from: Data(bytes))
+            guard let fast else { continue }
+            #expect(slow == Body(kind: fast["kind"] ?? nil, place: fast["place"] ?? nil, device_time: fast["device_time"] ?? nil), "\(input)")
+        }
+        // invalid UTF-8 is left to JSONDecoder (which refuses it)
+        #expect([UInt8](#"{"kind":""#.utf8 + [0xFF] + #""}"#.utf8).withUnsafeBytes(FlatJSON.strings) == nil)
+    }
+}

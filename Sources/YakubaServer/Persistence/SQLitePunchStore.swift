@@ -31,7 +31,7 @@ final class SQLitePunchStore: @unchecked Sendable {
             throw Failure(code: rc, message: "\(message) (\(path))")
         }
         db = handle
-        sqlite_nio_sqlite3_busy_timeout(handle, 10_000)
+        SQLitePunchStore.installBusyHandler(handle)
         // FULL: the WAL is fsynced at every COMMIT, so a 201 means the punch is on disk.
         // A larger page cache keeps the punch indexes' hot pages between batches (only this connection writes
         // punches, so its cache stays valid); mmap lets reads of the rest skip a pread each.
@@ -53,6 +53,16 @@ final class SQLitePunchStore: @unchecked Sendable {
     }
 
     static let cacheKiB = 65_536
+
+    /// Waits for a lock in short sleeps (0.1 ms, then 1 ms) for up to about ten seconds, instead of SQLite's
+    /// default steps of up to 100 ms, so a punch batch waiting on a checkpoint or a page's write loses little time.
+    static func installBusyHandler(_ handle: OpaquePointer) {
+        sqlite_nio_sqlite3_busy_handler(handle, { _, count in
+            if count >= 10_050 { return 0 }
+            usleep(count < 50 ? 100 : 1_000)
+            return 1
+        }, nil)
+    }
     /// WAL frames (pages) after which the checkpointer is woken: SQLite's own default.
     static let checkpointFrames: Int32 = 1000
     /// After a burst, the WAL file is cut back to this size once it restarts.
@@ -207,6 +217,10 @@ final class SQLiteCheckpointer: @unchecked Sendable {
     private var stopping = false
     private var finished = false
     private var db: OpaquePointer?
+    private let walSizeLimit: Int
+    /// How long a checkpoint waits after being asked, so that it copies many commits at once: a page written by
+    /// several of them (the ends of the punch and ledger tables) is copied and synced once.
+    static let gatherMicroseconds: UInt32 = 20_000
 
     init(path: String, walSizeLimit: Int) throws {
         var handle: OpaquePointer?
@@ -216,7 +230,8 @@ final class SQLiteCheckpointer: @unchecked Sendable {
             throw SQLitePunchStore.Failure(code: rc, message: "cannot open \(path) for checkpoints")
         }
         db = handle
-        sqlite_nio_sqlite3_busy_timeout(handle, 10_000)
+        self.walSizeLimit = walSizeLimit
+        SQLitePunchStore.installBusyHandler(handle)
         for pragma in ["PRAGMA synchronous=FULL", "PRAGMA journal_size_limit=\(walSizeLimit)", "PRAGMA wal_autocheckpoint=0"] {
             sqlite_nio_sqlite3_exec(handle, pragma, nil, nil, nil)
         }
@@ -236,9 +251,16 @@ final class SQLiteCheckpointer: @unchecked Sendable {
             let stop = stopping
             pending = false
             condition.unlock()
+            if !stop { usleep(Self.gatherMicroseconds) }
             var log: Int32 = 0, copied: Int32 = 0
             sqlite_nio_sqlite3_wal_checkpoint_v2(db, nil, SQLITE_CHECKPOINT_PASSIVE, &log, &copied)
             if stop { break }
+            // Under sustained load the WAL is never fully copied between two commits, so it never starts over and
+            // keeps growing. Past the limit, a RESTART checkpoint holds the writer for the few frames still to copy,
+            // and the next commit writes the WAL from its beginning again.
+            if Int(log) * (4096 + 24) > walSizeLimit {
+                sqlite_nio_sqlite3_wal_checkpoint_v2(db, nil, SQLITE_CHECKPOINT_RESTART, &log, &copied)
+            }
         }
         condition.lock(); finished = true; condition.broadcast(); condition.unlock()
     }

@@ -201,10 +201,11 @@ struct SessionsUnlessBearer: Middleware {
 struct SecurityHeadersMiddleware: Middleware {
     func respond(to req: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         next.respond(to: req).map { res in
-            res.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
-            res.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
-            res.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
-            res.headers.replaceOrAdd(name: "Content-Security-Policy", value: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
+            // no handler sets these, so they are added rather than searched for and replaced
+            res.headers.add(name: "X-Content-Type-Options", value: "nosniff")
+            res.headers.add(name: "X-Frame-Options", value: "DENY")
+            res.headers.add(name: "Referrer-Policy", value: "same-origin")
+            res.headers.add(name: "Content-Security-Policy", value: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
             // the raw header, not `contentType`, whose media-type parsing is a real cost on every response
             if res.headers.first(name: .contentType)?.hasPrefix("text/html") == true { res.headers.replaceOrAdd(name: .cacheControl, value: "no-store") }
             return res

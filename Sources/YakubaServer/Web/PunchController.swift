@@ -105,6 +105,7 @@ enum PunchController {
         var kind: String?
         var place: String?
         var device_time: String?
+        static let keys: Set<String> = ["kind", "place", "device_time"]
     }
 
     static func validKey(_ k: String?) -> String? {
@@ -143,7 +144,12 @@ enum PunchController {
         let body: PunchBody
         do {
             guard let buffer = req.body.data else { throw Abort(.badRequest) }
-            body = try decoder.decode(PunchBody.self, from: buffer)
+            // the usual small flat body is read directly; anything else goes to JSONDecoder, which decides
+            if let fields = buffer.withUnsafeReadableBytes(FlatJSON.strings), fields.keys.allSatisfy(PunchBody.keys.contains) {
+                body = PunchBody(kind: fields["kind"] ?? nil, place: fields["place"] ?? nil, device_time: fields["device_time"] ?? nil)
+            } else {
+                body = try decoder.decode(PunchBody.self, from: buffer)
+            }
         } catch {
             throw ProblemError(status: .badRequest, title: l.t("JSON の形式が正しくありません。", "The body is not valid JSON of the expected shape."), code: "malformed_body")
         }
