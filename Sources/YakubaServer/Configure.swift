@@ -76,6 +76,7 @@ func routes(_ app: Application) throws {
     Assets.register(r)
     AuthController.register(r, throttle: app.yakuba.throttle)
     PunchController.register(r)
+    OpenAPI.register(r)
     BookController.register(r)
     CorrectionController.register(r)
     TodayController.register(r)

@@ -1,0 +1,210 @@
+import Vapor
+
+/// The OpenAPI 3 document of the JSON API, served at `/api/openapi.json`. Kept true to the code by two checks:
+/// a test that every `/api/` route is documented here (and nothing else is), and schemathesis in CI, which calls
+/// each operation with generated input and checks every answer against this document.
+enum OpenAPI {
+    static func register(_ r: any RoutesBuilder) {
+        r.on(.GET, ["api", "openapi.json"], access: .anonymous) { _ in
+            let res = Response(status: .ok, body: .init(string: document))
+            res.headers.contentType = .json
+            return res
+        }
+    }
+
+    /// The operations documented, as "METHOD /path" with Vapor's `:parameter` form, for the coverage test.
+    static let operations: Set<String> = ["POST /api/v1/punches", "GET /api/v1/punches", "GET /api/v1/days", "GET /api/v1/me", "GET /api/openapi.json"]
+
+    static let document = #"""
+    {
+      "openapi": "3.0.3",
+      "info": {
+        "title": "Yakuba API",
+        "version": "1",
+        "description": "Clock-in/out and attendance for city hall staff. Authenticate with `Authorization: Bearer <token>` (create one with `yakuba token create 職員番号` or on the API tokens page). Errors are RFC 9457 problem documents. Send `Accept-Language: en` (or `?lang=en`) for English messages; Japanese is the default."
+      },
+      "servers": [{"url": "/"}],
+      "security": [{"bearer": []}],
+      "paths": {
+        "/api/v1/punches": {
+          "post": {
+            "operationId": "createPunch",
+            "summary": "Clock in, clock out, start or end a break (打刻). The server's clock is authoritative.",
+            "parameters": [
+              {"name": "Idempotency-Key", "in": "header", "required": false,
+               "description": "Retries with the same key return the first punch instead of making a second one.",
+               "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[\\x21-\\x7e]+$"}}
+            ],
+            "requestBody": {
+              "required": true,
+              "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PunchRequest"}}}
+            },
+            "responses": {
+              "201": {"description": "Recorded and on disk (or, with a known Idempotency-Key, the punch recorded before).",
+                      "headers": {"Location": {"schema": {"type": "string"}}},
+                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Punch"}}}},
+              "400": {"$ref": "#/components/responses/Problem"},
+              "401": {"$ref": "#/components/responses/Problem"},
+              "403": {"$ref": "#/components/responses/Problem"},
+              "409": {"$ref": "#/components/responses/Problem"},
+              "413": {"$ref": "#/components/responses/Problem"},
+              "415": {"$ref": "#/components/responses/Problem"},
+              "422": {"$ref": "#/components/responses/Problem"},
+              "503": {"$ref": "#/components/responses/Problem"}
+            }
+          },
+          "get": {
+            "operationId": "listPunches",
+            "summary": "Raw punches of one person (oneself by default) between two dates, at most 366 days.",
+            "parameters": [
+              {"name": "staff_id", "in": "query", "required": false, "schema": {"type": "string", "format": "uuid"},
+               "description": "Someone in the caller's scope (approvers: their departments; HR: the municipality)."},
+              {"name": "from", "in": "query", "required": false, "schema": {"type": "string", "format": "date"}},
+              {"name": "to", "in": "query", "required": false, "schema": {"type": "string", "format": "date"}}
+            ],
+            "responses": {
+              "200": {"description": "The punches, oldest first.",
+                      "content": {"application/json": {"schema": {"type": "object", "required": ["punches"], "additionalProperties": false,
+                        "properties": {"punches": {"type": "array", "items": {"$ref": "#/components/schemas/Punch"}}}}}}},
+              "400": {"$ref": "#/components/responses/Problem"},
+              "401": {"$ref": "#/components/responses/Problem"},
+              "403": {"$ref": "#/components/responses/Problem"},
+              "404": {"$ref": "#/components/responses/Problem"},
+              "422": {"$ref": "#/components/responses/Problem"}
+            }
+          }
+        },
+        "/api/v1/days": {
+          "get": {
+            "operationId": "listDays",
+            "summary": "One person's attendance book for a month: each day computed from punches, corrections and marks.",
+            "parameters": [
+              {"name": "staff_id", "in": "query", "required": false, "schema": {"type": "string", "format": "uuid"}},
+              {"name": "month", "in": "query", "required": false, "schema": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}}
+            ],
+            "responses": {
+              "200": {"description": "The month.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Month"}}}},
+              "400": {"$ref": "#/components/responses/Problem"},
+              "401": {"$ref": "#/components/responses/Problem"},
+              "403": {"$ref": "#/components/responses/Problem"},
+              "404": {"$ref": "#/components/responses/Problem"},
+              "422": {"$ref": "#/components/responses/Problem"}
+            }
+          }
+        },
+        "/api/v1/me": {
+          "get": {
+            "operationId": "me",
+            "summary": "Who the token belongs to.",
+            "responses": {
+              "200": {"description": "The caller.", "content": {"application/json": {"schema": {"type": "object",
+                "required": ["id", "staff_number", "name", "roles"], "additionalProperties": false,
+                "properties": {"id": {"type": "string", "format": "uuid"}, "staff_number": {"type": "string"}, "name": {"type": "string"},
+                               "roles": {"type": "array", "items": {"type": "string", "enum": ["staff", "approver", "hr", "admin"]}}}}}}},
+              "401": {"$ref": "#/components/responses/Problem"},
+              "403": {"$ref": "#/components/responses/Problem"}
+            }
+          }
+        },
+        "/api/openapi.json": {
+          "get": {
+            "operationId": "openapi",
+            "summary": "This document.",
+            "security": [],
+            "responses": {"200": {"description": "OpenAPI 3", "content": {"application/json": {"schema": {"type": "object"}}}}}
+          }
+        }
+      },
+      "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "responses": {
+          "Problem": {"description": "An RFC 9457 problem document; `errors` names each bad field.",
+                      "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        },
+        "schemas": {
+          "PunchRequest": {
+            "type": "object",
+            "required": ["kind"],
+            "properties": {
+              "kind": {"type": "string", "enum": ["in", "out", "break_start", "break_end"]},
+              "place": {"type": "string", "description": "One of the municipality's places (本庁舎, 出先機関, 在宅, サテライト by default); the first when absent."},
+              "device_time": {"type": "string", "format": "date-time", "description": "The device's own clock, kept beside the server's."}
+            }
+          },
+          "Punch": {
+            "type": "object",
+            "required": ["id", "kind", "at", "place", "source", "date"],
+            "additionalProperties": false,
+            "properties": {
+              "id": {"type": "string", "format": "uuid"},
+              "kind": {"type": "string", "enum": ["in", "out", "break_start", "break_end"]},
+              "at": {"type": "string", "format": "date-time"},
+              "device_time": {"type": "string", "format": "date-time"},
+              "place": {"type": "string"},
+              "source": {"type": "string", "enum": ["self", "proxy", "correction"]},
+              "date": {"type": "string", "format": "date"}
+            }
+          },
+          "Month": {
+            "type": "object",
+            "required": ["staff_id", "month", "days", "totals"],
+            "additionalProperties": false,
+            "properties": {
+              "staff_id": {"type": "string", "format": "uuid"},
+              "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+              "days": {"type": "array", "items": {"$ref": "#/components/schemas/Day"}},
+              "totals": {"$ref": "#/components/schemas/Totals"}
+            }
+          },
+          "Day": {
+            "type": "object",
+            "required": ["date", "kind", "scheduled_minutes", "worked_minutes", "break_minutes", "within_schedule_minutes",
+                         "outside_schedule_minutes", "late_minutes", "early_leave_minutes", "places", "flags", "marks"],
+            "additionalProperties": false,
+            "properties": {
+              "date": {"type": "string", "format": "date"},
+              "kind": {"type": "string", "enum": ["work_day", "weekly_rest_day", "holiday"]},
+              "holiday_name": {"type": "string"},
+              "scheduled_minutes": {"type": "integer", "minimum": 0},
+              "worked_minutes": {"type": "integer", "minimum": 0},
+              "break_minutes": {"type": "integer", "minimum": 0},
+              "within_schedule_minutes": {"type": "integer", "minimum": 0},
+              "outside_schedule_minutes": {"type": "integer", "minimum": 0},
+              "late_minutes": {"type": "integer", "minimum": 0},
+              "early_leave_minutes": {"type": "integer", "minimum": 0},
+              "first_in": {"type": "string", "format": "date-time"},
+              "last_out": {"type": "string", "format": "date-time"},
+              "places": {"type": "array", "items": {"type": "string"}},
+              "flags": {"type": "array", "items": {"type": "string", "enum": ["missing_clock_out", "missing_clock_in", "open_break", "absent",
+                        "late", "early_leave", "outside_schedule", "beyond_schedule", "insufficient_break", "corrected"]}},
+              "marks": {"type": "array", "items": {"type": "string", "enum": ["annual_leave", "sick_leave", "special_leave", "business_trip",
+                        "training", "duty_exemption", "childcare_leave", "compensatory_day_off", "absence"]}}
+            }
+          },
+          "Totals": {
+            "type": "object",
+            "required": ["scheduledDays", "daysWorked", "scheduledMinutes", "workedMinutes", "withinScheduleMinutes",
+                         "outsideScheduleMinutes", "breakMinutes", "lateCount", "earlyLeaveCount", "absentDays", "markedDays", "flagCounts"],
+            "properties": {
+              "scheduledDays": {"type": "integer"}, "daysWorked": {"type": "integer"}, "scheduledMinutes": {"type": "integer"},
+              "workedMinutes": {"type": "integer"}, "withinScheduleMinutes": {"type": "integer"}, "outsideScheduleMinutes": {"type": "integer"},
+              "breakMinutes": {"type": "integer"}, "lateCount": {"type": "integer"}, "earlyLeaveCount": {"type": "integer"},
+              "absentDays": {"type": "integer"},
+              "markedDays": {"type": "object", "additionalProperties": {"type": "integer"}},
+              "flagCounts": {"type": "object", "additionalProperties": {"type": "integer"}}
+            }
+          },
+          "Problem": {
+            "type": "object",
+            "required": ["type", "title", "status"],
+            "properties": {
+              "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+              "detail": {"type": "string"}, "code": {"type": "string"},
+              "errors": {"type": "object", "additionalProperties": {"type": "string"}}
+            }
+          }
+        }
+      }
+    }
+    """#
+}
