@@ -204,3 +204,28 @@ struct FlatJSONTests {
         #expect([UInt8](#"{"kind":""#.utf8 + [0xFF] + #""}"#.utf8).withUnsafeBytes(FlatJSON.strings) == nil)
     }
 }
+
+@Suite("API edges")
+struct APIEdgeTests {
+    @Test func aBadStaffIdIsRefusedNotIgnored() async throws {
+        try await withCity { city in
+            let t = try await token(city, city.staffA)
+            for path in ["/api/v1/punches?staff_id=", "/api/v1/days?staff_id=x", "/api/v1/days?staff_id=1%20OR%201=1"] {
+                let res = try await api(city.app, .GET, path, token: t)
+                #expect(res.status == .unprocessableEntity, "\(path)")
+                #expect(res.body.string.contains("staff_id"))
+            }
+        }
+    }
+
+    @Test func aKnownPathWithAnotherMethodIs405WithAllow() async throws {
+        try await withCity { city in
+            let t = try await token(city, city.staffA)
+            let res = try await api(city.app, .DELETE, "/api/v1/punches", token: t)
+            #expect(res.status == .methodNotAllowed)
+            #expect(res.headers.first(name: .allow) == "GET, HEAD, POST")
+            #expect(res.headers.first(name: .contentType)?.hasPrefix("application/problem+json") == true)
+            #expect(try await api(city.app, .PUT, "/api/v1/nothing-here", token: t).status == .notFound)
+        }
+    }
+}

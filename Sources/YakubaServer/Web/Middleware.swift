@@ -130,6 +130,8 @@ struct ProblemError: Error, AbortError {
     /// field → message, for forms and for API clients
     var errors: [String: String] = [:]
     var code: String? = nil
+    /// for 405: the methods the path does answer
+    var allow: String? = nil
     var reason: String { title }
 }
 
@@ -162,6 +164,7 @@ struct ProblemMiddleware: Middleware {
         let body = ProblemBody(type: "about:blank", title: p.title, status: Int(p.status.code), detail: p.detail, code: p.code,
                                errors: p.errors.isEmpty ? nil : p.errors)
         let res = Response(status: p.status)
+        if let allow = p.allow { res.headers.replaceOrAdd(name: .allow, value: allow) }
         try res.content.encode(body, as: .json)
         res.headers.replaceOrAdd(name: .contentType, value: "application/problem+json; charset=utf-8")
         return res
@@ -176,7 +179,13 @@ struct ProblemMiddleware: Middleware {
                                 detail: String(describing: error).prefix(300).description)
         case let a as any AbortError:
             if a.status == .payloadTooLarge { return ProblemError(status: a.status, title: l.t("送信データが大きすぎます。", "The request is too large.")) }
-            if a.status == .notFound { return ProblemError(status: .notFound, title: l.t("ページが見つかりません。", "Not found.")) }
+            if a.status == .notFound {
+                // no route matched: if the path exists for other methods, say so (405 with Allow) rather than 404
+                if req.route == nil, let allow = Self.allowedMethods(req) {
+                    return ProblemError(status: .methodNotAllowed, title: l.t("このメソッドは使えません。", "This method is not allowed here."), allow: allow)
+                }
+                return ProblemError(status: .notFound, title: l.t("ページが見つかりません。", "Not found."))
+            }
             if a.status.code < 500 { return ProblemError(status: a.status, title: a.reason) }
             return ProblemError(status: .internalServerError, title: l.t("サーバーでエラーが発生しました。", "A server error occurred."))
         default:
@@ -194,6 +203,22 @@ struct SessionsUnlessBearer: Middleware {
             return next.respond(to: req)
         }
         return sessions.respond(to: req, chainingTo: next)
+    }
+}
+
+extension ProblemMiddleware {
+    /// The methods registered for the request's path (constants equal, parameters match any segment), or nil.
+    static func allowedMethods(_ req: Request) -> String? {
+        let segments = req.url.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        var methods = Set<String>()
+        for route in req.application.routes.all where route.path.count == segments.count {
+            let matches = zip(route.path, segments).allSatisfy { c, s in
+                switch c { case .constant(let k): k == s; case .parameter: true; case .anything, .catchall: true }
+            }
+            if matches { methods.insert(route.method.rawValue) }
+        }
+        if methods.contains("GET") { methods.insert("HEAD") }
+        return methods.isEmpty ? nil : methods.sorted().joined(separator: ", ")
     }
 }
 

@@ -127,8 +127,8 @@ enum OpenAPI {
             "required": ["kind"],
             "properties": {
               "kind": {"type": "string", "enum": ["in", "out", "break_start", "break_end"]},
-              "place": {"type": "string", "description": "One of the municipality's places (本庁舎, 出先機関, 在宅, サテライト by default); the first when absent."},
-              "device_time": {"type": "string", "format": "date-time", "description": "The device's own clock, kept beside the server's."}
+              "place": {"type": "string", "nullable": true, "description": "One of the municipality's places (本庁舎, 出先機関, 在宅, サテライト by default); the first when absent or null."},
+              "device_time": {"type": "string", "format": "date-time", "nullable": true, "description": "The device's own clock, kept beside the server's; null or absent when unknown."}
             }
           },
           "Punch": {

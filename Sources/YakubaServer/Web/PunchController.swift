@@ -197,7 +197,7 @@ enum PunchController {
     static func apiList(_ req: Request) async throws -> Response {
         let l = req.lang
         let scope = try await Scope.load(req)
-        let staff = try await scope.staff(req, req.query[UUID.self, at: "staff_id"] ?? scope.principal.staffId)
+        let staff = try await scope.staff(req, try staffIdParameter(req) ?? scope.principal.staffId)
         let zone = scope.municipality.zone
         let today = CalendarDate(Date(), in: zone)
         let fromS = req.query[String.self, at: "from"], toS = req.query[String.self, at: "to"]
@@ -215,7 +215,7 @@ enum PunchController {
     static func apiDays(_ req: Request) async throws -> Response {
         let l = req.lang
         let scope = try await Scope.load(req)
-        let staff = try await scope.staff(req, req.query[UUID.self, at: "staff_id"] ?? scope.principal.staffId)
+        let staff = try await scope.staff(req, try staffIdParameter(req) ?? scope.principal.staffId)
         let zone = scope.municipality.zone
         let monthS = req.query[String.self, at: "month"]
         guard let month = monthS.map({ YearMonth(iso: $0) }) ?? YearMonth(CalendarDate(Date(), in: zone)) else {
@@ -224,6 +224,17 @@ enum PunchController {
         let book = try await BookService.books(req.sql, municipality: scope.municipality, staff: [staff], month: month)[0]
         return try await DaysJSON(book, zone: zone).encodeResponse(for: req)
     }
+}
+
+/// The optional `staff_id` query parameter: absent means oneself; present, it must be an id (a typo must not
+/// quietly show one's own data instead).
+func staffIdParameter(_ req: Request) throws -> UUID? {
+    guard let raw = req.query[String.self, at: "staff_id"] else { return nil }
+    guard let id = UUID(uuidString: raw) else {
+        throw ProblemError(status: .unprocessableEntity, title: req.lang.t("入力内容に誤りがあります。", "Some fields are invalid."),
+                           errors: ["staff_id": req.lang.t("staff_id は職員の ID（UUID）です。", "staff_id must be a staff id (a UUID).")], code: "validation")
+    }
+    return id
 }
 
 func parseISODate(_ s: String) -> Date? {

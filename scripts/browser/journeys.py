@@ -1,0 +1,1040 @@
+#!/usr/bin/env python3
+"""Real-browser journeys through Yakuba, as new users would take them, with axe-core on every page.
+
+    journeys.py BASE_URL WORK_DIR DEMO_LOG [--first-run-url URL --first-run-log SERVE_LOG] [--only a,b,...]
+
+BASE_URL is a server on a database filled by `yakuba demo` (DEMO_LOG is what that command printed);
+--first-run-url is a second server started on an EMPTY database, whose output (the one-time administrator
+password) is in --first-run-log. Screenshots, downloads and axe-report.json go to WORK_DIR.
+
+Journeys:
+  a  first run: the administrator signs in with the one-time password, must change it, adds a department and a person
+  b  phone: a staff member clocks in, takes a break, clocks out; a double tap makes one punch; keyboard-only /punch
+  c  phone: a forgotten clock-out is corrected by request, the manager approves, the book shows both
+  d  desktop: HR filters the attendance books, opens one, downloads the CSV (UTF-8 and Shift_JIS), opens the print view
+  e  desktop: a wrong input on each form shows its message beside the field and changes nothing
+
+Every page visited is checked with axe-core (WCAG 2.0/2.1 A and AA) in Japanese and in English. Exit 1 on any
+failed journey or any axe violation.
+"""
+import argparse
+import csv
+import datetime as dt
+import http.cookiejar
+import io
+import json
+import os
+import re
+import sys
+import time
+import traceback
+import urllib.error
+import urllib.parse
+import urllib.request
+from zoneinfo import ZoneInfo
+
+from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+PHONE = (390, 844)
+DESKTOP = (1280, 900)
+WAIT = 20
+ZONE = ZoneInfo(os.environ.get("YAKUBA_TIME_ZONE", "Asia/Tokyo"))
+
+
+class JourneyFailure(AssertionError):
+    pass
+
+
+def check(cond, message):
+    if not cond:
+        raise JourneyFailure(message)
+
+
+def now_local():
+    return dt.datetime.now(ZONE)
+
+
+def minutes_apart(hm, moment):
+    """Minutes between an 'H:MM' shown by the app and a datetime (same day assumed, wraps at midnight)."""
+    h, m = map(int, hm.split(":")[:2])
+    shown = h * 60 + m
+    actual = moment.hour * 60 + moment.minute
+    d = abs(shown - actual)
+    return min(d, 1440 - d)
+
+
+# --------------------------------------------------------------------------------------------------
+# axe-core
+
+def find_axe_js(explicit):
+    """The axe-core script: --axe-js, $AXE_JS, or the copy inside axe_selenium_python."""
+    for p in [explicit, os.environ.get("AXE_JS")]:
+        if p:
+            return p
+    import axe_selenium_python
+    return os.path.join(os.path.dirname(axe_selenium_python.__file__), "node_modules", "axe-core", "axe.min.js")
+
+
+class Auditor:
+    def __init__(self, axe_path):
+        with open(axe_path, encoding="utf-8") as f:
+            self.source = f.read()
+        self.path = axe_path
+        self.version = None
+        self.checked = []        # (page name, lang, url)
+        self.violations = []     # dicts
+
+    def run(self, d, page, lang):
+        """axe on the current document as it is now; records violations under `page` (lang is ja or en)."""
+        key = (page, lang)
+        if key in {(c[0], c[1]) for c in self.checked}:
+            return
+        d.execute_script(self.source)
+        self.version = self.version or d.execute_script("return window.axe && axe.version")
+        d.set_script_timeout(60)
+        res = d.execute_async_script(
+            """var cb = arguments[arguments.length - 1];
+            axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}, resultTypes: ['violations']})
+              .then(function (r) { cb({ok: true, violations: r.violations}); })
+              .catch(function (e) { cb({ok: false, error: String(e)}); });""", WCAG_TAGS)
+        if not res.get("ok"):
+            raise RuntimeError(f"axe-core {self.version} ({self.path}) could not run: {res.get('error')}. "
+                               "It needs axe-core 4.x for the wcag21 tags (see scripts/browser-test, which fetches one).")
+        actual_lang = d.execute_script("return document.documentElement.lang")
+        if actual_lang != lang:
+            raise JourneyFailure(f"axe on {page}: expected the page in {lang}, got <html lang={actual_lang!r}> at {d.current_url}")
+        self.checked.append((page, lang, d.current_url))
+        for v in res["violations"]:
+            self.violations.append({
+                "rule": v["id"], "impact": v.get("impact"), "help": v.get("help"), "helpUrl": v.get("helpUrl"),
+                "page": page, "lang": lang, "url": d.current_url,
+                "nodes": [{"html": n.get("html", "")[:300], "target": n.get("target"),
+                           "summary": (n.get("failureSummary") or "")[:400]} for n in v.get("nodes", [])],
+            })
+
+
+# --------------------------------------------------------------------------------------------------
+# the browser
+
+
+def with_lang(url, lang):
+    parts = urllib.parse.urlsplit(url)
+    q = [(k, v) for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True) if k != "lang"] + [("lang", lang)]
+    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(q)))
+
+
+class Browser:
+    """One person in one browser window (its own cookies)."""
+
+    def __init__(self, suite, who, size, download_dir=None):
+        self.suite = suite
+        self.who = who
+        o = webdriver.ChromeOptions()
+        for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--window-size={size[0]},{size[1]}",
+                  "--lang=ja-JP", "--force-device-scale-factor=1"]:
+            o.add_argument(a)
+        o.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+        prefs = {"intl.accept_languages": "ja-JP,ja"}
+        if download_dir:
+            os.makedirs(download_dir, exist_ok=True)
+            prefs.update({"download.default_directory": download_dir, "download.prompt_for_download": False,
+                          "download.directory_upgrade": True, "safebrowsing.enabled": False})
+        o.add_experimental_option("prefs", prefs)
+        self.d = webdriver.Chrome(service=Service(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")), options=o)
+        self.d.set_page_load_timeout(60)
+        if download_dir:
+            self.d.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": download_dir})
+        self.size = size
+
+    def quit(self):
+        try:
+            self.d.quit()
+        except Exception:
+            pass
+
+    # navigation --------------------------------------------------------------------------------
+    @property
+    def base(self):
+        return self.suite.base
+
+    def url(self, path):
+        return path if path.startswith("http") else self.base + path
+
+    def get(self, path):
+        self.d.get(self.url(path))
+        self.wait_ready()
+
+    def wait_ready(self):
+        WebDriverWait(self.d, WAIT).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+    def wait(self, cond, message, timeout=WAIT):
+        try:
+            return WebDriverWait(self.d, timeout).until(cond)
+        except TimeoutException:
+            raise JourneyFailure(f"{self.who}: timed out waiting for {message} (at {self.d.current_url})")
+
+    def submit(self, button):
+        """Clicks a submit button and waits for the next document."""
+        old = self.d.find_element(By.TAG_NAME, "html")
+        button.click()
+        self.wait(EC.staleness_of(old), "the form's answer")
+        self.wait_ready()
+
+    def css(self, sel):
+        return self.d.find_element(By.CSS_SELECTOR, sel)
+
+    def all(self, sel):
+        return self.d.find_elements(By.CSS_SELECTOR, sel)
+
+    def has(self, sel):
+        return len(self.all(sel)) > 0
+
+    def text(self, sel="main"):
+        return self.css(sel).text
+
+    def flash(self):
+        el = self.wait(EC.presence_of_element_located((By.CSS_SELECTOR, ".flash")), "a confirmation message (.flash)")
+        return el.text
+
+    def h1(self):
+        return self.css("h1").text
+
+    def path(self):
+        return urllib.parse.urlsplit(self.d.current_url).path
+
+    def fill(self, id_, value):
+        el = self.d.find_element(By.ID, id_)
+        el.clear()
+        if value:
+            el.send_keys(value)
+        return el
+
+    def set_value(self, id_, value):
+        """For date/time inputs, whose typing depends on the locale: set the value as a script would."""
+        el = self.d.find_element(By.ID, id_)
+        self.d.execute_script("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('change', {bubbles: true}))", el, value)
+        return el
+
+    def screenshot(self, name):
+        p = os.path.join(self.suite.work, name)
+        self.d.save_screenshot(p)
+        self.suite.screens.append(name)
+
+    # signing in --------------------------------------------------------------------------------
+    def sign_in(self, number, password, expect_path="/punch"):
+        self.get("/login?lang=ja")
+        self.audit("login")
+        self.fill("staff_number", number)
+        self.fill("password", password)
+        self.submit(self.css("form[action='/login'] button[type=submit]"))
+        check(not self.has("#login-error"), f"{self.who}: sign-in refused: {self.text() if self.has('main') else ''}")
+        if expect_path:
+            check(self.path() == expect_path, f"{self.who}: after sign-in expected {expect_path}, got {self.d.current_url}")
+
+    def cookies_header(self):
+        return "; ".join(f"{c['name']}={c['value']}" for c in self.d.get_cookies())
+
+    def fetch(self, path, headers=None):
+        """GET with this browser's cookies (for downloads and the JSON API): (status, headers, bytes)."""
+        req = urllib.request.Request(self.url(path), headers={"Cookie": self.cookies_header(), **(headers or {})})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, dict(r.headers), r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, dict(e.headers), e.read()
+
+    def api_json(self, path, token=None):
+        h = {"Accept": "application/json"}
+        if token:
+            st, hd, body = self._bearer(path, token)
+        else:
+            st, hd, body = self.fetch(path, h)
+        check(st == 200, f"{self.who}: GET {path} answered {st}: {body[:300]!r}")
+        return json.loads(body)
+
+    def _bearer(self, path, token):
+        req = urllib.request.Request(self.url(path), headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, dict(r.headers), r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, dict(e.headers), e.read()
+
+    # accessibility -----------------------------------------------------------------------------
+    def audit(self, page, en=True, replay_en=None):
+        """axe on the current page in Japanese; then the same page in English and back.
+
+        For a GET page the English one is the same URL with lang=en. For a page that answers a POST (a form
+        with errors), `replay_en` redoes the submission once the language is English."""
+        self.suite.auditor.run(self.d, page, "ja")
+        if not en or (page, "en") in {(c[0], c[1]) for c in self.suite.auditor.checked}:
+            return
+        here = self.d.current_url
+        if replay_en is None:
+            self.d.get(with_lang(here, "en"))
+            self.wait_ready()
+            self.suite.auditor.run(self.d, page, "en")
+            self.d.get(with_lang(here, "ja"))
+            self.wait_ready()
+        else:
+            replay_en()
+            self.suite.auditor.run(self.d, page, "en")
+            self.set_lang("ja")
+
+    def set_lang(self, lang):
+        """The app keeps ?lang= in a cookie: switch it by visiting the current page with lang=."""
+        self.d.get(with_lang(self.d.current_url, lang))
+        self.wait_ready()
+
+
+# --------------------------------------------------------------------------------------------------
+# helpers on the app's pages
+
+
+def field_error(b, control_id):
+    """The error message of a form field, and checks that it is tied to the control and shown beside it."""
+    control = b.d.find_element(By.ID, control_id)
+    err_id = f"{control_id}-error"
+    errs = b.all(f"#{err_id}")
+    check(errs, f"no error message #{err_id} beside field #{control_id}; the page says: {b.text()[:300]}")
+    err = errs[0]
+    check(err.is_displayed() and err.text.strip(), f"#{err_id} is empty or hidden")
+    described = (control.get_attribute("aria-describedby") or "").split()
+    same_wrapper = b.d.execute_script(
+        "var a = arguments[0].closest('.field'), b = arguments[1].closest('.field'); return !!a && a === b;", control, err)
+    check(err_id in described or same_wrapper,
+          f"#{err_id} is neither in #{control_id}'s aria-describedby ({described}) nor in its .field wrapper")
+    check(err_id in described, f"#{control_id} aria-describedby={described} does not name {err_id}")
+    check(control.get_attribute("aria-invalid") == "true", f"#{control_id} lacks aria-invalid=true")
+    # beside the field: within a short distance on the screen
+    r1 = control.rect
+    r2 = err.rect
+    gap = max(0, r1["y"] - (r2["y"] + r2["height"]), r2["y"] - (r1["y"] + r1["height"]))
+    check(gap < 80, f"#{err_id} is {gap}px away from #{control_id}")
+    return err.text.strip()
+
+
+def book_rows(b):
+    """The book table's rows: {day number: (row element, cells text list, row text)}."""
+    out = {}
+    for tr in b.all("main table tbody tr"):
+        ths = tr.find_elements(By.CSS_SELECTOR, "th")
+        if not ths:
+            continue
+        m = re.search(r"(\d+)日", ths[0].text) or re.search(r"\d{4}-\d{2}-(\d{2})", ths[0].text)
+        if m:
+            out[int(m.group(1))] = tr
+    return out
+
+
+def my_book_path(b):
+    link = b.css("header nav a[href^='/books/']")
+    return urllib.parse.urlsplit(link.get_attribute("href")).path
+
+
+def punches_today(b):
+    today = now_local().date().isoformat()
+    return b.api_json(f"/api/v1/punches?from={today}&to={today}")["punches"]
+
+
+def today_rows(b):
+    """Rows of the 本日の打刻 table on /punch: [(time, kind, place)]."""
+    rows = []
+    for tr in b.all("main table tbody tr"):
+        tds = [td.text.strip() for td in tr.find_elements(By.CSS_SELECTOR, "td")]
+        if len(tds) == 3:
+            rows.append(tuple(tds))
+    return rows
+
+
+def punch_buttons(b):
+    return b.all("form[action='/punch'] button[name=kind]")
+
+
+def parse_demo_log(path):
+    text = open(path, encoding="utf-8").read()
+    def number(label):
+        m = re.search(re.escape(label) + r"\s+職員番号 (\S+)\s+(.+)", text)
+        if not m:
+            raise SystemExit(f"{path}: no line for {label!r}")
+        return m.group(1), m.group(2).strip()
+    pw = re.search(r"password for all: ([^)\s]+)\)", text)
+    if not pw:
+        raise SystemExit(f"{path}: no 'password for all: ...'")
+    return {
+        "password": pw.group(1),
+        "admin": number("管理者 admin"), "hr": number("人事課 HR"), "manager": number("所属長 manager"),
+        "staff": number("職員 staff"), "part": number("会計年度(パート) part-time"),
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# the journeys
+
+
+class Suite:
+    def __init__(self, args):
+        self.base = args.base_url.rstrip("/")
+        self.work = os.path.abspath(args.work_dir)
+        os.makedirs(self.work, exist_ok=True)
+        self.demo = parse_demo_log(args.demo_log)
+        self.first_url = args.first_run_url.rstrip("/") if args.first_run_url else None
+        self.first_log = args.first_run_log
+        self.auditor = Auditor(find_axe_js(args.axe_js))
+        self.screens = []
+        self.results = []      # (journey, ok, message)
+        self.notes = []        # things worth knowing that are not failures
+        self.browsers = []
+
+    def browser(self, who, size, **kw):
+        b = Browser(self, who, size, **kw)
+        self.browsers.append(b)
+        return b
+
+    def close_all(self):
+        for b in self.browsers:
+            b.quit()
+        self.browsers = []
+
+    def run(self, name, fn):
+        print(f"--- journey {name}: {fn.__doc__.strip().splitlines()[0]}", flush=True)
+        t0 = time.time()
+        try:
+            fn()
+            self.results.append((name, True, f"{time.time() - t0:.1f}s"))
+            print(f"    ok ({time.time() - t0:.1f}s)", flush=True)
+        except Exception as e:
+            msg = f"{type(e).__name__}: {e}"
+            self.results.append((name, False, msg))
+            print(f"    FAILED: {msg}", flush=True)
+            if not isinstance(e, JourneyFailure):
+                traceback.print_exc()
+            for i, b in enumerate(self.browsers):
+                try:
+                    b.d.save_screenshot(os.path.join(self.work, f"{name}-FAIL-{i}-{b.who}.png"))
+                except Exception:
+                    pass
+        finally:
+            self.close_all()
+
+    # a ------------------------------------------------------------------------------------------
+    def journey_a(self):
+        """First run: one-time admin password, forced change, a department and a staff member"""
+        check(self.first_url and self.first_log, "journey a needs --first-run-url and --first-run-log (a server on an empty database)")
+        log = open(self.first_log, encoding="utf-8", errors="replace").read()
+        m = re.search(r"管理者 administrator: 職員番号 (\S+)\s*\n\s*一回限りのパスワード one-time password: (\S+)", log)
+        check(m, f"the first `yakuba serve` printed no one-time administrator password; its output:\n{log[:1500]}")
+        admin, otp = m.group(1), m.group(2)
+        b = self.browser("first-admin", DESKTOP)
+        saved_base = self.base
+        self.base = self.first_url
+        try:
+            b.sign_in(admin, otp, expect_path="/password")
+            check("初回ログイン" in b.text(), "the password page does not say this is the first sign-in")
+            b.screenshot("a-1-must-change-password.png")
+            b.audit("password (first sign-in)")
+            # every other page sends them back until the password is changed
+            b.get("/admin/staff")
+            check(b.path() == "/password", f"before changing the password /admin/staff was shown ({b.d.current_url})")
+            # a too-short new password is refused beside its field
+            b.fill("current", otp); b.fill("new_password", "short"); b.fill("confirm", "short")
+            b.submit(b.css("form[action='/password'] button[type=submit]"))
+            msg = field_error(b, "new_password")
+            check("12" in msg, f"the short-password message does not give the length: {msg}")
+            new_pw = "Kanri-Yakuba-2025!"
+            b.fill("current", otp); b.fill("new_password", new_pw); b.fill("confirm", new_pw)
+            b.submit(b.css("form[action='/password'] button[type=submit]"))
+            check("パスワードを変更しました" in b.h1(), f"password change not confirmed: {b.text()[:200]}")
+            b.audit("password changed", en=False)   # in English below, by the new staff member
+            # departments
+            b.get("/admin/departments")
+            check(b.path() == "/admin/departments", f"/admin/departments not reachable after the change ({b.d.current_url})")
+            b.audit("admin/departments")
+            b.fill("code", "01"); b.fill("name", "総務部")
+            b.submit(b.css("form[action='/admin/departments'] button[type=submit]"))
+            check("総務部" in b.flash(), "no confirmation for the new 部")
+            Select(b.d.find_element(By.ID, "parent")).select_by_visible_text("総務部")
+            b.fill("code", "0101"); b.fill("name", "総務課")
+            b.submit(b.css("form[action='/admin/departments'] button[type=submit]"))
+            check("総務課" in b.flash(), "no confirmation for the new 課")
+            listed = b.text("main table tbody")
+            check("総務部" in listed and "総務課" in listed and "0101" in listed, f"the departments are not listed: {listed}")
+            b.screenshot("a-2-departments.png")
+            # a staff member
+            b.get("/admin/staff/new")
+            b.audit("admin/staff/new")
+            for k, v in {"staff_number": "200001", "family_name": "山田", "given_name": "花子", "family_kana": "ヤマダ",
+                         "given_kana": "ハナコ", "position": "主事"}.items():
+                b.fill(k, v)
+            Select(b.d.find_element(By.ID, "department")).select_by_visible_text("　総務課")
+            b.css("#role_approver").click()
+            b.submit(b.css("form[action='/admin/staff'] button[type=submit]"))
+            check(b.path() == "/admin/staff", f"after adding, expected the staff list, got {b.d.current_url}: {b.text()[:300]}")
+            f = b.flash()
+            pm = re.search(r"初回パスワード：(\S+?)（", f)
+            check("山田 花子" in f and pm, f"the confirmation does not give the name and a one-time password: {f}")
+            rows = b.text("main table tbody")
+            check("200001" in rows and "山田 花子" in rows and "総務部 総務課" in rows, f"the new person is not listed: {rows[:500]}")
+            b.screenshot("a-3-staff-listed.png")
+            b.audit("admin/staff")
+            b.get("/admin/municipality")
+            b.audit("admin/municipality")
+            # the new person signs in with their one-time password and must change it too
+            p = self.browser("first-staff", DESKTOP)
+            p.sign_in("200001", pm.group(1), expect_path="/password")
+            p.set_lang("en")
+            p.fill("current", pm.group(1)); p.fill("new_password", "Hanako-Yamada-77"); p.fill("confirm", "Hanako-Yamada-77")
+            p.submit(p.css("form[action='/password'] button[type=submit]"))
+            check("Password changed" in p.h1(), f"the new staff member could not set a password: {p.h1()}")
+            self.auditor.run(p.d, "password changed", "en")
+            p.set_lang("ja")
+            p.get("/punch")
+            check(p.path() == "/punch" and p.has("button[name=kind][value=in]"), "the new staff member sees no clock-in button")
+        finally:
+            self.base = saved_base
+
+    # b ------------------------------------------------------------------------------------------
+    def journey_b(self):
+        """Phone: clock in, break, clock out; a double tap makes one punch; keyboard-only /punch"""
+        pw = self.demo["password"]
+        number, name = self.demo["staff"]
+        b = self.browser("staff-phone", PHONE)
+        b.sign_in(number, pw)
+        who = b.css("header .who").get_attribute("textContent")
+        check(name in who and number in who, f"the header does not name {name}（{number}）: {who!r}")
+        before = punches_today(b)
+        check(before == [], f"the demo staff member already has punches today (start the demo with --no-today): {before}")
+        check("勤務外" in b.text("#state"), f"expected 勤務外 before clocking in, the page says {b.text('#state')}")
+        buttons = punch_buttons(b)
+        check(buttons and buttons[0].get_attribute("value") == "in" and "出勤" in buttons[0].text,
+              f"the first big button is not 出勤: {[x.text for x in buttons]}")
+        check(buttons[0].rect["width"] >= 300, f"the clock-in button is not phone-wide: {buttons[0].rect}")
+        places = b.all("input[name=place]")
+        chosen = [p for p in places if p.is_selected()]
+        check(chosen, "no place is preselected")
+        place = chosen[0].find_element(By.XPATH, "..").text.strip()
+        b.screenshot("b-0-punch-page.png")
+        b.audit("punch (off duty)")
+
+        # clock in with a double tap: one punch
+        tap_at = now_local()
+        old = b.css("html")
+        ActionChains(b.d).double_click(punch_buttons(b)[0]).perform()
+        b.wait(EC.staleness_of(old), "the punch page after the double tap")
+        b.wait_ready()
+        f = b.flash()
+        m = re.search(r"出勤を (\d{1,2}:\d{2}) に記録しました（(.+?)）", f)
+        check(m, f"no confirmation with the time and place after clocking in: {f!r}")
+        check(minutes_apart(m.group(1), tap_at) <= 2, f"the confirmed time {m.group(1)} is not now ({tap_at:%H:%M})")
+        check(m.group(2) == place, f"the confirmed place {m.group(2)} is not the chosen {place}")
+        check("勤務中" in b.text("#state"), f"state after clocking in: {b.text('#state')}")
+        clock = b.text("#clock")
+        check(re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", clock), f"#clock shows {clock!r}")
+        rows = today_rows(b)
+        check(len(rows) == 1 and rows[0][1] == "出勤" and rows[0][2] == place and rows[0][0] == m.group(1),
+              f"today's punches after a double tap on 出勤: {rows}")
+        got = punches_today(b)
+        check([p["kind"] for p in got] == ["in"], f"the API shows {len(got)} punches after one double tap: {got}")
+        b.screenshot("b-1-punched.png")
+        b.audit("punch (working)")
+
+        # break start
+        btn = [x for x in punch_buttons(b) if x.get_attribute("value") == "break_start"]
+        check(btn, f"no 休憩開始 button while working: {[x.text for x in punch_buttons(b)]}")
+        b.submit(btn[0])
+        check("休憩開始" in b.flash() and "休憩中" in b.text("#state"), f"break not started: {b.text('#state')}")
+        b.screenshot("b-2-on-break.png")
+        b.audit("punch (on a break)")
+
+        # break end, submitted twice from the same form (same idempotency key), past the page's own guard
+        btn = [x for x in punch_buttons(b) if x.get_attribute("value") == "break_end"]
+        check(btn, f"no 休憩終了 button on a break: {[x.text for x in punch_buttons(b)]}")
+        statuses = b.d.execute_async_script("""
+            var cb = arguments[arguments.length - 1];
+            var form = document.querySelector("form[action='/punch']");
+            function send() { var fd = new FormData(form); fd.set('kind', 'break_end');
+              return fetch('/punch', {method: 'POST', body: new URLSearchParams(fd), credentials: 'same-origin'}).then(function (r) { return r.status; }); }
+            Promise.all([send(), send()]).then(cb).catch(function (e) { cb(String(e)); });""")
+        check(statuses == [200, 200], f"two submissions of one form: expected both to end on the punch page (200), got {statuses}")
+        b.get("/punch")
+        kinds = [p["kind"] for p in punches_today(b)]
+        check(kinds == ["in", "break_start", "break_end"], f"a double submit of 休憩終了 made: {kinds}")
+        check("勤務中" in b.text("#state"), f"state after the break: {b.text('#state')}")
+        b.screenshot("b-3-break-ended.png")
+
+        # clock out
+        btn = punch_buttons(b)[0]
+        check(btn.get_attribute("value") == "out" and "退勤" in btn.text, f"the big button after the break is not 退勤: {btn.text}")
+        b.submit(btn)
+        f = b.flash()
+        check(re.search(r"退勤を \d{1,2}:\d{2} に記録しました", f), f"no clock-out confirmation: {f}")
+        check("勤務外" in b.text("#state"), f"state after clocking out: {b.text('#state')}")
+        rows = today_rows(b)
+        check([r[1] for r in rows] == ["出勤", "休憩開始", "休憩終了", "退勤"], f"today's table after clocking out: {rows}")
+        b.screenshot("b-4-clocked-out.png")
+        b.audit("punch (after clocking out)")
+
+        # an API token, and the punches seen through it
+        b.get("/tokens")
+        b.audit("tokens")
+        b.fill("name", "ブラウザ試験")
+        b.submit(b.css("form[action='/tokens'] button[type=submit]"))
+        token = b.text("#new-token").strip()
+        check(len(token) >= 20, f"no token shown: {token!r}")
+        b.screenshot("b-5-token.png")
+        b.audit("tokens (created)", replay_en=lambda: (b.set_lang("en"), b.fill("name", "browser test"),
+                                                       b.submit(b.css("form[action='/tokens'] button[type=submit]"))))
+        today = now_local().date().isoformat()
+        st, _, body = b._bearer(f"/api/v1/punches?from={today}&to={today}", token)
+        check(st == 200, f"GET /api/v1/punches with the token: {st} {body[:200]!r}")
+        kinds = [p["kind"] for p in json.loads(body)["punches"]]
+        check(kinds == ["in", "break_start", "break_end", "out"], f"the API with a token shows {kinds}")
+
+        # English, on the phone
+        b.get("/punch?lang=en")
+        check("Clock" in b.h1() and "Off duty" in b.text("#state"), f"the English punch page: {b.h1()} / {b.text('#state')}")
+        b.screenshot("en-phone-punch.png")
+        b.set_lang("ja")
+
+        self.keyboard_punch()
+
+    def keyboard_punch(self):
+        """Keyboard only on /punch: Tab reaches the big button, focus is visible, Enter and Space punch."""
+        number, _ = self.demo["part"]
+        k = self.browser("keyboard", PHONE)
+        k.sign_in(number, self.demo["password"])
+
+        def tab_to_punch_button():
+            k.get("/punch")
+            target = punch_buttons(k)[0]
+            k.d.execute_script("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)")
+            body = k.css("body")
+            for n in range(1, 60):
+                ActionChains(k.d).send_keys(Keys.TAB).perform()
+                active = k.d.switch_to.active_element
+                if active == target:
+                    return target, n
+            raise JourneyFailure("Tab from the top of /punch never reaches the main punch button")
+
+        target, presses = tab_to_punch_button()
+        first_kind = target.get_attribute("value")
+        style = """var s = getComputedStyle(arguments[0]);
+                   return [s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow, s.borderColor].join('|');"""
+        focused = k.d.execute_script(style, target)
+        visible_focus = focused.split("|")
+        check(k.d.execute_script("return arguments[0].matches(':focus-visible')", target),
+              "the punch button reached by Tab does not match :focus-visible")
+        k.screenshot("b-6-keyboard-focus.png")
+        k.d.execute_script("arguments[0].blur()", target)
+        unfocused = k.d.execute_script(style, target)
+        check(focused != unfocused, f"no visible focus indicator: the same outline/box-shadow with and without focus ({focused})")
+        if visible_focus[0] != "none":
+            self.notes.append(f"/punch: the main button gets focus after {presses} Tab presses; focus outline {visible_focus[1]} "
+                              f"{visible_focus[0]} {visible_focus[2]}")
+            ratio = contrast(visible_focus[2], "rgb(255, 255, 255)")
+            if ratio is not None and ratio < 3:
+                self.notes.append(f"WARNING /punch: the focus outline colour {visible_focus[2]} has a contrast of {ratio:.2f}:1 "
+                                  "against the white page (WCAG 1.4.11 asks 3:1 for a focus indicator); Views/Assets.swift css "
+                                  "`a:focus, button:focus, ... { outline: 3px solid #f9a825 }`")
+        # Enter
+        k.d.execute_script("arguments[0].focus()", target)
+        check(k.d.switch_to.active_element == target, "could not give the button focus again")
+        old = k.css("html")
+        ActionChains(k.d).send_keys(Keys.ENTER).perform()
+        k.wait(EC.staleness_of(old), "a punch after pressing Enter")
+        k.wait_ready()
+        check(re.search(r"を \d{1,2}:\d{2} に記録しました", k.flash()), f"Enter on the button recorded nothing: {k.text()[:200]}")
+        kinds = [p["kind"] for p in punches_today(k)]
+        check(kinds == [first_kind], f"after Enter the punches today are {kinds}, expected [{first_kind}]")
+        # Space, on a fresh load
+        target, _ = tab_to_punch_button()
+        second_kind = target.get_attribute("value")
+        old = k.css("html")
+        ActionChains(k.d).send_keys(Keys.SPACE).perform()
+        k.wait(EC.staleness_of(old), "a punch after pressing Space")
+        k.wait_ready()
+        check(re.search(r"を \d{1,2}:\d{2} に記録しました", k.flash()), f"Space on the button recorded nothing: {k.text()[:200]}")
+        kinds = [p["kind"] for p in punches_today(k)]
+        check(kinds == [first_kind, second_kind], f"after Enter then Space the punches today are {kinds}")
+        k.screenshot("b-7-keyboard-punched.png")
+
+    # c ------------------------------------------------------------------------------------------
+    def find_missing_clock_out(self, b):
+        """(book path, ISO date, clock-in text) of a day within the correction window flagged 退勤打刻なし, or None."""
+        today = now_local().date()
+        book = my_book_path(b)
+        month = today.replace(day=1)
+        for _ in range(3):
+            b.get(f"{book}?month={month:%Y-%m}")
+            for day, tr in sorted(book_rows(b).items(), reverse=True):
+                date = month.replace(day=day)
+                if date >= today or (today - date).days > 60:
+                    continue
+                if "退勤打刻なし" in tr.text:
+                    tds = tr.find_elements(By.CSS_SELECTOR, "td")
+                    return book, date, tds[2].text.strip()
+            month = (month - dt.timedelta(days=1)).replace(day=1)
+        return None
+
+    def journey_c(self):
+        """Phone: a forgotten clock-out is requested as a correction, the manager approves, the book shows both"""
+        pw = self.demo["password"]
+        m_number, m_name = self.demo["manager"]
+        number, name = self.demo["staff"]
+        b = self.browser("staff-phone", PHONE)
+        b.sign_in(number, pw)
+        found = self.find_missing_clock_out(b)
+        if not found:
+            # the demo's staff member never forgot: take a colleague of the same manager who did
+            mgr = self.browser("manager-lookup", DESKTOP)
+            mgr.sign_in(m_number, pw)
+            candidates = []
+            for month_back in range(3):
+                month = (now_local().date().replace(day=1) - dt.timedelta(days=31 * month_back)).replace(day=1)
+                mgr.get(f"/books?month={month:%Y-%m}")
+                for tr in mgr.all("main table tbody tr"):
+                    if "退勤打刻なし" in tr.text:
+                        candidates.append(tr.find_elements(By.CSS_SELECTOR, "td")[0].text.strip())
+            mgr.quit()
+            self.browsers.remove(mgr)
+            check(candidates, "no day flagged 退勤打刻なし in the demo for the manager's staff")
+            number = candidates[0]
+            b.quit(); self.browsers.remove(b)
+            b = self.browser("staff-phone", PHONE)
+            b.sign_in(number, pw)
+            found = self.find_missing_clock_out(b)
+            self.notes.append(f"journey c: the demo staff member had no forgotten clock-out; used colleague {number}")
+            check(found, f"{number} was listed with 退勤打刻なし but their book shows none within the correction window")
+        book, day, clock_in = found
+        b.screenshot("c-0-book-missing-out.png")
+        b.audit("book (own)")
+        check(clock_in, f"the {day} row has no clock-in time")
+        out_time = "18:05"
+        b.get(f"/corrections/new?date={day.isoformat()}")
+        b.audit("corrections/new")
+        Select(b.d.find_element(By.ID, "action")).select_by_value("add")
+        Select(b.d.find_element(By.ID, "target")).select_by_value("")
+        Select(b.d.find_element(By.ID, "kind")).select_by_value("out")
+        check(b.d.find_element(By.ID, "date").get_attribute("value") == day.isoformat(), "the date from the link is not filled in")
+        b.set_value("time", out_time)
+        b.fill("reason", "退勤の打刻を忘れたため")
+        b.screenshot("c-1-correction-form.png")
+        b.submit(b.css("form[action='/corrections'] button[type=submit]"))
+        check(b.path() == "/corrections", f"the request was not accepted: {b.text()[:400]}")
+        check("申請しました" in b.flash(), "no confirmation of the request")
+        mine = b.text("main")
+        check("承認待ち" in mine and out_time in mine, f"'my requests' does not show the pending request: {mine[:500]}")
+        b.screenshot("c-2-requested.png")
+        b.audit("corrections (staff)")
+
+        mgr = self.browser("manager-phone", PHONE)
+        mgr.sign_in(m_number, pw)
+        mgr.get("/today")
+        mgr.audit("today")
+        mgr.get("/corrections")
+        rows = [tr for tr in mgr.all("main table tbody tr") if f"（{number}）" in tr.text and out_time in tr.text]
+        check(rows, f"the manager does not see the request of {number}: {mgr.text()[:600]}")
+        mgr.screenshot("c-3-manager-pending.png")
+        mgr.audit("corrections (manager, pending)")
+        mgr.submit(rows[0].find_element(By.CSS_SELECTOR, "button[value=approve]"))
+        check("承認しました" in mgr.flash(), "no confirmation of the approval")
+        check(not [tr for tr in mgr.all("main table tbody tr") if f"（{number}）" in tr.text and out_time in tr.text and tr.find_elements(By.CSS_SELECTOR, "button")],
+              "the approved request is still waiting")
+        mgr.screenshot("c-4-approved.png")
+
+        b.get(f"{book}?month={day:%Y-%m}")
+        tr = book_rows(b)[day.day]
+        cells = [td.text.strip() for td in tr.find_elements(By.CSS_SELECTOR, "td")]
+        check(cells[2] == clock_in, f"the original clock-in {clock_in} is no longer shown: {cells}")
+        check(cells[3] == out_time, f"the corrected clock-out {out_time} is not in the 退勤 column: {cells}")
+        check("修正" in tr.text and out_time in tr.text, f"the row does not mark the correction: {tr.text}")
+        check("退勤打刻なし" not in tr.text, f"the day is still flagged 退勤打刻なし: {tr.text}")
+        history = b.text("main")
+        check("打刻修正の履歴" in history and "承認済" in history, "the book has no correction history with 承認済")
+        b.d.execute_script("arguments[0].scrollIntoView({block: 'center'})", tr)
+        b.screenshot("c-5-book-corrected.png")
+        b.audit("book (own, corrected)")
+
+    # d ------------------------------------------------------------------------------------------
+    def journey_d(self):
+        """Desktop: HR filters the books by department, opens one, downloads both CSVs, opens the print view"""
+        number, name = self.demo["hr"]
+        dl = os.path.join(self.work, "downloads")
+        b = self.browser("hr-desktop", DESKTOP, download_dir=dl)
+        b.sign_in(number, self.demo["password"])
+        b.get("/books")
+        b.audit("books")
+        total_all = int(re.search(r"(\d+)名中", b.text("main p[role=status]")).group(1))
+        sel = Select(b.d.find_element(By.ID, "department"))
+        ka = [o for o in sel.options if o.text.startswith("　") and not o.text.startswith("　　")]
+        check(ka, "no 課 among the department choices")
+        ka_name = ka[0].text.strip()
+        sel.select_by_value(ka[0].get_attribute("value"))
+        b.submit(b.css("form[action='/books'] button[type=submit]"))
+        check(f"department={ka[0].get_attribute('value')}" in b.d.current_url, f"the filter is not in the URL: {b.d.current_url}")
+        status = b.text("main p[role=status]")
+        total = int(re.search(r"(\d+)名中", status).group(1))
+        check(0 < total < total_all, f"filtering by {ka_name} shows {total} of {total_all}")
+        rows = b.all("main table tbody tr")
+        check(rows, "no rows after filtering")
+        for tr in rows:
+            dept = tr.find_elements(By.CSS_SELECTOR, "td")[1].text
+            check(ka_name in dept, f"a person of {dept!r} is listed under the filter {ka_name!r}")
+        b.screenshot("d-1-books-filtered.png")
+        b.audit("books (filtered)")
+        link = rows[0].find_element(By.CSS_SELECTOR, "th a")
+        person = link.text
+        b.submit(link)
+        check("出勤簿" in b.h1() and person in b.text("main dl"), f"the book of {person} did not open: {b.h1()}")
+        b.screenshot("d-2-book.png")
+        b.audit("book (HR)")
+        month = re.search(r"month=(\d{4}-\d{2})", b.css("a[href*='/csv'][href*='utf8']").get_attribute("href")).group(1)
+        header = ["職員番号", "氏名", "日付", "和暦", "区分", "始業", "終業", "出勤", "退勤", "休憩(分)", "実働(分)", "所定内(分)",
+                  "所定外(分)", "遅刻(分)", "早退(分)", "場所", "記録", "要確認"]
+        for enc, codec, ctype in [("utf8", "utf-8", "utf-8"), ("sjis", "cp932", "shift_jis")]:
+            href = b.css(f"a[href*='/csv'][href*='encoding={enc}']").get_attribute("href")
+            st, hd, raw = b.fetch(href)
+            check(st == 200, f"CSV {enc}: HTTP {st} {raw[:200]!r}")
+            ct = {k.lower(): v for k, v in hd.items()}.get("content-type", "")
+            check(ctype in ct.lower(), f"CSV {enc}: Content-Type {ct}")
+            if enc == "sjis":
+                try:
+                    raw.decode("utf-8")
+                    check(False, "the Shift_JIS CSV is valid UTF-8, so it is not Shift_JIS")
+                except UnicodeDecodeError:
+                    pass
+            text = raw.decode(codec)
+            if text.startswith("\ufeff"):
+                text = text[1:]
+                self.notes.append(f"CSV {enc} starts with a BOM")
+            with open(os.path.join(self.work, f"d-book-{enc}.csv"), "wb") as f:
+                f.write(raw)
+            rows_csv = list(csv.reader(io.StringIO(text)))
+            check(rows_csv[0] == header, f"CSV {enc}: header row {rows_csv[0]}")
+            first = rows_csv[1]
+            check(first[2] == f"{month}-01", f"CSV {enc}: first date {first[2]}, expected {month}-01")
+            check(re.match(r"令和\d+年\d+月1日", first[3]), f"CSV {enc}: 和暦 {first[3]!r}")
+            check(person.replace(" ", "") in first[1].replace(" ", "").replace("\u3000", ""), f"CSV {enc}: name {first[1]} is not {person}")
+            check(rows_csv[-1][2] == "月計", f"CSV {enc}: last row is not the month total: {rows_csv[-1]}")
+        # and the browser's own download of the UTF-8 file
+        before = set(os.listdir(dl))
+        b.css("a[href*='/csv'][href*='encoding=utf8']").click()
+        def downloaded(_):
+            new = [f for f in set(os.listdir(dl)) - before if f.endswith(".csv")]
+            return new[0] if new else False
+        fname = b.wait(downloaded, "the browser to save the CSV", timeout=30)
+        check(re.fullmatch(r"attendance-\S+-\d{4}-\d{2}\.csv", fname), f"downloaded file name {fname}")
+        # print view
+        b.submit(b.css("a[href*='/print']"))
+        check(b.path().endswith("/print"), f"not on the print view: {b.d.current_url}")
+        check(not b.has("nav.noprint") and "出力日時" in b.text(), "the print view still has the month/export links or no print date")
+        b.screenshot("d-3-print-view.png")
+        b.audit("book print view")
+        b.d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+        check(not b.css("header.site").is_displayed(), "the site header is printed")
+        b.screenshot("d-4-print-media.png")
+        b.d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+        # English on the desktop
+        b.get("/books?lang=en")
+        check("Attendance books" in b.h1(), f"the English list: {b.h1()}")
+        b.screenshot("en-desktop-books.png")
+        b.set_lang("ja")
+
+    # e ------------------------------------------------------------------------------------------
+    def journey_e(self):
+        """Desktop: wrong input on each form shows the message beside the field and changes nothing"""
+        pw = self.demo["password"]
+        number, _ = self.demo["staff"]
+        s = self.browser("staff-desktop", DESKTOP)
+        s.sign_in(number, pw)
+
+        def my_requests():
+            s.get("/corrections")
+            return len(s.all("main table tbody tr"))
+
+        # 1. a clock-out before that day's clock-in
+        today = now_local().date()
+        frm = (today - dt.timedelta(days=40)).isoformat()
+        punches = s.api_json(f"/api/v1/punches?from={frm}&to={(today - dt.timedelta(days=1)).isoformat()}")["punches"]
+        by_day = {}
+        for p in punches:
+            by_day.setdefault(p["date"], []).append(p)
+        days = [d for d, ps in sorted(by_day.items(), reverse=True) if [p["kind"] for p in ps] == ["in", "out"]]
+        check(days, "no ordinary day (one clock-in, one clock-out) in the last 40 days")
+        day = days[0]
+        clock_in, clock_out = by_day[day]
+        in_local = dt.datetime.fromisoformat(clock_in["at"].replace("Z", "+00:00")).astimezone(ZONE)
+        early = (in_local - dt.timedelta(minutes=45)).strftime("%H:%M")
+        count = my_requests()
+
+        def fill_out_before_in():
+            s.get(f"/corrections/new")
+            Select(s.d.find_element(By.ID, "action")).select_by_value("replace")
+            Select(s.d.find_element(By.ID, "target")).select_by_value(clock_out["id"].upper())
+            Select(s.d.find_element(By.ID, "kind")).select_by_value("out")
+            s.set_value("date", day)
+            s.set_value("time", early)
+            s.fill("reason", "退勤時刻の誤り")
+            s.submit(s.css("form[action='/corrections'] button[type=submit]"))
+
+        fill_out_before_in()
+        check(s.path() == "/corrections" and s.has("form[action='/corrections'] #time"),
+              f"a clock-out before the clock-in was not refused on the form: {s.d.current_url} {s.text()[:300]}")
+        msg = field_error(s, "time")
+        s.screenshot("e-1-correction-out-before-in.png")
+        check(s.d.find_element(By.ID, "reason").get_attribute("value") == "退勤時刻の誤り", "the reason typed was lost")
+        s.audit("corrections/new (out before in)", replay_en=lambda: (s.set_lang("en"), fill_out_before_in()))
+        check(my_requests() == count, "a refused correction was stored anyway")
+        self.notes.append(f"correction, out before in: {msg}")
+
+        # 2. an empty required field (the reason) on the correction form
+        def empty_reason():
+            s.get(f"/corrections/new?date={day}")
+            Select(s.d.find_element(By.ID, "action")).select_by_value("add")
+            Select(s.d.find_element(By.ID, "kind")).select_by_value("break_start")
+            s.set_value("time", "12:00")
+            s.fill("reason", "")
+            s.submit(s.css("form[action='/corrections'] button[type=submit]"))
+
+        empty_reason()
+        msg = field_error(s, "reason")
+        check("理由" in msg, f"the reason's message: {msg}")
+        check(s.has("main p.alert[role=alert]"), "no summary alert above the form")
+        s.screenshot("e-2-correction-empty-reason.png")
+        s.audit("corrections/new (empty reason)", replay_en=lambda: (s.set_lang("en"), empty_reason()))
+        check(my_requests() == count, "a correction without a reason was stored")
+
+        # 3. a bad row in a CSV import
+        hr_number, _ = self.demo["hr"]
+        h = self.browser("hr-desktop", DESKTOP)
+        h.sign_in(hr_number, pw)
+        h.get("/admin/staff")
+        staff_count = int(re.search(r"（(\d+)名）", h.h1()).group(1))
+        h.get("/admin/departments")
+        dept_code = h.all("main table tbody tr")[1].find_elements(By.CSS_SELECTOR, "td")[0].text.strip()
+        st, hd, raw = h.fetch("/admin/import/template.csv")
+        check(st == 200, f"template.csv: HTTP {st}")
+        template = raw.decode("cp932")
+        cols = next(csv.reader(io.StringIO(template)))
+        check(cols[:3] == ["職員番号", "姓", "名"] and "任用開始日" in cols, f"template columns: {cols}")
+        row = {"職員番号": "300001", "姓": "試験", "名": "太郎", "姓カナ": "シケン", "名カナ": "タロウ", "雇用形態": "常勤",
+               "所属コード": dept_code, "職名": "主事", "勤務曜日": "月-金", "始業": "8:30", "終業": "17:15", "休憩": "60",
+               "任用開始日": "2025-13-45", "役割": ""}
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\r\n")
+        w.writerow(cols)
+        w.writerow([row.get(c, "") for c in cols])
+        bad_csv = os.path.join(self.work, "e-bad-import.csv")
+        with open(bad_csv, "w", encoding="utf-8") as f:
+            f.write(buf.getvalue())
+
+        def upload_bad():
+            h.get("/admin/import")
+            h.d.find_element(By.ID, "file").send_keys(bad_csv)
+            h.submit(h.css("form[action='/admin/import'] button[type=submit]"))
+
+        h.get("/admin/import")
+        h.audit("admin/import")
+        upload_bad()
+        check(h.path() == "/admin/import", f"after a bad import: {h.d.current_url}")
+        alert = h.all("#file-error")
+        check(alert and "取り込みませんでした" in alert[0].text, f"no 'nothing imported' message: {h.text()[:400]}")
+        problems = h.text("main table tbody")
+        check("任用開始日" in problems and "2025-13-45" in problems and re.search(r"^2\b", problems, re.M),
+              f"the problem list does not name line 2, 任用開始日, 2025-13-45: {problems}")
+        described = (h.d.find_element(By.ID, "file").get_attribute("aria-describedby") or "").split()
+        check("file-error" in described, f"the file input's aria-describedby {described} does not name the message")
+        h.screenshot("e-3-import-bad-date.png")
+        h.audit("admin/import (bad date)", replay_en=lambda: (h.set_lang("en"), upload_bad()))
+        h.get("/admin/staff?q=300001")
+        check("300001" not in h.text("main table tbody"), "the bad CSV row was imported")
+        h.get("/admin/staff")
+        check(int(re.search(r"（(\d+)名）", h.h1()).group(1)) == staff_count, "the staff count changed after a refused import")
+
+        # 4. an empty required field on /admin/staff/new
+        def staff_missing_family_name():
+            h.get("/admin/staff/new")
+            for k, v in {"staff_number": "300002", "family_name": "", "given_name": "次郎", "family_kana": "シケン",
+                         "given_kana": "ジロウ"}.items():
+                h.fill(k, v)
+            Select(h.d.find_element(By.ID, "department")).select_by_index(2)
+            h.submit(h.css("form[action='/admin/staff'] button[type=submit]"))
+
+        staff_missing_family_name()
+        msg = field_error(h, "family_name")
+        check("入力" in msg, f"the empty family name's message: {msg}")
+        check(h.d.find_element(By.ID, "given_name").get_attribute("value") == "次郎", "the other fields were not kept")
+        h.screenshot("e-4-staff-empty-family-name.png")
+        h.audit("admin/staff/new (empty family name)", replay_en=lambda: (h.set_lang("en"), staff_missing_family_name()))
+        h.get("/admin/staff?q=300002")
+        check("300002" not in h.text("main table tbody"), "a person without a family name was added")
+
+
+def contrast(css_color, other):
+    def rgb(c):
+        m = re.match(r"rgba?\((\d+),\s*(\d+),\s*(\d+)", c or "")
+        return tuple(int(x) / 255 for x in m.groups()) if m else None
+    def lum(t):
+        f = [x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4 for x in t]
+        return 0.2126 * f[0] + 0.7152 * f[1] + 0.0722 * f[2]
+    a, b = rgb(css_color), rgb(other)
+    if not a or not b:
+        return None
+    la, lb = sorted([lum(a), lum(b)], reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("base_url")
+    ap.add_argument("work_dir")
+    ap.add_argument("demo_log")
+    ap.add_argument("--first-run-url")
+    ap.add_argument("--first-run-log")
+    ap.add_argument("--only", default="a,b,c,d,e")
+    ap.add_argument("--axe-js")
+    args = ap.parse_args()
+    s = Suite(args)
+    journeys = {"a": s.journey_a, "b": s.journey_b, "c": s.journey_c, "d": s.journey_d, "e": s.journey_e}
+    for name in args.only.split(","):
+        s.run(name.strip(), journeys[name.strip()])
+
+    a = s.auditor
+    with open(os.path.join(s.work, "axe-report.json"), "w", encoding="utf-8") as f:
+        json.dump({"axe": a.version, "tags": WCAG_TAGS, "checked": a.checked, "violations": a.violations}, f, ensure_ascii=False, indent=1)
+    print()
+    if a.violations:
+        print(f"axe-core {a.version} violations ({', '.join(WCAG_TAGS)}):")
+        for v in a.violations:
+            print(f"  [{v['impact']}] {v['rule']} on {v['page']} ({v['lang']}) {v['url']}")
+            print(f"      {v['help']}  {v['helpUrl']}")
+            for n in v["nodes"][:6]:
+                print(f"      - {n['target']}: {n['html'][:200]}")
+                if n["summary"]:
+                    print("        " + n["summary"].replace("\n", " ")[:300])
+            if len(v["nodes"]) > 6:
+                print(f"      … and {len(v['nodes']) - 6} more nodes")
+    for n in s.notes:
+        print("note:", n)
+    passed = sum(1 for r in s.results if r[1])
+    failed = [r for r in s.results if not r[1]]
+    print()
+    for name, ok, msg in s.results:
+        print(f"journey {name}: {'passed' if ok else 'FAILED'} ({msg})")
+    print(f"screenshots: {len(s.screens)} in {s.work}")
+    print(f"axe-core {a.version}: {len(a.checked)} page checks ({len({c[0] for c in a.checked})} pages × ja/en), "
+          f"{len(a.violations)} violations ({len({v['rule'] for v in a.violations})} rules)")
+    print(f"{passed} passed, {len(failed) + (1 if a.violations else 0)} failed")
+    sys.exit(1 if failed or a.violations else 0)
+
+
+if __name__ == "__main__":
+    main()
