@@ -239,3 +239,11 @@ struct RosterEditTests {
         }
     }
 }
+
+@Suite("HTML pieces")
+struct HTMLPieceTests {
+    @Test func aScrollingTableIsAFocusableNamedRegion() {
+        let html = el("div", tableRegion("日ごとの勤務"), el("table")).render()
+        #expect(html == #"<div class="table-wrap" role="region" aria-label="日ごとの勤務" tabindex="0"><table></table></div>"#)
+    }
+}

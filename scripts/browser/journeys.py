@@ -20,7 +20,6 @@ failed journey or any axe violation.
 import argparse
 import csv
 import datetime as dt
-import http.cookiejar
 import io
 import json
 import os
@@ -34,7 +33,7 @@ import urllib.request
 from zoneinfo import ZoneInfo
 
 from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException, TimeoutException
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -152,6 +151,10 @@ class Browser:
         self.d.set_page_load_timeout(60)
         if download_dir:
             self.d.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": download_dir})
+        # headless Chromium keeps a window at least 500 px wide and takes its frame off the height: set the viewport
+        # itself, so the phone is really 390 CSS px wide (with a phone's viewport handling) and the desktop 1280×900
+        self.d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": size[0], "height": size[1], "deviceScaleFactor": 1,
+                                                                      "mobile": size[0] < 600})
         self.size = size
 
     def quit(self):
@@ -185,7 +188,17 @@ class Browser:
         """Clicks a submit button and waits for the next document."""
         old = self.d.find_element(By.TAG_NAME, "html")
         button.click()
-        self.wait(EC.staleness_of(old), "the form's answer")
+        self.wait_gone(old, "the form's answer")
+
+    def wait_gone(self, old, message):
+        """Waits until `old` (the previous document's <html>) is gone and the new document has loaded."""
+        def gone(_):
+            try:
+                old.is_enabled()
+                return False
+            except Exception:   # stale, or 'node does not belong to the document' while the page is swapped
+                return True
+        self.wait(gone, message)
         self.wait_ready()
 
     def css(self, sel):
@@ -412,11 +425,14 @@ class Suite:
             self.results.append((name, True, f"{time.time() - t0:.1f}s"))
             print(f"    ok ({time.time() - t0:.1f}s)", flush=True)
         except Exception as e:
-            msg = f"{type(e).__name__}: {e}"
+            msg = f"{type(e).__name__}: {getattr(e, 'msg', None) or e}".split("\n")[0]
             self.results.append((name, False, msg))
             print(f"    FAILED: {msg}", flush=True)
             if not isinstance(e, JourneyFailure):
-                traceback.print_exc()
+                tb = traceback.extract_tb(e.__traceback__)
+                for fr in tb:
+                    if fr.filename == __file__:
+                        print(f"      at line {fr.lineno} in {fr.name}: {fr.line}")
             for i, b in enumerate(self.browsers):
                 try:
                     b.d.save_screenshot(os.path.join(self.work, f"{name}-FAIL-{i}-{b.who}.png"))
@@ -449,6 +465,12 @@ class Suite:
             b.submit(b.css("form[action='/password'] button[type=submit]"))
             msg = field_error(b, "new_password")
             check("12" in msg, f"the short-password message does not give the length: {msg}")
+            b.screenshot("a-1b-password-too-short.png")
+
+            def too_short():
+                b.fill("current", otp); b.fill("new_password", "short"); b.fill("confirm", "short")
+                b.submit(b.css("form[action='/password'] button[type=submit]"))
+            b.audit("password (too short)", replay_en=lambda: (b.set_lang("en"), too_short()))
             new_pw = "Kanri-Yakuba-2025!"
             b.fill("current", otp); b.fill("new_password", new_pw); b.fill("confirm", new_pw)
             b.submit(b.css("form[action='/password'] button[type=submit]"))
@@ -461,6 +483,7 @@ class Suite:
             b.fill("code", "01"); b.fill("name", "総務部")
             b.submit(b.css("form[action='/admin/departments'] button[type=submit]"))
             check("総務部" in b.flash(), "no confirmation for the new 部")
+            b.audit("admin/departments (added)")
             Select(b.d.find_element(By.ID, "parent")).select_by_visible_text("総務部")
             b.fill("code", "0101"); b.fill("name", "総務課")
             b.submit(b.css("form[action='/admin/departments'] button[type=submit]"))
@@ -528,14 +551,19 @@ class Suite:
         tap_at = now_local()
         old = b.css("html")
         ActionChains(b.d).double_click(punch_buttons(b)[0]).perform()
-        b.wait(EC.staleness_of(old), "the punch page after the double tap")
-        b.wait_ready()
+        b.wait_gone(old, "the punch page after the double tap")
         f = b.flash()
         m = re.search(r"出勤を (\d{1,2}:\d{2}) に記録しました（(.+?)）", f)
         check(m, f"no confirmation with the time and place after clocking in: {f!r}")
         check(minutes_apart(m.group(1), tap_at) <= 2, f"the confirmed time {m.group(1)} is not now ({tap_at:%H:%M})")
         check(m.group(2) == place, f"the confirmed place {m.group(2)} is not the chosen {place}")
-        check("勤務中" in b.text("#state"), f"state after clocking in: {b.text('#state')}")
+        if "勤務中" not in b.text("#state"):
+            shown, table = b.text("#state"), today_rows(b)
+            b.screenshot("b-1-punched-BUG.png")
+            api = punches_today(b)
+            b.get("/punch")
+            raise JourneyFailure(f"after the confirmation {f!r} the page still says {shown!r} with today's table {table}; "
+                                 f"the API has {[(p['kind'], p['at']) for p in api]}; reloaded, the page says {b.text('#state')!r}")
         clock = b.text("#clock")
         check(re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", clock), f"#clock shows {clock!r}")
         rows = today_rows(b)
@@ -612,29 +640,28 @@ class Suite:
         k = self.browser("keyboard", PHONE)
         k.sign_in(number, self.demo["password"])
 
+        style = """var s = getComputedStyle(arguments[0]);
+                   return [s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow, s.borderColor].join('|');"""
+
         def tab_to_punch_button():
+            """A fresh /punch, Tab from the top until the main button has focus: (button, presses, style before)."""
             k.get("/punch")
             target = punch_buttons(k)[0]
             k.d.execute_script("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)")
-            body = k.css("body")
+            before = k.d.execute_script(style, target)
             for n in range(1, 60):
                 ActionChains(k.d).send_keys(Keys.TAB).perform()
-                active = k.d.switch_to.active_element
-                if active == target:
-                    return target, n
+                if k.d.switch_to.active_element == target:
+                    return target, n, before
             raise JourneyFailure("Tab from the top of /punch never reaches the main punch button")
 
-        target, presses = tab_to_punch_button()
+        target, presses, unfocused = tab_to_punch_button()
         first_kind = target.get_attribute("value")
-        style = """var s = getComputedStyle(arguments[0]);
-                   return [s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow, s.borderColor].join('|');"""
         focused = k.d.execute_script(style, target)
         visible_focus = focused.split("|")
         check(k.d.execute_script("return arguments[0].matches(':focus-visible')", target),
               "the punch button reached by Tab does not match :focus-visible")
         k.screenshot("b-6-keyboard-focus.png")
-        k.d.execute_script("arguments[0].blur()", target)
-        unfocused = k.d.execute_script(style, target)
         check(focused != unfocused, f"no visible focus indicator: the same outline/box-shadow with and without focus ({focused})")
         if visible_focus[0] != "none":
             self.notes.append(f"/punch: the main button gets focus after {presses} Tab presses; focus outline {visible_focus[1]} "
@@ -644,23 +671,19 @@ class Suite:
                 self.notes.append(f"WARNING /punch: the focus outline colour {visible_focus[2]} has a contrast of {ratio:.2f}:1 "
                                   "against the white page (WCAG 1.4.11 asks 3:1 for a focus indicator); Views/Assets.swift css "
                                   "`a:focus, button:focus, ... { outline: 3px solid #f9a825 }`")
-        # Enter
-        k.d.execute_script("arguments[0].focus()", target)
-        check(k.d.switch_to.active_element == target, "could not give the button focus again")
+        # Enter, on the button just reached with Tab
         old = k.css("html")
         ActionChains(k.d).send_keys(Keys.ENTER).perform()
-        k.wait(EC.staleness_of(old), "a punch after pressing Enter")
-        k.wait_ready()
+        k.wait_gone(old, "a punch after pressing Enter")
         check(re.search(r"を \d{1,2}:\d{2} に記録しました", k.flash()), f"Enter on the button recorded nothing: {k.text()[:200]}")
         kinds = [p["kind"] for p in punches_today(k)]
         check(kinds == [first_kind], f"after Enter the punches today are {kinds}, expected [{first_kind}]")
         # Space, on a fresh load
-        target, _ = tab_to_punch_button()
+        target, _, _ = tab_to_punch_button()
         second_kind = target.get_attribute("value")
         old = k.css("html")
         ActionChains(k.d).send_keys(Keys.SPACE).perform()
-        k.wait(EC.staleness_of(old), "a punch after pressing Space")
-        k.wait_ready()
+        k.wait_gone(old, "a punch after pressing Space")
         check(re.search(r"を \d{1,2}:\d{2} に記録しました", k.flash()), f"Space on the button recorded nothing: {k.text()[:200]}")
         kinds = [p["kind"] for p in punches_today(k)]
         check(kinds == [first_kind, second_kind], f"after Enter then Space the punches today are {kinds}")
@@ -744,11 +767,13 @@ class Suite:
         check(rows, f"the manager does not see the request of {number}: {mgr.text()[:600]}")
         mgr.screenshot("c-3-manager-pending.png")
         mgr.audit("corrections (manager, pending)")
+        rows = [tr for tr in mgr.all("main table tbody tr") if f"（{number}）" in tr.text and out_time in tr.text]
         mgr.submit(rows[0].find_element(By.CSS_SELECTOR, "button[value=approve]"))
         check("承認しました" in mgr.flash(), "no confirmation of the approval")
         check(not [tr for tr in mgr.all("main table tbody tr") if f"（{number}）" in tr.text and out_time in tr.text and tr.find_elements(By.CSS_SELECTOR, "button")],
               "the approved request is still waiting")
         mgr.screenshot("c-4-approved.png")
+        mgr.audit("corrections (manager, approved)")
 
         b.get(f"{book}?month={day:%Y-%m}")
         tr = book_rows(b)[day.day]
@@ -774,12 +799,14 @@ class Suite:
         b.audit("books")
         total_all = int(re.search(r"(\d+)名中", b.text("main p[role=status]")).group(1))
         sel = Select(b.d.find_element(By.ID, "department"))
-        ka = [o for o in sel.options if o.text.startswith("　") and not o.text.startswith("　　")]
-        check(ka, "no 課 among the department choices")
-        ka_name = ka[0].text.strip()
-        sel.select_by_value(ka[0].get_attribute("value"))
+        label = lambda o: o.get_attribute("textContent")
+        ka = [o for o in sel.options if label(o).startswith("　") and not label(o).startswith("　　")]
+        check(ka, f"no 課 among the department choices: {[label(o) for o in sel.options][:10]}")
+        ka_name = label(ka[0]).strip()
+        ka_id = ka[0].get_attribute("value")
+        sel.select_by_value(ka_id)
         b.submit(b.css("form[action='/books'] button[type=submit]"))
-        check(f"department={ka[0].get_attribute('value')}" in b.d.current_url, f"the filter is not in the URL: {b.d.current_url}")
+        check(f"department={ka_id}" in b.d.current_url, f"the filter is not in the URL: {b.d.current_url}")
         status = b.text("main p[role=status]")
         total = int(re.search(r"(\d+)名中", status).group(1))
         check(0 < total < total_all, f"filtering by {ka_name} shows {total} of {total_all}")
@@ -789,8 +816,8 @@ class Suite:
             dept = tr.find_elements(By.CSS_SELECTOR, "td")[1].text
             check(ka_name in dept, f"a person of {dept!r} is listed under the filter {ka_name!r}")
         b.screenshot("d-1-books-filtered.png")
-        b.audit("books (filtered)")
-        link = rows[0].find_element(By.CSS_SELECTOR, "th a")
+        b.audit("books (filtered)")   # (reloads the page: find the rows again)
+        link = b.all("main table tbody tr")[0].find_element(By.CSS_SELECTOR, "th a")
         person = link.text
         b.submit(link)
         check("出勤簿" in b.h1() and person in b.text("main dl"), f"the book of {person} did not open: {b.h1()}")
@@ -956,6 +983,7 @@ class Suite:
         h.audit("admin/import (bad date)", replay_en=lambda: (h.set_lang("en"), upload_bad()))
         h.get("/admin/staff?q=300001")
         check("300001" not in h.text("main table tbody"), "the bad CSV row was imported")
+        h.audit("admin/staff (search)")
         h.get("/admin/staff")
         check(int(re.search(r"（(\d+)名）", h.h1()).group(1)) == staff_count, "the staff count changed after a refused import")
 
@@ -1030,9 +1058,12 @@ def main():
     for name, ok, msg in s.results:
         print(f"journey {name}: {'passed' if ok else 'FAILED'} ({msg})")
     print(f"screenshots: {len(s.screens)} in {s.work}")
-    print(f"axe-core {a.version}: {len(a.checked)} page checks ({len({c[0] for c in a.checked})} pages × ja/en), "
-          f"{len(a.violations)} violations ({len({v['rule'] for v in a.violations})} rules)")
-    print(f"{passed} passed, {len(failed) + (1 if a.violations else 0)} failed")
+    print(f"axe-core {a.version}: {len(a.checked)} page checks ({len({c[0] for c in a.checked})} pages/states, each in ja and en), "
+          f"{len(a.violations)} violations of {len({v['rule'] for v in a.violations})} rules on "
+          f"{len({(v['page'], v['lang']) for v in a.violations})} page checks")
+    print(f"journeys: {passed} passed, {len(failed)} failed; accessibility: {'FAILED' if a.violations else 'passed'}")
+    # one closing line counting the journeys and the accessibility check as tests
+    print(f"{passed + (0 if a.violations else 1)} passed, {len(failed) + (1 if a.violations else 0)} failed")
     sys.exit(1 if failed or a.violations else 0)
 
 

@@ -18,7 +18,7 @@ enum Assets {
     * { box-sizing: border-box; }
     body { margin:0; font-family: "Noto Sans CJK JP","Noto Sans JP","Hiragino Sans","Yu Gothic",sans-serif; color:var(--fg); background:var(--bg); line-height:1.6; font-size:16px; }
     a { color: var(--accent); }
-    a:focus, button:focus, input:focus, select:focus, textarea:focus, summary:focus { outline: 3px solid #f9a825; outline-offset: 2px; }
+    a:focus, button:focus, input:focus, select:focus, textarea:focus, summary:focus, .table-wrap:focus { outline: 3px solid #1a4fa0; outline-offset: 2px; box-shadow: 0 0 0 5px #fff; }
     .skip { position:absolute; left:-9999px; } .skip:focus { left: 8px; top: 8px; background:#fff; padding:8px; z-index:10; }
     header.site { display:flex; flex-wrap:wrap; gap:8px 16px; align-items:center; padding:8px 16px; border-bottom:1px solid var(--line); background:#f5f7fb; }
     header.site .brand a { font-weight:bold; text-decoration:none; color:var(--fg); font-size:1.1rem; }
@@ -48,6 +48,8 @@ enum Assets {
     .tag.anomaly { border-color: var(--err); color: var(--err); background:#fff; }
     .tag.info { border-color:#555; color:#333; }
     .table-wrap { overflow-x:auto; }
+    /* the day-by-day book keeps each date, time and total on one line and scrolls sideways on a phone */
+    .table-wrap th, table.days td { white-space:nowrap; }
     .punch-card { max-width:480px; margin:0 auto; text-align:center; }
     .clock { font-size:2.6rem; font-variant-numeric: tabular-nums; font-weight:bold; margin:.2em 0; }
     .state { font-size:1.1rem; margin: 4px 0 12px; }
@@ -69,6 +71,7 @@ enum Assets {
       header.site, footer.site, .noprint, .skip { display:none !important; }
       body { font-size:10pt; } main { max-width:none; padding:0; }
       table { font-size:9pt; } th, td { padding:2px 4px; }
+      .table-wrap { overflow:visible; } table.days td { white-space:normal; }
       a { color: inherit; text-decoration:none; }
     }
     """

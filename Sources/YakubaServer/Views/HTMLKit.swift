@@ -33,6 +33,12 @@ func void(_ name: String, _ attrs: [(String, String?)]) -> N {
     .selfClosedElement(named: name, attributes: attrs.compactMap { a in a.1.map { Attribute<HTML.BodyContext>(name: a.0, value: escapeAttribute($0), ignoreIfValueIsEmpty: false) } })
 }
 func cls(_ c: String) -> N { attr("class", c) }
+
+/// The attributes of a wrapper that lets a wide table scroll sideways on a phone: a named region that can take
+/// keyboard focus, so it can be scrolled with the arrow keys (WCAG 2.1.1; axe `scrollable-region-focusable`).
+func tableRegion(_ label: String) -> N {
+    .group([cls("table-wrap"), attr("role", "region"), attr("aria-label", label), attr("tabindex", "0")])
+}
 func link(_ href: String, _ text: String, _ extra: N...) -> N { el("a", [attr("href", href), txt(text)] + extra) }
 
 /// A form field with its label and its error right beside it (aria-describedby ties them together).

@@ -39,7 +39,7 @@ enum AdminController {
             el("form", attr("method", "get"), attr("action", "/admin/staff"), cls("filters"),
                field(id: "q", label: l.t("職員番号・氏名・カナ", "Number, name or kana"), error: nil) { d in input(id: "q", name: "q", type: "search", value: q ?? "", describedBy: d) },
                el("button", attr("type", "submit"), txt(l.t("検索", "Search")))),
-            el("div", cls("table-wrap"), el("table", el("caption", txt(l.t("職員一覧（カナ順）", "Staff (by kana)"))),
+            el("div", tableRegion(l.t("職員一覧（カナ順）", "Staff (by kana)")), el("table", el("caption", txt(l.t("職員一覧（カナ順）", "Staff (by kana)"))),
                el("thead", el("tr", [l.t("職員番号", "No."), l.t("氏名", "Name"), l.t("カナ", "Kana"), l.t("所属", "Department"), l.t("雇用形態", "Type"), l.t("役割", "Roles"), l.t("状態", "State"), l.t("パスワード", "Password")].map { el("th", attr("scope", "col"), txt($0)) })),
                el("tbody", rows.map { s in
                    el("tr", el("td", txt(s.staffNumber)), el("th", attr("scope", "row"), link("/admin/staff/\(s.id.uuidString)/edit", s.fullName)), el("td", txt(s.fullKana)),

@@ -25,7 +25,7 @@ enum CorrectionController {
 
     static func table(_ req: Request, _ list: [PunchCorrection], staffById: [UUID: StaffRow], zone: TimeZone, rawById: [UUID: PunchRow], actions: Bool) -> N {
         let l = req.lang
-        return el("div", cls("table-wrap"), el("table",
+        return el("div", tableRegion(l.t("打刻修正の申請", "Correction requests")), el("table",
             el("caption", cls("muted"), txt(l.t("打刻修正の申請", "Correction requests"))),
             el("thead", el("tr", ([l.t("申請日時", "Requested"), l.t("職員", "Staff"), l.t("内容", "Change"), l.t("理由", "Reason"), l.t("状態", "Status")]
                                   + (actions ? [l.t("承認・却下", "Decision")] : [])).map { el("th", attr("scope", "col"), txt($0)) })),

@@ -28,7 +28,7 @@ enum ImportController {
             issues.isEmpty ? .empty : .group([
                 el("p", cls("alert"), attr("role", "alert"), attr("id", "file-error"),
                    txt(l.t("\(issues.count)件の誤りがあるため、取り込みませんでした。修正してもう一度お試しください。", "\(issues.count) problem(s) found; nothing was imported. Fix them and try again."))),
-                el("div", cls("table-wrap"), el("table", el("caption", txt(l.t("誤りの一覧", "Problems"))),
+                el("div", tableRegion(l.t("誤りの一覧", "Problems")), el("table", el("caption", txt(l.t("誤りの一覧", "Problems"))),
                    el("thead", el("tr", [l.t("行", "Line"), l.t("列", "Column"), l.t("値", "Value"), l.t("内容", "Problem")].map { el("th", attr("scope", "col"), txt($0)) })),
                    el("tbody", issues.prefix(500).map { i in
                        el("tr", el("th", attr("scope", "row"), txt("\(i.line)")), el("td", txt(i.column)), el("td", txt(i.value)), el("td", txt(l.t(i.messageJa, i.messageEn))))

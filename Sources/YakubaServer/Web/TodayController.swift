@@ -58,7 +58,7 @@ enum TodayController {
             el("table", el("caption", txt(l.t("人数", "Counts"))),
                el("thead", el("tr", Status.allCases.map { el("th", attr("scope", "col"), txt(label($0))) })),
                el("tbody", el("tr", Status.allCases.map { el("td", cls("num"), txt("\(counts[$0] ?? 0)")) }))),
-            el("div", cls("table-wrap"), el("table", el("caption", txt(l.t("職員ごとの状況", "Each person"))),
+            el("div", tableRegion(l.t("職員ごとの状況", "Each person")), el("table", el("caption", txt(l.t("職員ごとの状況", "Each person"))),
                el("thead", el("tr", [l.t("状況", "Status"), l.t("氏名", "Name"), l.t("所属", "Department"), l.t("詳細", "Details")].map { el("th", attr("scope", "col"), txt($0)) })),
                el("tbody", rows.sorted { ($0.1.rawValue, $0.0.familyKana) < ($1.1.rawValue, $1.0.familyKana) }.map { r in
                    el("tr", el("td", txt(label(r.1))), el("th", attr("scope", "row"), link("/books/\(r.0.id.uuidString)", r.0.fullName)),
