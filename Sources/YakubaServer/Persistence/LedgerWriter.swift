@@ -303,15 +303,20 @@ final class LedgerWriter: Sendable {
         return plan
     }
 
+    /// A batch's start: its time, and each punch decided against the cache as it stands now.
+    private func decide(_ prepared: [(PreparedPunch, Reply)]) -> (now: Date, plan: Plan) {
+        let now = clock()
+        let punches = prepared.map(\.0)
+        let snapshot = state.withLock { s in punches.reduce(into: [UUID: RecentPunches]()) { $0[$1.cmd.staffId] = s.recent[$1.cmd.staffId] } }
+        return (now, plan(punches, snapshot: snapshot, now: now))
+    }
+
     /// One batch: decide, then BEGIN / INSERT punches / INSERT ledger / COMMIT, as one chain of futures on the
     /// writer's own event loop, so no step waits for a turn on the task pool the request handlers keep busy.
     /// Idempotency keys older than the cache are caught by the unique index (ON CONFLICT DO NOTHING), not by a
     /// probe before every batch: the rare retry of an old key is answered from the stored punch afterwards.
     private func runPunches(_ prepared: [(PreparedPunch, Reply)]) async {
-        let now = clock()
-        let punches = prepared.map(\.0)
-        let snapshot = state.withLock { s in punches.reduce(into: [UUID: RecentPunches]()) { $0[$1.cmd.staffId] = s.recent[$1.cmd.staffId] } }
-        let plan = self.plan(punches, snapshot: snapshot, now: now)
+        let (now, plan) = decide(prepared)
         do {
             var sealed: (seq: Int64, hash: String)? = nil
             var conflicted: [PunchRow] = []
@@ -349,10 +354,7 @@ final class LedgerWriter: Sendable {
 
     /// The same batch on SQLite, run start to end on the writer's thread with its own connection.
     private func runPunchesDirect(_ prepared: [(PreparedPunch, Reply)], _ store: SQLitePunchStore) {
-        let now = clock()
-        let punches = prepared.map(\.0)
-        let snapshot = state.withLock { s in punches.reduce(into: [UUID: RecentPunches]()) { $0[$1.cmd.staffId] = s.recent[$1.cmd.staffId] } }
-        let plan = self.plan(punches, snapshot: snapshot, now: now)
+        let (now, plan) = decide(prepared)
         do {
             var sealed: (seq: Int64, hash: String)? = nil
             var conflicted: [PunchRow] = []
