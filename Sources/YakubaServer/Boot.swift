@@ -3,9 +3,19 @@ import Vapor
 
 /// The whole program: configure, register commands, create the first administrator before serving, run.
 public enum Yakuba {
+    /// Commands whose standard output is meant to be read by a program.
+    static let machineReadableCommands: Set<String> = ["calendar"]
+
     public static func main() async throws {
         var env = try Environment.detect()
-        try LoggingSystem.bootstrap(from: &env)
+        if env.arguments.dropFirst().first.map(machineReadableCommands.contains) ?? false {
+            // Their standard output is data for scripts (`yakuba calendar 2026 > holidays.txt`); logs go to stderr.
+            try LoggingSystem.bootstrap(from: &env) { level in
+                { label in var h = StreamLogHandler.standardError(label: label); h.logLevel = level; return h }
+            }
+        } else {
+            try LoggingSystem.bootstrap(from: &env)
+        }
         let app = try await Application.make(env)
         var exitCode: Int32 = 0
         do {

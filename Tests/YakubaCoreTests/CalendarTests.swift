@@ -185,6 +185,27 @@ struct JapaneseHolidaysTests {
         }
     }
 
+    /// Every 休日 1955–2099 against an independent implementation (PyPI jpholiday 1.0.3, its one
+    /// known error corrected; see the fixture's header): the same dates with the same names, no more, no fewer.
+    @Test func agreesWithJpholiday1955Through2099() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/national-holidays-1955-2099.tsv")
+        var expected: [Int: [String]] = [:]
+        for line in try String(contentsOf: url, encoding: .utf8).split(separator: "\n") where !line.hasPrefix("#") {
+            let f = line.split(separator: "\t")
+            let date = try #require(CalendarDate(iso: String(f[0])))
+            expected[date.year, default: []].append("\(date.month)/\(date.day) \(f[1])")
+        }
+        #expect(expected.values.map(\.count).reduce(0, +) == 2354)
+        for year in 1955...2099 {
+            #expect(list(year) == (expected[year] ?? []).sorted { a, b in
+                let pa = a.split(separator: " ")[0].split(separator: "/").map { Int($0)! }
+                let pb = b.split(separator: " ")[0].split(separator: "/").map { Int($0)! }
+                return (pa[0], pa[1]) < (pb[0], pb[1])
+            }, "year \(year)")
+        }
+    }
+
     @Test func concurrentLookupsAgree() async {
         let expected = JapaneseHolidays.holidays(in: 2030)
         await withTaskGroup(of: Bool.self) { group in

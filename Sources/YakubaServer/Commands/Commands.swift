@@ -88,6 +88,38 @@ struct AdminCommand: AsyncCommand {
     }
 }
 
+/// `yakuba calendar YEAR [--municipality CODE]`: the year's 休日, one `YYYY-MM-DD name` per line: the 祝日法
+/// holidays (祝日, 振替休日, 国民の休日) and the municipality's closed days (年末年始 and its own days).
+/// Weekends (週休日) are not listed. Without a municipality in the database, the common defaults are used.
+struct CalendarCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Argument(name: "year", help: "a calendar year, 1955–2099 (e.g. 2026)") var year: String
+        @Option(name: "municipality", help: "地方公共団体コード, when several municipalities share the installation") var municipality: String?
+        init() {}
+    }
+    var help: String { "Print a year's 休日 (national holidays and the municipality's closed days): yakuba calendar <YEAR>" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        guard let year = Int(signature.year), (1955...2099).contains(year) else {
+            context.console.error("year must be a number from 1955 to 2099, e.g. yakuba calendar 2026")
+            throw ExitCode(2)
+        }
+        let sql = context.application.db as! any SQLDatabase
+        var munis = try await MunicipalityRepository.all(sql)
+        if let code = signature.municipality {
+            munis = munis.filter { $0.code == code }
+            guard !munis.isEmpty else { context.console.error("no municipality with code \(code)"); throw ExitCode(1) }
+        } else if munis.count > 1 {
+            context.console.error("several municipalities share this installation; add --municipality CODE")
+            throw ExitCode(1)
+        }
+        let rules = munis.first?.holidays ?? .standard
+        for (date, name) in rules.holidays(in: year).sorted(by: { $0.key < $1.key }) {
+            context.console.print("\(date.iso) \(name)")
+        }
+    }
+}
+
 struct ExitCode: Error, CustomStringConvertible {
     var code: Int32
     init(_ c: Int32) { code = c }
@@ -100,4 +132,5 @@ public func registerCommands(_ app: Application) {
     app.asyncCommands.use(TokenCommand(), as: "token")
     app.asyncCommands.use(LedgerCommand(), as: "ledger")
     app.asyncCommands.use(AdminCommand(), as: "admin")
+    app.asyncCommands.use(CalendarCommand(), as: "calendar")
 }
