@@ -79,6 +79,7 @@ func routes(_ app: Application) throws {
     OpenAPI.register(r)
     BookController.register(r)
     CorrectionController.register(r)
+    OvertimeController.register(r)
     TodayController.register(r)
     TokenController.register(r)
     AdminController.register(r)

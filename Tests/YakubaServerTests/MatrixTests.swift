@@ -43,6 +43,10 @@ struct MatrixTests {
         "GET /admin/staff/:id/edit": "SFFFAAH", "POST /admin/staff/:id": "SFFFAAH", "POST /admin/staff/:id/password": "SFFFAAH",
 
         "GET /admin/municipality": "SFFFFAF", "POST /admin/municipality": "SFFFFAF",
+
+        "GET /overtime": "SAAAAAA", "GET /overtime/new": "SFFAAAA", "POST /overtime": "SFFAAAA",
+        "POST /overtime/:id/report": "SAHFFFH", "POST /overtime/:id/confirm": "SFFAAAH", "POST /overtime/:id/cancel": "SFFAAAH",
+        "POST /overtime/exemptions": "SFFFAAA", "POST /admin/departments/workload": "SFFFAAA",
     ]
 
     static func key(_ r: Route) -> String { "\(r.method.rawValue) /" + r.path.map(\.description).joined(separator: "/") }
@@ -67,6 +71,7 @@ struct MatrixTests {
             let correctionId = try await Self.requestCorrection(city)
             let colleagueToken = try await TokenController.issue(city.app.yakuba, staff: colleague, name: "colleague", actor: colleague.id)
             _ = colleagueToken
+            let orderId = try await OvertimeTests.placeOrder(city, staff: target, date: CalendarDate(Date(), in: city.muni.zone), start: 1035, end: 1155)
             let tokenId = try await city.app.db.sql.select().column("id").from("api_tokens").where("staff_id", .equal, SQLBind(colleague.id))
                 .first(decodingColumn: "id", as: UUID.self)!
 
@@ -92,6 +97,7 @@ struct MatrixTests {
                         case ("staffId", _): return target.id.uuidString
                         case ("id", let k) where k.hasPrefix("POST /corrections"): return correctionId.uuidString
                         case ("id", let k) where k.hasPrefix("POST /tokens"): return tokenId.uuidString
+                        case ("id", let k) where k.hasPrefix("POST /overtime"): return orderId.uuidString
                         default: return colleague.id.uuidString
                         }
                     }.joined(separator: "/")

@@ -4,7 +4,7 @@ import SQLKit
 /// One migration per schema change, registered in order. Times are stored as milliseconds since 1970 (UTC)
 /// in 64-bit integers and dates as ISO `YYYY-MM-DD` text, so both engines store and compare them alike.
 enum Migrations {
-    static let all: [any Migration] = [CreateOrganisation(), CreateAttendance(), CreateLedger(), SessionRecord.migration]
+    static let all: [any Migration] = [CreateOrganisation(), CreateAttendance(), CreateLedger(), SessionRecord.migration, CreateOvertime()]
 }
 
 struct CreateOrganisation: AsyncMigration {
@@ -151,4 +151,65 @@ struct CreateLedger: AsyncMigration {
             .create()
     }
     func revert(on db: any Database) async throws { try await db.schema("ledger").delete() }
+}
+
+/// 超過勤務: departments' 自律/他律 designations (dated, append-only), orders, their report/confirm/cancel events
+/// (facts of their own: an order row is never updated), and staff's requests not to be ordered overtime.
+struct CreateOvertime: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("department_workloads")
+            .id()
+            .field("municipality_id", .uuid, .required)
+            .field("department_id", .uuid, .required, .references("departments", "id"))
+            .field("workload", .string, .required)         // DepartmentWorkload raw value
+            .field("from_month", .string, .required)       // YYYY-MM: applies from this month on
+            .field("set_by", .uuid, .required)
+            .field("set_at_ms", .int64, .required)
+            .create()
+        try await db.schema("overtime_orders")
+            .id()
+            .field("municipality_id", .uuid, .required)
+            .field("staff_id", .uuid, .required, .references("staff", "id"))
+            .field("department_id", .uuid)
+            .field("date", .string, .required)
+            .field("start_minute", .int, .required)        // minutes after the day's midnight; past 1440 for after midnight
+            .field("end_minute", .int, .required)
+            .field("reason", .string, .required)
+            .field("urgent", .bool, .required)             // ordered after the fact (緊急)
+            .field("special_case", .bool, .required)       // 特例業務: may exceed the limits
+            .field("special_reason", .string)
+            .field("ordered_by", .uuid, .required)
+            .field("ordered_at_ms", .int64, .required)
+            .create()
+        try await db.schema("overtime_order_events")
+            .id()
+            .field("order_id", .uuid, .required, .references("overtime_orders", "id"))
+            .field("kind", .string, .required)             // reported | confirmed | cancelled
+            .field("start_minute", .int)
+            .field("end_minute", .int)
+            .field("note", .string, .required)
+            .field("actor_id", .uuid, .required)
+            .field("at_ms", .int64, .required)
+            .unique(on: "order_id", "kind")
+            .create()
+        try await db.schema("overtime_exemptions")
+            .id()
+            .field("municipality_id", .uuid, .required)
+            .field("staff_id", .uuid, .required, .references("staff", "id"))
+            .field("reason", .string, .required)
+            .field("from_date", .string, .required)
+            .field("to_date", .string, .required)
+            .field("recorded_by", .uuid, .required)
+            .field("recorded_at_ms", .int64, .required)
+            .create()
+        if let sql = db as? any SQLDatabase {
+            try await sql.create(index: "overtime_orders_staff_idx").on("overtime_orders").column("staff_id").column("date").run()
+            try await sql.create(index: "overtime_orders_muni_idx").on("overtime_orders").column("municipality_id").column("date").run()
+            try await sql.create(index: "overtime_exemptions_staff_idx").on("overtime_exemptions").column("staff_id").run()
+            try await sql.create(index: "department_workloads_dept_idx").on("department_workloads").column("department_id").run()
+        }
+    }
+    func revert(on db: any Database) async throws {
+        for t in ["overtime_exemptions", "overtime_order_events", "overtime_orders", "department_workloads"] { try await db.schema(t).delete() }
+    }
 }

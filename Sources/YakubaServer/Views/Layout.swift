@@ -13,6 +13,7 @@ enum Pages {
             nav.append(("/punch", l.t("打刻", "Clock")))
             nav.append(("/books/\(p.staffId.uuidString)", l.t("出勤簿", "My book")))
             nav.append(("/corrections", l.t("打刻修正", "Corrections")))
+            nav.append(("/overtime", l.t("超過勤務", "Overtime")))
             if p.isApprover || p.isHR { nav.append(("/today", l.t("本日の状況", "Today"))) }
             if p.isApprover || p.isHR { nav.append(("/books", l.t("出勤簿一覧", "All books"))) }
             if p.isHR { nav.append(("/admin/staff", l.t("職員", "Staff"))); nav.append(("/admin/departments", l.t("組織", "Departments"))) }

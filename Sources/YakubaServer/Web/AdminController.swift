@@ -21,6 +21,7 @@ enum AdminController {
         r.on(.POST, ["admin", "municipality"], access: .roles([.admin])) { req in try await updateMunicipality(req) }
         r.on(.GET, ["admin", "departments"], access: hrOrAdmin) { req in try await departments(req, form: DepartmentForm(), errors: [:]) }
         r.on(.POST, ["admin", "departments"], access: hrOrAdmin) { req in try await createDepartment(req) }
+        r.on(.POST, ["admin", "departments", "workload"], access: hrOrAdmin) { req in try await setWorkload(req) }
     }
 
     static func staffList(_ req: Request) async throws -> Response {
@@ -285,18 +286,44 @@ enum AdminController {
 
     struct DepartmentForm: Content { var code: String? = nil; var name: String? = nil; var parent: String? = nil }
 
-    static func departments(_ req: Request, form: DepartmentForm, errors: [String: String], status: HTTPResponseStatus = .ok) async throws -> Response {
+    static func departments(_ req: Request, form: DepartmentForm, errors: [String: String], status: HTTPResponseStatus = .ok,
+                            workloadForm: WorkloadForm = WorkloadForm(), workloadErrors: [String: String] = [:]) async throws -> Response {
         let l = req.lang
         let scope = try await Scope.load(req)
         let flash = req.takeFlash()
+        let month = YearMonth(CalendarDate(Date(), in: scope.municipality.zone))
+        let workloads = WorkloadMap(try await OvertimeRepository.workloads(req.sql, municipalityId: scope.principal.municipalityId), tree: scope.tree)
         return Pages.html(Pages.layout(req, title: l.t("組織", "Departments"), [
             el("h1", txt(l.t("組織（部・課・係）", "Departments"))),
-            el("table", el("caption", txt(l.t("組織の一覧", "The department tree"))),
-               el("thead", el("tr", [l.t("コード", "Code"), l.t("名称", "Name"), l.t("階層", "Level")].map { el("th", attr("scope", "col"), txt($0)) })),
+            el("div", tableRegion(l.t("組織の一覧", "The department tree")), el("table", el("caption", txt(l.t("組織の一覧", "The department tree"))),
+               el("thead", el("tr", [l.t("コード", "Code"), l.t("名称", "Name"), l.t("階層", "Level"), l.t("超過勤務の上限区分（今月）", "Overtime limits (this month)")]
+                   .map { el("th", attr("scope", "col"), txt($0)) })),
                el("tbody", scope.tree.ordered.map { d in
-                   el("tr", el("td", txt(d.code)), el("th", attr("scope", "row"), txt(String(repeating: "　", count: scope.tree.depth(d.id)) + d.name)),
-                      el("td", txt(DepartmentLevel(rawValue: d.level).map { l.t($0.labelJa, $0.labelEn) } ?? "")))
-               })),
+                   let w = workloads.workload(d.id, month: month)
+                   let own = workloads.own(d.id, month: month)
+                   return el("tr", el("td", txt(d.code)), el("th", attr("scope", "row"), txt(String(repeating: "　", count: scope.tree.depth(d.id)) + d.name)),
+                      el("td", txt(DepartmentLevel(rawValue: d.level).map { l.t($0.labelJa, $0.labelEn) } ?? "")),
+                      el("td", txt(l.t(w.labelJa, w.labelEn) + (own.map { l.t("（\($0.fromMonth)から）", " (from \($0.fromMonth))") } ?? l.t("（上位・既定）", " (inherited)")))))
+               }))),
+            el("h2", attr("id", "workload"), txt(l.t("自律部署・他律部署の指定", "Self-paced or externally driven"))),
+            el("p", txt(l.t("他律部署（業務量や時期を自ら決められない部署）に指定すると、超過勤務の上限は月100時間未満・年720時間・2〜6か月平均80時間・月45時間超は年6回までになります。指定は下の組織にも及びます。",
+                            "An externally driven department (one that cannot control its workload or timing) has limits of under 100h a month, 720h a year, 2–6-month averages of 80h and at most six months over 45h. A designation covers the departments below it."))),
+            workloadErrors.isEmpty ? .empty : el("p", cls("alert"), attr("role", "alert"), txt(l.t("入力内容を確認してください。", "Please check the fields marked below."))),
+            el("form", attr("method", "post"), attr("action", "/admin/departments/workload"), attr("novalidate", ""),
+               hidden("_csrf", req.csrfToken),
+               field(id: "wl_department", label: l.t("組織", "Department"), error: workloadErrors["department"]) { d in
+                   select(id: "wl_department", name: "department", options: [("", l.t("選んでください", "Choose"))] + scope.tree.options(),
+                          selected: workloadForm.department ?? "", describedBy: d, invalid: workloadErrors["department"] != nil)
+               },
+               field(id: "wl_workload", label: l.t("区分", "Designation"), error: workloadErrors["workload"]) { d in
+                   select(id: "wl_workload", name: "workload", options: DepartmentWorkload.allCases.map { ($0.rawValue, l.t($0.labelJa, $0.labelEn)) },
+                          selected: workloadForm.workload ?? DepartmentWorkload.externallyDriven.rawValue, describedBy: d, invalid: workloadErrors["workload"] != nil)
+               },
+               field(id: "wl_from", label: l.t("適用する月", "From month"), error: workloadErrors["from_month"], hint: l.t("例：\(month.iso)（今年度の4月以降）", "e.g. \(month.iso) (this fiscal year or later)")) { d in
+                   input(id: "wl_from", name: "from_month", type: "month", value: workloadForm.from_month ?? month.iso, describedBy: d, required: true,
+                         invalid: workloadErrors["from_month"] != nil)
+               },
+               el("button", attr("type", "submit"), txt(l.t("指定する", "Designate")))),
             el("h2", txt(l.t("組織を追加", "Add a department"))),
             errors.isEmpty ? .empty : el("p", cls("alert"), attr("role", "alert"), txt(l.t("入力内容を確認してください。", "Please check the fields marked below."))),
             el("form", attr("method", "post"), attr("action", "/admin/departments"), attr("novalidate", ""),
@@ -334,5 +361,42 @@ enum AdminController {
         }
         req.session.data["flash"] = l.t("「\(name)」を追加しました。", "Added \(name).")
         return req.redirect(to: "/admin/departments")
+    }
+
+    struct WorkloadForm: Content { var department: String? = nil; var workload: String? = nil; var from_month: String? = nil }
+
+    /// 自律/他律 designations are dated facts: a new one applies from its month on; earlier months keep theirs.
+    static func setWorkload(_ req: Request) async throws -> Response {
+        let l = req.lang
+        let scope = try await Scope.load(req)
+        let p = scope.principal
+        let f = try req.content.decode(WorkloadForm.self)
+        var errors: [String: String] = [:]
+        let dept = f.department.flatMap(UUID.init(uuidString:)).flatMap { scope.tree.rows[$0] }
+        if dept == nil { errors["department"] = l.t("組織を選んでください。", "Choose a department.") }
+        let workload = f.workload.flatMap(DepartmentWorkload.init(rawValue:))
+        if workload == nil { errors["workload"] = l.t("区分を選んでください。", "Choose the designation.") }
+        let today = CalendarDate(Date(), in: scope.municipality.zone)
+        let fyStart = YearMonth(FiscalYear(containing: today).first)
+        let from = f.from_month.flatMap(YearMonth.init(iso:))
+        if from == nil { errors["from_month"] = l.t("適用する月を入力してください（例：\(YearMonth(today).iso)）。", "Enter the month (e.g. \(YearMonth(today).iso)).") }
+        else if from! < fyStart { errors["from_month"] = l.t("過去の年度にさかのぼって変更することはできません。\(fyStart.iso)以降を指定してください。", "Earlier fiscal years cannot be changed; choose \(fyStart.iso) or later.") }
+        if let dept, let workload, let from, errors.isEmpty {
+            let map = WorkloadMap(try await OvertimeRepository.workloads(req.sql, municipalityId: p.municipalityId), tree: scope.tree)
+            if map.own(dept.id, month: from)?.workload == workload.rawValue {
+                errors["workload"] = l.t("\(dept.name)はすでに\(from.iso)から\(workload.labelJa)です。", "\(dept.name) is already \(workload.labelEn) from \(from.iso).")
+            }
+        }
+        guard errors.isEmpty, let dept, let workload, let from else {
+            return try await departments(req, form: DepartmentForm(), errors: [:], status: .unprocessableEntity, workloadForm: f, workloadErrors: errors)
+        }
+        let row = DepartmentWorkloadRow(id: UUID.timeOrdered(), municipalityId: p.municipalityId, departmentId: dept.id, workload: workload.rawValue,
+                                        fromMonth: from.iso, setBy: p.staffId, setAtMs: nowMs())
+        try await req.yakuba.writer.perform { _, sql in
+            try await sql.insert(into: "department_workloads").model(row, with: rowEncoder).run()
+            return [LedgerDraft(municipalityId: row.municipalityId, actorId: p.staffId, type: "department.workload_set", subjectId: dept.id.uuidString.lowercased(), fact: row)]
+        }
+        req.session.data["flash"] = l.t("\(dept.name)を\(from.iso)から\(workload.labelJa)に指定しました。", "\(dept.name) is \(workload.labelEn) from \(from.iso).")
+        return req.redirect(to: "/admin/departments#workload")
     }
 }

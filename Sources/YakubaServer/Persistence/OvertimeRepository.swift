@@ -1,0 +1,193 @@
+import Foundation
+import SQLKit
+import YakubaCore
+
+struct DepartmentWorkloadRow: Codable, Sendable, Hashable {
+    var id: UUID
+    var municipalityId: UUID
+    var departmentId: UUID
+    var workload: String
+    var fromMonth: String
+    var setBy: UUID
+    var setAtMs: Int64
+}
+
+struct OvertimeOrderRow: Codable, Sendable, Hashable {
+    var id: UUID
+    var municipalityId: UUID
+    var staffId: UUID
+    var departmentId: UUID?
+    var date: String
+    var startMinute: Int
+    var endMinute: Int
+    var reason: String
+    var urgent: Bool
+    var specialCase: Bool
+    var specialReason: String?
+    var orderedBy: UUID
+    var orderedAtMs: Int64
+
+    var range: MinuteRange { MinuteRange(start: startMinute, end: endMinute) }
+    var day: CalendarDate? { CalendarDate(iso: date) }
+}
+
+struct OvertimeEventRow: Codable, Sendable, Hashable {
+    var id: UUID
+    var orderId: UUID
+    var kind: String
+    var startMinute: Int?
+    var endMinute: Int?
+    var note: String
+    var actorId: UUID
+    var atMs: Int64
+
+    var range: MinuteRange? { startMinute.flatMap { s in endMinute.map { MinuteRange(start: s, end: $0) } } }
+}
+
+struct OvertimeExemptionRow: Codable, Sendable, Hashable {
+    var id: UUID
+    var municipalityId: UUID
+    var staffId: UUID
+    var reason: String
+    var fromDate: String
+    var toDate: String
+    var recordedBy: UUID
+    var recordedAtMs: Int64
+
+    var exemption: OvertimeExemption? {
+        guard let r = OvertimeExemptionReason(rawValue: reason), let f = CalendarDate(iso: fromDate), let t = CalendarDate(iso: toDate) else { return nil }
+        return OvertimeExemption(reason: r, from: f, to: t)
+    }
+}
+
+/// An order with what happened to it since.
+struct OvertimeOrderRecord: Sendable, Hashable {
+    enum Status: String, Sendable { case ordered, reported, confirmed, cancelled
+        var labelJa: String { switch self { case .ordered: "命令済（報告待ち）"; case .reported: "報告済（確認待ち）"; case .confirmed: "確認済"; case .cancelled: "取消" } }
+        var labelEn: String { switch self { case .ordered: "Ordered (awaiting report)"; case .reported: "Reported (awaiting confirmation)"; case .confirmed: "Confirmed"; case .cancelled: "Cancelled" } }
+    }
+    var order: OvertimeOrderRow
+    var report: OvertimeEventRow?
+    var confirmation: OvertimeEventRow?
+    var cancellation: OvertimeEventRow?
+
+    var status: Status {
+        if cancellation != nil { return .cancelled }
+        if confirmation != nil { return .confirmed }
+        if report != nil { return .reported }
+        return .ordered
+    }
+    /// The paid time: confirmed, or as reported, or (before a report) as ordered.
+    var paidRange: MinuteRange? {
+        switch status {
+        case .cancelled: nil
+        case .confirmed: confirmation?.range
+        case .reported: report?.range.flatMap { OvertimeOrders.paidRange(ordered: order.range, actual: $0, urgent: order.urgent) }
+        case .ordered: order.range
+        }
+    }
+    /// The minutes the limits count for this order.
+    var countedMinutes: Int { paidRange?.length ?? 0 }
+}
+
+enum OvertimeRepository {
+    static func workloads(_ sql: any SQLDatabase, municipalityId: UUID) async throws -> [DepartmentWorkloadRow] {
+        try await sql.select().column("*").from("department_workloads").where("municipality_id", .equal, SQLBind(municipalityId))
+            .orderBy("set_at_ms").all(decoding: DepartmentWorkloadRow.self, with: rowDecoder)
+    }
+
+    /// Orders (with their events) of the given people, or of the whole municipality when `staffIds` is nil, dated `from`…`to`.
+    static func orders(_ sql: any SQLDatabase, municipalityId: UUID, staffIds: [UUID]?, from: CalendarDate, to: CalendarDate,
+                       limit: Int = 20_000) async throws -> [OvertimeOrderRecord] {
+        var rows: [OvertimeOrderRow] = []
+        func query() -> SQLSelectBuilder {
+            sql.select().column("*").from("overtime_orders").where("municipality_id", .equal, SQLBind(municipalityId))
+                .where("date", .greaterThanOrEqual, SQLBind(from.iso)).where("date", .lessThanOrEqual, SQLBind(to.iso))
+        }
+        if let ids = staffIds {
+            for chunk in ids.chunked(500) where !chunk.isEmpty {
+                rows += try await query().where("staff_id", .in, SQLBind.group(chunk)).orderBy("date").orderBy("start_minute").limit(limit)
+                    .all(decoding: OvertimeOrderRow.self, with: rowDecoder)
+            }
+        } else {
+            rows = try await query().orderBy("date").orderBy("start_minute").limit(limit).all(decoding: OvertimeOrderRow.self, with: rowDecoder)
+        }
+        return try await withEvents(sql, rows)
+    }
+
+    static func find(_ sql: any SQLDatabase, id: UUID) async throws -> OvertimeOrderRecord? {
+        guard let row = try await sql.select().column("*").from("overtime_orders").where("id", .equal, SQLBind(id))
+            .first(decoding: OvertimeOrderRow.self, with: rowDecoder) else { return nil }
+        return try await withEvents(sql, [row]).first
+    }
+
+    static func withEvents(_ sql: any SQLDatabase, _ rows: [OvertimeOrderRow]) async throws -> [OvertimeOrderRecord] {
+        var events: [UUID: [OvertimeEventRow]] = [:]
+        for chunk in rows.map(\.id).chunked(500) where !chunk.isEmpty {
+            for e in try await sql.select().column("*").from("overtime_order_events").where("order_id", .in, SQLBind.group(chunk))
+                .all(decoding: OvertimeEventRow.self, with: rowDecoder) { events[e.orderId, default: []].append(e) }
+        }
+        return rows.map { r in
+            let ev = events[r.id] ?? []
+            return OvertimeOrderRecord(order: r, report: ev.first { $0.kind == "reported" }, confirmation: ev.first { $0.kind == "confirmed" },
+                                       cancellation: ev.first { $0.kind == "cancelled" })
+        }
+    }
+
+    static func exemptions(_ sql: any SQLDatabase, staffId: UUID) async throws -> [OvertimeExemptionRow] {
+        try await sql.select().column("*").from("overtime_exemptions").where("staff_id", .equal, SQLBind(staffId))
+            .orderBy("from_date").all(decoding: OvertimeExemptionRow.self, with: rowDecoder)
+    }
+
+    static func exemptions(_ sql: any SQLDatabase, municipalityId: UUID) async throws -> [OvertimeExemptionRow] {
+        try await sql.select().column("*").from("overtime_exemptions").where("municipality_id", .equal, SQLBind(municipalityId))
+            .orderBy("from_date", .descending).limit(500).all(decoding: OvertimeExemptionRow.self, with: rowDecoder)
+    }
+
+    /// Counted overtime minutes per month for one person, over the months the limits of `month` look at
+    /// (the limit year so far and the five months before `month`).
+    static func countedMinutes(_ sql: any SQLDatabase, municipalityId: UUID, staffId: UUID, month: YearMonth,
+                               rules: OvertimeLimitRules) async throws -> [YearMonth: Int] {
+        var first = rules.yearStart(of: month)
+        var back = month
+        for _ in 0..<5 { back = back.previous }
+        if back < first { first = back }
+        let orders = try await self.orders(sql, municipalityId: municipalityId, staffIds: [staffId], from: first.first, to: month.last)
+        return perMonth(orders)
+    }
+
+    static func perMonth(_ orders: [OvertimeOrderRecord]) -> [YearMonth: Int] {
+        var out: [YearMonth: Int] = [:]
+        for o in orders { if let d = o.order.day { out[YearMonth(d), default: 0] += o.countedMinutes } }
+        return out
+    }
+}
+
+/// Which limit regime applies to a department in a month: its own latest designation from that month or
+/// before, else its parent's, up the tree; 自律部署 when none is set.
+struct WorkloadMap: Sendable {
+    var byDepartment: [UUID: [DepartmentWorkloadRow]]
+    var tree: DepartmentTree
+
+    init(_ rows: [DepartmentWorkloadRow], tree: DepartmentTree) {
+        var m: [UUID: [DepartmentWorkloadRow]] = [:]
+        for r in rows { m[r.departmentId, default: []].append(r) }
+        byDepartment = m
+        self.tree = tree
+    }
+
+    /// The designation set on the department itself for `month`, if any.
+    func own(_ departmentId: UUID, month: YearMonth) -> DepartmentWorkloadRow? {
+        (byDepartment[departmentId] ?? []).filter { $0.fromMonth <= month.iso }
+            .max { ($0.fromMonth, $0.setAtMs) < ($1.fromMonth, $1.setAtMs) }
+    }
+
+    func workload(_ departmentId: UUID?, month: YearMonth) -> DepartmentWorkload {
+        var cur = departmentId
+        while let id = cur {
+            if let r = own(id, month: month), let w = DepartmentWorkload(rawValue: r.workload) { return w }
+            cur = tree.rows[id]?.parentId
+        }
+        return .selfPaced
+    }
+}
