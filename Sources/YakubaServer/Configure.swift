@@ -80,6 +80,7 @@ func routes(_ app: Application) throws {
     BookController.register(r)
     CorrectionController.register(r)
     OvertimeController.register(r)
+    LeaveController.register(r)
     TodayController.register(r)
     TokenController.register(r)
     AdminController.register(r)

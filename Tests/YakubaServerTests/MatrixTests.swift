@@ -47,6 +47,10 @@ struct MatrixTests {
         "GET /overtime": "SAAAAAA", "GET /overtime/new": "SFFAAAA", "POST /overtime": "SFFAAAA",
         "POST /overtime/:id/report": "SAHFFFH", "POST /overtime/:id/confirm": "SFFAAAH", "POST /overtime/:id/cancel": "SFFAAAH",
         "POST /overtime/exemptions": "SFFFAAA", "POST /admin/departments/workload": "SFFFAAA",
+
+        "GET /leave": "SAAAAAA", "GET /leave/new": "SAAAAAA", "POST /leave": "SAAAAAA", "GET /approvals": "SAAAAAA",
+        "POST /leave/:id/withdraw": "SAHFFFH", "POST /leave/:id/decision": "SFHAFFH", "GET /leave/book/:staffId": "SAHAAAH",
+        "POST /approvals/delegations": "SFFAAAA", "GET /admin/routes": "SFFFAAA", "POST /admin/routes": "SFFFAAA",
     ]
 
     static func key(_ r: Route) -> String { "\(r.method.rawValue) /" + r.path.map(\.description).joined(separator: "/") }
@@ -71,6 +75,8 @@ struct MatrixTests {
             let correctionId = try await Self.requestCorrection(city)
             let colleagueToken = try await TokenController.issue(city.app.yakuba, staff: colleague, name: "colleague", actor: colleague.id)
             _ = colleagueToken
+            let leaveToWithdraw = try await LeaveTests.placeRequest(city, staff: target, date: LeaveTests.workDay(city, after: 3))
+            let leaveToDecide = try await LeaveTests.placeRequest(city, staff: target, date: LeaveTests.workDay(city, after: 10))
             let orderId = try await OvertimeTests.placeOrder(city, staff: target, date: CalendarDate(Date(), in: city.muni.zone), start: 1035, end: 1155)
             let tokenId = try await city.app.db.sql.select().column("id").from("api_tokens").where("staff_id", .equal, SQLBind(colleague.id))
                 .first(decodingColumn: "id", as: UUID.self)!
@@ -98,6 +104,8 @@ struct MatrixTests {
                         case ("id", let k) where k.hasPrefix("POST /corrections"): return correctionId.uuidString
                         case ("id", let k) where k.hasPrefix("POST /tokens"): return tokenId.uuidString
                         case ("id", let k) where k.hasPrefix("POST /overtime"): return orderId.uuidString
+                        case ("id", "POST /leave/:id/withdraw"): return leaveToWithdraw.uuidString
+                        case ("id", "POST /leave/:id/decision"): return leaveToDecide.uuidString
                         default: return colleague.id.uuidString
                         }
                     }.joined(separator: "/")
