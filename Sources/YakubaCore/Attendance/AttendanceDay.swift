@@ -27,12 +27,13 @@ public enum DayMarkCode: String, Sendable, Codable, CaseIterable, Hashable {
     case childcareLeave = "childcare_leave" // 育休
     case compensatoryDayOff = "compensatory_day_off" // 代休
     case absence                            // 欠勤
+    case unpaidLeave = "unpaid_leave"       // 無給の休暇 (介護休暇, 部分休業, …)
 
     public var labelJa: String {
         switch self {
         case .annualLeave: "年休"; case .sickLeave: "病休"; case .specialLeave: "特休"; case .businessTrip: "出張"
         case .training: "研修"; case .dutyExemption: "職専免"; case .childcareLeave: "育休"; case .compensatoryDayOff: "代休"
-        case .absence: "欠勤"
+        case .absence: "欠勤"; case .unpaidLeave: "無給休"
         }
     }
     public var labelEn: String {
@@ -40,12 +41,15 @@ public enum DayMarkCode: String, Sendable, Codable, CaseIterable, Hashable {
         case .annualLeave: "Annual leave"; case .sickLeave: "Sick leave"; case .specialLeave: "Special leave"
         case .businessTrip: "Business trip"; case .training: "Training"; case .dutyExemption: "Duty exemption"
         case .childcareLeave: "Childcare leave"; case .compensatoryDayOff: "Compensatory day off"; case .absence: "Absence"
+        case .unpaidLeave: "Unpaid leave"
         }
     }
     /// Whether the day counts as attended for the book (出張・研修 are work away from the desk).
     public var countsAsPresence: Bool { self == .businessTrip || self == .training }
     /// Whether it excuses the scheduled hours (so no 'absent' mark).
     public var excusesAbsence: Bool { self != .absence }
+    /// Whether the time is paid (欠勤, 育児休業 and unpaid leave are deducted).
+    public var isPaid: Bool { !(self == .absence || self == .childcareLeave || self == .unpaidLeave) }
 }
 
 /// A mark on a day: the whole day, or `minutes` of it (時間休).
@@ -143,6 +147,8 @@ public struct AttendanceDay: Hashable, Sendable {
     public var places: [String]
     public var marks: [DayMark]
     public var flags: Set<AttendanceFlag>
+    /// the worked time as minute ranges from the day's midnight (breaks removed; past 1440 after midnight)
+    public var workedRanges: [MinuteRange] = []
 
     public var scheduledMinutes: Int { kind.isWorkDay ? (schedule?.scheduledMinutes ?? 0) : 0 }
 }
@@ -175,6 +181,7 @@ public enum AttendanceCalculator {
 
             var flags = Set<AttendanceFlag>()
             var worked = 0, breaks = 0, within = 0
+            var workedRanges: [MinuteRange] = []
             var allPunches: [EffectivePunch] = dayStray
             var places: [String] = []
             for s in daySessions {
@@ -206,6 +213,7 @@ public enum AttendanceCalculator {
                     if auto.length > 0 { sessionBreak += auto.length; breakRanges.append(auto) }
                 }
                 let sessionWorked = max(0, span.length - sessionBreak)
+                workedRanges += subtract(breakRanges, from: span)
                 worked += sessionWorked
                 breaks += sessionBreak
                 if kind.isWorkDay, let sc = sched {
@@ -258,9 +266,21 @@ public enum AttendanceCalculator {
             return AttendanceDay(date: date, kind: kind, schedule: sched, punches: allPunches, firstIn: firstIn, lastOut: lastOut,
                                  workedMinutes: worked, breakMinutes: breaks, withinScheduleMinutes: within,
                                  outsideScheduleMinutes: outside, lateMinutes: late, earlyLeaveMinutes: early,
-                                 places: places, marks: dayMarks, flags: flags)
+                                 places: places, marks: dayMarks, flags: flags, workedRanges: workedRanges)
         }
     }
+}
+
+/// `span` less the (possibly overlapping) `cuts`, as sorted ranges.
+func subtract(_ cuts: [MinuteRange], from span: MinuteRange) -> [MinuteRange] {
+    var out: [MinuteRange] = []
+    var t = span.start
+    for c in cuts.sorted(by: { $0.start < $1.start }) where c.end > t && c.start < span.end {
+        if c.start > t { out.append(MinuteRange(start: t, end: c.start)) }
+        t = max(t, c.end)
+    }
+    if t < span.end { out.append(MinuteRange(start: t, end: span.end)) }
+    return out
 }
 
 /// A month's totals, the bottom line of the 出勤簿.

@@ -96,15 +96,15 @@ public enum LeaveCatalogue {
             t("bereavement", "忌引", "Bereavement leave", [.day], paid: true, .specialLeave) { $0.needsRelationship = true },
             t("child_nursing", "子の看護休暇", "Sick-child leave", [.day, .halfDay, .hour], paid: true, .specialLeave) { $0.yearlyLimitDays = 5 },
             t("short_care", "短期介護休暇", "Short-term care leave", [.day, .halfDay, .hour], paid: true, .specialLeave) { $0.yearlyLimitDays = 5 },
-            t("care_leave", "介護休暇", "Care leave", [.day, .hour], paid: false, .specialLeave) { $0.countsAsAttended = true },
-            t("care_time", "介護時間", "Care time", [.quarterHour], paid: false, .specialLeave) { $0.dailyMaxMinutes = 120 },
+            t("care_leave", "介護休暇", "Care leave", [.day, .hour], paid: false, .unpaidLeave) { $0.countsAsAttended = true },
+            t("care_time", "介護時間", "Care time", [.quarterHour], paid: false, .unpaidLeave) { $0.dailyMaxMinutes = 120 },
             t("prenatal", "産前休暇", "Prenatal leave", [.day], paid: true, .specialLeave),
             t("postnatal", "産後休暇", "Postnatal leave", [.day], paid: true, .specialLeave),
             t("nursing_time", "育児時間", "Nursing time", [.quarterHour], paid: true, .specialLeave) { $0.dailyMaxMinutes = 60 },
             t("spouse_birth", "配偶者出産休暇", "Leave for a spouse's childbirth", [.day, .halfDay, .hour], paid: true, .specialLeave) { $0.eventLimitDays = 3 },
             t("childcare_participation", "育児参加休暇", "Childcare participation leave", [.day, .halfDay, .hour], paid: true, .specialLeave) { $0.eventLimitDays = 5 },
             t("childcare_leave", "育児休業", "Childcare leave", [.day], paid: false, .childcareLeave),
-            t("partial_childcare", "部分休業", "Partial childcare leave", [.quarterHour], paid: false, .specialLeave) { $0.dailyMaxMinutes = 120 },
+            t("partial_childcare", "部分休業", "Partial childcare leave", [.quarterHour], paid: false, .unpaidLeave) { $0.dailyMaxMinutes = 120 },
             t("absence", "欠勤", "Absence", [.day, .halfDay, .hour], paid: false, .absence) { $0.countsAsAttended = false },
         ]
     }()

@@ -1,0 +1,144 @@
+import Foundation
+
+// 締め (glossary `MonthlyClose`): a person's month reduced to the figures payroll needs, computed from the days of
+// the attendance book, the paid part of their overtime orders and their leave marks.
+
+/// 給料 (full-time staff) or 報酬 (part-time 会計年度任用職員): labelled apart in exports (work-rules-ja.md §6.3).
+public enum PayKind: String, Sendable, Codable, Hashable {
+    case salary
+    case remuneration
+
+    public init(_ t: EmploymentType) { self = t == .fiscalYearPartTime ? .remuneration : .salary }
+    public var labelJa: String { self == .salary ? "給料" : "報酬" }
+}
+
+/// A person's month, frozen at the close.
+public struct MonthlyFigures: Sendable, Codable, Hashable {
+    public var scheduledDays = 0
+    public var scheduledMinutes = 0
+    public var daysWorked = 0
+    public var workedMinutes = 0
+    /// whole days of paid leave, and paid leave taken in part days (half days, hours)
+    public var paidLeaveDays = 0
+    public var paidLeavePartMinutes = 0
+    /// time deducted: unpaid leave, 欠勤 (including days absent without leave), late arrival and early leave not excused
+    public var unpaidMinutes = 0
+    /// minutes per payroll bucket, before rounding
+    public var payMinutes: [PayClass: Int] = [:]
+    /// 超過勤務 as the limits count it
+    public var overtimeMinutes = 0
+    /// days with an anomaly still open at the close (missing punches, absence without leave, …)
+    public var anomalyDays = 0
+
+    public init() {}
+
+    /// A bucket's hours for payroll: the month's total rounded by the 30-minute rule.
+    public func roundedHours(_ c: PayClass) -> Int { payRounded(payMinutes[c] ?? 0) / 60 }
+    /// 夜間勤務手当 hours (night inside 正規の勤務時間, 休日 included), rounded.
+    public var nightAllowanceHours: Int { payRounded((payMinutes[.nightAllowance] ?? 0) + (payMinutes[.holidayNight] ?? 0)) / 60 }
+    /// 休日勤務手当 hours, rounded.
+    public var holidayHours: Int { payRounded((payMinutes[.holiday] ?? 0) + (payMinutes[.holidayNight] ?? 0)) / 60 }
+}
+
+public enum MonthlyComputation {
+    /// What the close asks HR to resolve or acknowledge: missing punches and absence without leave.
+    public static let openAnomalies: Set<AttendanceFlag> = [.missingClockOut, .missingClockIn, .openBreak, .absent]
+
+    /// The figures of one person's month.
+    /// - days: the month's attendance days, in order (from `AttendanceCalculator`).
+    /// - paidOrders: per date, the paid ranges of confirmed (or reported) overtime orders.
+    /// - shortTime: short-time or part-time staff (the 100/100 band up to 7h45m).
+    public static func figures(days: [AttendanceDay], paidOrders: [CalendarDate: [MinuteRange]], shortTime: Bool,
+                               rules: PayRules = .default) -> MonthlyFigures {
+        var f = MonthlyFigures()
+        var classifier = PayClassifier(rules: rules)
+        var totals = ClassTotals()
+        for d in days {
+            let sched = d.schedule
+            let scheduled: [MinuteRange] = {
+                guard let s = sched, d.kind != .weeklyRestDay else { return [] }
+                if let b = s.breakWindow { return [MinuteRange(start: s.start, end: b.start), MinuteRange(start: b.end, end: s.end)].filter { $0.length > 0 } }
+                return [s.window]
+            }()
+            if d.kind.isWorkDay && sched != nil { f.scheduledDays += 1; f.scheduledMinutes += d.scheduledMinutes }
+            if d.workedMinutes > 0 || d.firstIn != nil { f.daysWorked += 1 }
+            f.workedMinutes += d.workedMinutes
+            if !d.workedRanges.isEmpty {
+                totals.add(classifier.classify(WorkedDay(date: d.date, kind: d.kind, scheduled: scheduled, worked: d.workedRanges,
+                                                         ordered: paidOrders[d.date] ?? [], shortTime: shortTime)))
+            }
+            // leave and deductions, on days with hours assigned
+            if d.kind.isWorkDay, sched != nil {
+                for m in d.marks {
+                    if m.code.isPaid {
+                        if let part = m.minutes { f.paidLeavePartMinutes += part } else if !m.code.countsAsPresence { f.paidLeaveDays += 1 }
+                    } else {
+                        f.unpaidMinutes += m.minutes ?? d.scheduledMinutes
+                    }
+                }
+                if d.flags.contains(.absent) { f.unpaidMinutes += d.scheduledMinutes }
+                f.unpaidMinutes += d.lateMinutes + d.earlyLeaveMinutes
+            }
+            if !d.flags.isDisjoint(with: MonthlyComputation.openAnomalies) { f.anomalyDays += 1 }
+        }
+        f.payMinutes = totals.byPayClass
+        f.overtimeMinutes = totals.overtimeMinutes
+        return f
+    }
+}
+
+/// The payroll export: one row per person, a documented column layout HR maps to their payroll package.
+public enum PayrollExport {
+    public struct Person: Sendable {
+        public var staffNumber: String
+        public var name: String
+        public var departmentCode: String
+        public var departmentName: String
+        public var employment: EmploymentType
+        public var figures: MonthlyFigures
+        public init(staffNumber: String, name: String, departmentCode: String, departmentName: String, employment: EmploymentType, figures: MonthlyFigures) {
+            self.staffNumber = staffNumber; self.name = name; self.departmentCode = departmentCode; self.departmentName = departmentName
+            self.employment = employment; self.figures = figures
+        }
+    }
+
+    /// The columns, in order: (header, what it holds). Hours of allowances are whole hours after the month's
+    /// 30-minute rounding; other durations are minutes.
+    public static let columns: [(header: String, meaning: String)] = [
+        ("対象年月", "YYYY-MM"),
+        ("職員番号", "staff number"),
+        ("氏名", "name"),
+        ("所属コード", "department code"),
+        ("所属", "department"),
+        ("任用区分", "employment type (常勤職員, 再任用短時間勤務職員, 会計年度任用職員（フルタイム／パートタイム）)"),
+        ("給与区分", "給料 (full-time) or 報酬 (part-time)"),
+        ("所定勤務日数", "days with hours assigned"),
+        ("出勤日数", "days worked"),
+        ("有給休暇日数", "whole days of paid leave"),
+        ("有給休暇時間（分）", "paid leave in half days and hours, minutes"),
+        ("無給時間（分）", "unpaid leave, absence, late arrival and early leave, minutes"),
+        ("超勤100", "hours at 100/100 (short-time staff up to 7h45m)"),
+        ("超勤125", "hours at 125/100"),
+        ("超勤135", "hours at 135/100"),
+        ("超勤150", "hours at 150/100"),
+        ("超勤160", "hours at 160/100"),
+        ("超勤175", "hours at 175/100"),
+        ("振替超過25", "hours at 25/100 (week over 38h45m from a 振替)"),
+        ("振替超過50", "the same over 60 hours a month"),
+        ("夜間勤務時間", "night hours inside scheduled time (夜間勤務手当)"),
+        ("休日勤務時間", "hours inside scheduled time on a 休日 (休日勤務手当)"),
+        ("超過勤務時間（分）", "overtime as the limits count it, minutes"),
+        ("命令なし時間外（分）", "time outside the schedule with no order, minutes (for checking, not paid)"),
+    ]
+
+    public static func header() -> [String] { columns.map(\.header) }
+
+    public static func row(_ p: Person, month: YearMonth) -> [String] {
+        let f = p.figures
+        return [month.iso, p.staffNumber, p.name, p.departmentCode, p.departmentName, p.employment.labelJa, PayKind(p.employment).labelJa,
+                "\(f.scheduledDays)", "\(f.daysWorked)", "\(f.paidLeaveDays)", "\(f.paidLeavePartMinutes)", "\(f.unpaidMinutes)",
+                "\(f.roundedHours(.p100))", "\(f.roundedHours(.p125))", "\(f.roundedHours(.p135))", "\(f.roundedHours(.p150))",
+                "\(f.roundedHours(.p160))", "\(f.roundedHours(.p175))", "\(f.roundedHours(.p25))", "\(f.roundedHours(.p50))",
+                "\(f.nightAllowanceHours)", "\(f.holidayHours)", "\(f.overtimeMinutes)", "\(f.payMinutes[.unordered] ?? 0)"]
+    }
+}
