@@ -81,6 +81,7 @@ func routes(_ app: Application) throws {
     CorrectionController.register(r)
     OvertimeController.register(r)
     LeaveController.register(r)
+    CloseController.register(r)
     TodayController.register(r)
     TokenController.register(r)
     AdminController.register(r)

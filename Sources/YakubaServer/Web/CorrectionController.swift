@@ -172,6 +172,14 @@ enum CorrectionController {
                 else { at = instant }
             }
         }
+        if errors.isEmpty, let when = at ?? target.map({ dateFromMs($0.atMs) }) {
+            let day = CalendarDate(when, in: zone)
+            let tree = DepartmentTree(try await DepartmentRepository.all(req.sql, municipalityId: p.municipalityId))
+            let me = try await StaffRepository.find(req.sql, id: p.staffId)
+            if try await CloseService.isClosed(req.sql, municipalityId: p.municipalityId, departmentId: me?.departmentId, date: day, tree: tree) {
+                errors["date"] = l.t("\(showMonth(YearMonth(day), l))は締め済みです。人事課に連絡してください。", "\(YearMonth(day).iso) is closed. Contact HR.")
+            }
+        }
         if errors.isEmpty, let action {
             let draft = PunchCorrection(id: UUID(), staffId: p.staffId, action: action, targetPunchId: target?.id, kind: action == .void ? nil : kind,
                                         at: at, place: target?.place, reason: reason, status: .approved, requestedBy: p.staffId, requestedAt: now, decidedAt: now)
@@ -230,6 +238,10 @@ enum CorrectionController {
             throw ProblemError(status: .unprocessableEntity, title: l.t("却下するときはコメントを入力してください。", "Give a comment when rejecting."), errors: ["comment": "required"])
         }
         if comment.count > 500 { throw ProblemError(status: .unprocessableEntity, title: l.t("コメントは500文字以内です。", "Keep the comment within 500 characters."), errors: ["comment": "too long"]) }
+        if try await CloseService.isClosed(req.sql, municipalityId: p.municipalityId, departmentId: staff.departmentId,
+                                           date: CalendarDate(c.at ?? c.requestedAt, in: scope.municipality.zone), tree: scope.tree) {
+            throw ProblemError(status: .conflict, title: l.t("この打刻の月は締め済みです。人事課に連絡してください。", "The month of this punch is closed. Contact HR."))
+        }
         if decision == "approve", let v = try await consistencyProblem(req, staffId: c.staffId, adding: c, around: c.at ?? c.requestedAt) {
             throw ProblemError(status: .conflict, title: l.t("この修正を適用すると打刻の順序が崩れます：", "Applying this would leave the punches inconsistent: ") + l.t(v.messageJa, v.messageEn))
         }

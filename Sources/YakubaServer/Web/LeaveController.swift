@@ -240,6 +240,15 @@ enum LeaveController {
         let reason = (f.reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         if reason.count > 500 { errors["reason"] = l.t("500文字以内で入力してください。", "Keep it within 500 characters.") }
 
+        if let from, let to, from <= to {
+            var m = YearMonth(from)
+            while m <= YearMonth(to) && errors["from"] == nil {
+                if try await CloseService.isClosed(req.sql, municipalityId: p.municipalityId, departmentId: me.departmentId, date: m.first, tree: scope.tree) {
+                    errors["from"] = l.t("\(showMonth(m, l))は締め済みです。人事課に連絡してください。", "\(m.iso) is closed. Contact HR.")
+                }
+                m = m.next
+            }
+        }
         guard errors.isEmpty, let type, let unit, let from, let to else { return try await form(req, form: f, errors: errors, status: .unprocessableEntity) }
         let spec = LeaveRequestSpec(typeCode: type.code, from: from, to: to, unit: unit, half: half, range: range, relationship: relationship)
         let schedule = scheduleFunction(me, muni)
@@ -363,6 +372,10 @@ enum LeaveController {
         }
         if comment.count > 500 { throw ProblemError(status: .unprocessableEntity, title: l.t("コメントは500文字以内です。", "Keep the comment within 500 characters."), errors: ["comment": "too long"]) }
         guard case .pending(let step) = rec.state else { throw ProblemError(status: .conflict, title: l.t(ApprovalRefusal.closed.messageJa, ApprovalRefusal.closed.messageEn)) }
+        if let first = CalendarDate(iso: rec.request.fromDate),
+           try await CloseService.isClosed(req.sql, municipalityId: p.municipalityId, departmentId: staff.departmentId, date: first, tree: scope.tree) {
+            throw ProblemError(status: .conflict, title: l.t("この休暇の月は締め済みです。人事課に連絡してください。", "The month of this leave is closed. Contact HR."))
+        }
         let row = LeaveDecisionRow(id: UUID.timeOrdered(), requestId: rec.request.id, step: step, outcome: decision == "approve" ? "approved" : "rejected",
                                    decidedBy: p.staffId, onBehalfOf: onBehalfOf, comment: comment, decidedAtMs: nowMs())
         // the last approval puts the days on the attendance book

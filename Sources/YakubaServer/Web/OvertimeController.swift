@@ -322,6 +322,9 @@ enum OvertimeController {
         if errors.isEmpty, let staff, let date, let start, let end {
             let v = ValidOrder(staff: staff, date: date, range: MinuteRange(start: start, end: end), reason: reason, urgent: form.urgent != nil,
                                special: special, specialReason: special ? specialReason : nil)
+            if try await CloseService.isClosed(req.sql, municipalityId: p.municipalityId, departmentId: staff.departmentId, date: date, tree: scope.tree) {
+                errors["date"] = l.t("\(showMonth(YearMonth(date), l))は締め済みです。人事課に連絡してください。", "\(YearMonth(date).iso) is closed. Contact HR.")
+            }
             for problem in try await problems(req, scope: scope, v, today: today) where errors[problem.field] == nil {
                 errors[problem.field] = l.t(problem.messageJa, problem.messageEn)
             }
@@ -463,6 +466,11 @@ enum OvertimeController {
 
     static func writeEvent(_ req: Request, _ ev: OvertimeEventRow, municipalityId: UUID, actor: UUID) async throws {
         let language = req.lang
+        let scope = try await Scope.load(req)
+        if let o = try await OvertimeRepository.find(req.sql, id: ev.orderId), let d = o.order.day,
+           try await CloseService.isClosed(req.sql, municipalityId: municipalityId, departmentId: o.order.departmentId, date: d, tree: scope.tree) {
+            throw ProblemError(status: .conflict, title: language.t("この命令の月は締め済みです。人事課に連絡してください。", "The month of this order is closed. Contact HR."))
+        }
         do {
             try await req.yakuba.writer.perform { _, sql in
                 // the unique (order, kind) index makes a second report or decision fail instead of overwriting

@@ -1,0 +1,180 @@
+import Foundation
+import Fluent
+import SQLKit
+import YakubaCore
+
+/// 締め: close events (closed / reopened, each a fact) and the figures frozen at each close.
+struct CreateClose: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("monthly_closes")
+            .id()
+            .field("municipality_id", .uuid, .required)
+            .field("month", .string, .required)            // YYYY-MM
+            .field("department_id", .uuid)                 // nil = the whole municipality
+            .field("action", .string, .required)           // closed | reopened
+            .field("reason", .string, .required)
+            .field("staff_count", .int, .required)
+            .field("actor_id", .uuid, .required)
+            .field("at_ms", .int64, .required)
+            .create()
+        try await db.schema("monthly_figures")
+            .id()
+            .field("close_id", .uuid, .required, .references("monthly_closes", "id"))
+            .field("municipality_id", .uuid, .required)
+            .field("staff_id", .uuid, .required)
+            .field("month", .string, .required)
+            .field("department_id", .uuid)
+            .field("figures", .string, .required)          // JSON MonthlyFigures
+            .create()
+        if let sql = db as? any SQLDatabase {
+            try await sql.create(index: "monthly_closes_month_idx").on("monthly_closes").column("municipality_id").column("month").run()
+            try await sql.create(index: "monthly_figures_close_idx").on("monthly_figures").column("close_id").run()
+        }
+    }
+    func revert(on db: any Database) async throws {
+        for t in ["monthly_figures", "monthly_closes"] { try await db.schema(t).delete() }
+    }
+}
+
+struct CloseEventRow: Codable, Sendable, Hashable {
+    var id: UUID; var municipalityId: UUID; var month: String; var departmentId: UUID?; var action: String; var reason: String
+    var staffCount: Int; var actorId: UUID; var atMs: Int64
+}
+
+struct FiguresRow: Codable, Sendable, Hashable {
+    var id: UUID; var closeId: UUID; var municipalityId: UUID; var staffId: UUID; var month: String; var departmentId: UUID?; var figures: String
+}
+
+/// What stands in the way of a close.
+struct CloseBlockers: Sendable {
+    var pendingLeave: [LeaveRequestRow] = []
+    var pendingCorrections: [PunchCorrection] = []
+    /// past orders not yet reported, or reported and not confirmed
+    var openOrders: [OvertimeOrderRecord] = []
+    /// per person, the days with missing punches or absence without leave
+    var anomalies: [(StaffRow, [AttendanceDay])] = []
+
+    var pendingCount: Int { pendingLeave.count + pendingCorrections.count + openOrders.count }
+}
+
+enum CloseService {
+    /// The latest event per department (nil key = the whole municipality) for a month.
+    static func events(_ sql: any SQLDatabase, municipalityId: UUID, month: YearMonth) async throws -> [CloseEventRow] {
+        try await sql.select().column("*").from("monthly_closes").where("municipality_id", .equal, SQLBind(municipalityId))
+            .where("month", .equal, SQLBind(month.iso)).orderBy("at_ms").all(decoding: CloseEventRow.self, with: rowDecoder)
+    }
+
+    /// The departments (nil = all) whose month is closed now.
+    static func closedScopes(_ events: [CloseEventRow]) -> [UUID?: CloseEventRow] {
+        var latest: [UUID?: CloseEventRow] = [:]
+        for e in events { latest[e.departmentId] = e }
+        return latest.filter { $0.value.action == "closed" }
+    }
+
+    /// Whether a person's date lies in a closed month (closed for the whole municipality or for their department or one above).
+    static func isClosed(_ sql: any SQLDatabase, municipalityId: UUID, departmentId: UUID?, date: CalendarDate, tree: DepartmentTree) async throws -> Bool {
+        let closed = closedScopes(try await events(sql, municipalityId: municipalityId, month: YearMonth(date)))
+        if closed.isEmpty { return false }
+        if closed[nil] != nil { return true }
+        var cur = departmentId
+        while let id = cur { if closed[id] != nil { return true }; cur = tree.rows[id]?.parentId }
+        return false
+    }
+
+    /// Active staff of the departments (and below), or of the whole municipality, employed in the month.
+    static func staff(_ sql: any SQLDatabase, municipalityId: UUID, departments: Set<UUID>?, month: YearMonth) async throws -> [StaffRow] {
+        var q = sql.select().column("*").from("staff").where("municipality_id", .equal, SQLBind(municipalityId))
+        if let departments { q = q.where("department_id", .in, SQLBind.group(Array(departments))) }
+        return try await q.orderBy("staff_number").all(decoding: StaffRow.self, with: rowDecoder).filter { s in
+            (s.start.map { $0 <= month.last } ?? true) && (s.end.map { $0 >= month.first } ?? true)
+        }
+    }
+
+    /// The books and figures of `staff` for `month`, and what blocks the close. `computeNanos` is the pure computation's time.
+    static func compute(_ sql: any SQLDatabase, municipality muni: MunicipalityRow, staff: [StaffRow], month: YearMonth, tree: DepartmentTree,
+                        now: Date = Date()) async throws -> (figures: [(StaffRow, MonthlyFigures)], blockers: CloseBlockers, computeNanos: UInt64) {
+        var blockers = CloseBlockers()
+        let ids = staff.map(\.id)
+        // overtime orders of the month: paid ranges count, open ones block
+        let orders = try await OvertimeRepository.orders(sql, municipalityId: muni.id, staffIds: ids.count > 2000 ? nil : ids, from: month.first, to: month.last, limit: 1_000_000)
+        let idSet = Set(ids)
+        var paid: [UUID: [CalendarDate: [MinuteRange]]] = [:]
+        let today = CalendarDate(now, in: muni.zone)
+        for o in orders where idSet.contains(o.order.staffId) {
+            guard let d = o.order.day else { continue }
+            if o.status == .reported || (o.status == .ordered && d < today) { blockers.openOrders.append(o) }
+            if let r = o.paidRange, o.status == .confirmed || o.status == .reported { paid[o.order.staffId, default: [:]][d, default: []].append(r) }
+        }
+        // pending leave and corrections touching the month
+        let routing = try await Routing.load(sql, municipalityId: muni.id, tree: tree)
+        let leave = try await LeaveRepository.requests(sql, municipalityId: muni.id, staffIds: ids.count > 2000 ? nil : ids, from: month.first, to: month.last, limit: 1_000_000)
+            .filter { idSet.contains($0.staffId) }
+        let byId = Dictionary(uniqueKeysWithValues: staff.map { ($0.id, $0) })
+        blockers.pendingLeave = try await LeaveRepository.records(sql, leave, staffById: byId, routing: routing).filter { $0.state.isOpen || $0.state == .noApprover }.map(\.request)
+        let zone = muni.zone
+        let fromMs = nowMs(month.first.instant(atMinute: 0, in: zone)), toMs = nowMs(month.last.adding(days: 1).instant(atMinute: 0, in: zone))
+        blockers.pendingCorrections = try await CorrectionRepository.list(sql, staffIds: ids.count > 2000 ? nil : ids, municipalityId: muni.id, pendingOnly: true, limit: 100_000)
+            .filter { c in idSet.contains(c.staffId) && ((c.at.map { nowMs($0) }).map { $0 >= fromMs && $0 < toMs } ?? false) }
+
+        var books: [AttendanceBook] = []
+        for chunk in staff.chunked(1000) { books += try await BookService.books(sql, municipality: muni, staff: chunk, month: month, now: now) }
+        let started = DispatchTime.now().uptimeNanoseconds
+        let figures = books.map { b in
+            (b.staff, MonthlyComputation.figures(days: b.days, paidOrders: paid[b.staff.id] ?? [:], shortTime: b.staff.employment.isPartTime))
+        }
+        let nanos = DispatchTime.now().uptimeNanoseconds - started
+        for b in books {
+            let open = b.days.filter { !$0.flags.isDisjoint(with: MonthlyComputation.openAnomalies) }
+            if !open.isEmpty { blockers.anomalies.append((b.staff, open)) }
+        }
+        return (figures, blockers, nanos)
+    }
+
+    /// Freezes the figures: one close event and a figures row per person, in one transaction, on the ledger.
+    static func close(_ writer: LedgerWriter, municipalityId: UUID, month: YearMonth, departmentId: UUID?, figures: [(StaffRow, MonthlyFigures)],
+                      actor: UUID) async throws -> CloseEventRow {
+        let event = CloseEventRow(id: UUID.timeOrdered(), municipalityId: municipalityId, month: month.iso, departmentId: departmentId, action: "closed",
+                                  reason: "", staffCount: figures.count, actorId: actor, atMs: nowMs())
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        var rows: [FiguresRow] = []
+        rows.reserveCapacity(figures.count)
+        for (s, f) in figures {
+            rows.append(FiguresRow(id: UUID.timeOrdered(), closeId: event.id, municipalityId: municipalityId, staffId: s.id, month: month.iso,
+                                   departmentId: s.departmentId, figures: String(decoding: try encoder.encode(f), as: UTF8.self)))
+        }
+        // the ledger holds the event and a digest of every frozen row, so a later change to a figure is detectable
+        var digest = SHA256Digest.hex(rows.map { "\($0.staffId.uuidString)|\($0.figures)" }.joined(separator: "\n"))
+        if rows.isEmpty { digest = "" }
+        struct Fact: Codable { var event: CloseEventRow; var figuresSha256: String }
+        let fact = Fact(event: event, figuresSha256: digest)
+        let batch = rows
+        try await writer.perform { _, sql in
+            try await sql.insert(into: "monthly_closes").model(event, with: rowEncoder).run()
+            for chunk in batch.chunked(400) { try await sql.insert(into: "monthly_figures").models(chunk, with: rowEncoder).run() }
+            return [LedgerDraft(municipalityId: municipalityId, actorId: actor, type: "month.closed", subjectId: month.iso, fact: fact)]
+        }
+        return event
+    }
+
+    /// The frozen figures of the month for every closed scope, the latest close per person.
+    static func frozen(_ sql: any SQLDatabase, municipalityId: UUID, month: YearMonth) async throws -> [UUID: MonthlyFigures] {
+        let closed = closedScopes(try await events(sql, municipalityId: municipalityId, month: month))
+        guard !closed.isEmpty else { return [:] }
+        var out: [UUID: (Int64, MonthlyFigures)] = [:]
+        let decoder = JSONDecoder()
+        for e in closed.values {
+            for r in try await sql.select().column("*").from("monthly_figures").where("close_id", .equal, SQLBind(e.id)).all(decoding: FiguresRow.self, with: rowDecoder) {
+                guard let f = try? decoder.decode(MonthlyFigures.self, from: Data(r.figures.utf8)) else { continue }
+                if (out[r.staffId]?.0 ?? .min) < e.atMs { out[r.staffId] = (e.atMs, f) }
+            }
+        }
+        return out.mapValues(\.1)
+    }
+}
+
+import Crypto
+
+enum SHA256Digest {
+    static func hex(_ s: String) -> String { SHA256.hash(data: Data(s.utf8)).map { String(format: "%02x", $0) }.joined() }
+}
