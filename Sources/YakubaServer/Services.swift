@@ -17,6 +17,9 @@ final class YakubaServices: Sendable {
 
     func cachedContext(_ id: UUID) -> MunicipalityContext? { contexts.withLock { $0[id] } }
 
+    /// The SQLite file, when the database is one (bulk reads go to it directly).
+    var sqlitePath: String? { if case .sqliteFile(let p) = config.database { return p }; return nil }
+
     func context(_ id: UUID, _ req: Request) async throws -> MunicipalityContext {
         if let c = contexts.withLock({ $0[id] }) { return c }
         let m = try await municipality(id, req)

@@ -120,6 +120,103 @@ struct CalendarCommand: AsyncCommand {
     }
 }
 
+/// `yakuba close YYYY-MM [--department CODE] [--acknowledge-anomalies] [--municipality CODE] [--measure]`: the monthly close
+/// from the command line, as HR does it on the 「締め」 page; prints what blocks it, or closes it and prints the figures' timing
+/// (`staff=… read_ms=… compute_ms=… write_ms=… close_ms=…`). `--measure` adds `person_year_us`: one person's year of days computed.
+struct CloseCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Argument(name: "month", help: "the month to close, YYYY-MM") var month: String
+        @Option(name: "department", help: "a department code (default: the whole municipality)") var department: String?
+        @Option(name: "municipality", help: "地方公共団体コード, when several municipalities share the installation") var municipality: String?
+        @Flag(name: "acknowledge-anomalies", help: "close although some days lack punches (they close as absence)") var acknowledge: Bool
+        @Flag(name: "dry-run", help: "compute and report, do not close") var dryRun: Bool
+        @Flag(name: "measure", help: "also time one person's year of days (person_year_us)") var measure: Bool
+        init() {}
+    }
+    var help: String { "Close a month: yakuba close YYYY-MM [--department CODE] [--acknowledge-anomalies]" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        let sql = app.db as! any SQLDatabase
+        guard let month = YearMonth(iso: signature.month) else { context.console.error("month must be YYYY-MM, e.g. 2026-10"); throw ExitCode(2) }
+        var munis = try await MunicipalityRepository.all(sql)
+        if let code = signature.municipality { munis = munis.filter { $0.code == code } }
+        guard munis.count == 1, let muni = munis.first else {
+            context.console.error(munis.isEmpty ? "no such municipality" : "several municipalities share this installation; add --municipality CODE"); throw ExitCode(1)
+        }
+        let tree = DepartmentTree(try await DepartmentRepository.all(sql, municipalityId: muni.id))
+        var department: DepartmentRow?
+        if let code = signature.department {
+            department = tree.rows.values.first { $0.code == code }
+            guard department != nil else { context.console.error("no department with code \(code)"); throw ExitCode(1) }
+        }
+        if month >= YearMonth(CalendarDate(Date(), in: muni.zone)) { context.console.error("\(month.iso) has not ended yet"); throw ExitCode(1) }
+        let closed = CloseService.closedScopes(try await CloseService.events(sql, municipalityId: muni.id, month: month))
+        if closed[nil] != nil || department.map({ closed[$0.id] != nil }) ?? false { context.console.error("\(month.iso) is already closed"); throw ExitCode(1) }
+        guard let actor = try await sql.select().column("id").from("staff").where("municipality_id", .equal, SQLBind(muni.id))
+            .where("roles", .like, SQLBind("%hr%")).orderBy("staff_number").limit(1).first(decodingColumn: "id", as: UUID.self) else {
+            context.console.error("the municipality has no HR staff member to record as the closer"); throw ExitCode(1)
+        }
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let staff = try await CloseService.staff(sql, municipalityId: muni.id, departments: department.map { tree.descendants(of: [$0.id]) }, month: month)
+        let (figures, blockers, computeNanos) = try await CloseService.compute(sql, municipality: muni, staff: staff, month: month, tree: tree, sqlitePath: app.yakuba.sqlitePath)
+        let t1 = DispatchTime.now().uptimeNanoseconds
+        context.console.print("\(month.iso): \(staff.count) staff; pending requests \(blockers.pendingCount); people with missing punches or absence \(blockers.anomalies.count)")
+        if blockers.pendingCount > 0 { context.console.error("pending requests must be decided first (see the 締め page)"); throw ExitCode(1) }
+        if !blockers.anomalies.isEmpty && !signature.acknowledge && !signature.dryRun {
+            context.console.error("some days lack punches; check them, then run again with --acknowledge-anomalies"); throw ExitCode(1)
+        }
+        var writeNanos: UInt64 = 0
+        if !signature.dryRun {
+            let w0 = DispatchTime.now().uptimeNanoseconds
+            _ = try await CloseService.close(app.yakuba.writer, municipalityId: muni.id, month: month, departmentId: department?.id, figures: figures, actor: actor)
+            writeNanos = DispatchTime.now().uptimeNanoseconds - w0
+        }
+        let total = DispatchTime.now().uptimeNanoseconds - t0
+        func ms(_ n: UInt64) -> String { String(format: "%.1f", Double(n) / 1e6) }
+        var line = "staff=\(figures.count) read_ms=\(ms(t1 - t0 - computeNanos)) compute_ms=\(ms(computeNanos)) write_ms=\(ms(writeNanos)) close_ms=\(ms(total))"
+        if signature.measure { line += " person_year_us=" + String(format: "%.1f", PersonYearBenchmark.run(zone: muni.zone, holidays: muni.holidays)) }
+        context.console.print(line)
+    }
+}
+
+/// One person's year of days (punches → days → classified figures for 12 months), timed: the average of many runs, in µs.
+enum PersonYearBenchmark {
+    static func run(zone: TimeZone, holidays: MunicipalHolidayRules, iterations: Int = 300) -> Double {
+        let year = CalendarDate(Date(), in: zone).year - 1
+        let ws = WeeklySchedule.standard
+        var punches: [EffectivePunch] = []
+        var orders: [CalendarDate: [MinuteRange]] = [:]
+        var n = 0
+        for m in 1...12 {
+            for d in YearMonth(year: year, month: m)!.days where ws.schedule(weekday: d.weekday) != nil && !holidays.isHoliday(d) {
+                n += 1
+                punches.append(EffectivePunch(id: UUID(), kind: .clockIn, at: d.instant(atMinute: 500 + n % 20, in: zone), place: "本庁舎", source: .selfService, correctionId: nil))
+                let out = n % 3 == 0 ? 1035 + 30 + n % 120 : 1035 + n % 10
+                if n % 3 == 0 { orders[d] = [MinuteRange(start: 1035, end: out)] }
+                punches.append(EffectivePunch(id: UUID(), kind: .clockOut, at: d.instant(atMinute: out, in: zone), place: "本庁舎", source: .selfService, correctionId: nil))
+            }
+        }
+        let months = (1...12).map { YearMonth(year: year, month: $0)! }
+        // each month's punches, as the database hands them over
+        let slices = months.map { m in punches.filter { let d = CalendarDate($0.at, in: zone); return d >= m.first && d <= m.last } }
+        let now = Date()
+        var sink = 0
+        let start = DispatchTime.now().uptimeNanoseconds
+        for _ in 0..<iterations {
+            for (i, m) in months.enumerated() {
+                let punches = slices[i]
+                let days = AttendanceCalculator.days(dates: m.days, schedule: { ws.schedule(weekday: $0.weekday) },
+                                                     dayKind: { d in holidays.holidayName(d).map { .holiday(name: $0) } ?? (ws.schedule(weekday: d.weekday) == nil ? .weeklyRestDay : .workDay) },
+                                                     punches: punches, marks: [], isPartTime: false, rules: .default, zone: zone, now: now)
+                sink &+= MonthlyComputation.figures(days: days, paidOrders: orders, shortTime: false).overtimeMinutes
+            }
+        }
+        let per = Double(DispatchTime.now().uptimeNanoseconds - start) / Double(iterations) / 1000
+        return sink == -1 ? 0 : per
+    }
+}
+
 struct ExitCode: Error, CustomStringConvertible {
     var code: Int32
     init(_ c: Int32) { code = c }
@@ -133,4 +230,5 @@ public func registerCommands(_ app: Application) {
     app.asyncCommands.use(LedgerCommand(), as: "ledger")
     app.asyncCommands.use(AdminCommand(), as: "admin")
     app.asyncCommands.use(CalendarCommand(), as: "calendar")
+    app.asyncCommands.use(CloseCommand(), as: "close")
 }

@@ -220,6 +220,18 @@ enum DemoCity {
         var punchCount = 0
         var batch: [PunchRow] = []
         var marks: [DayMarkRow] = []
+        // orders and leave requests draw from their own stream, so the punches stay as they were
+        var rng2 = SeededRandom(seed: 20_261_123)
+        var orders: [OvertimeOrderRow] = []
+        var orderEvents: [OvertimeEventRow] = []
+        var leaveRequests: [LeaveRequestRow] = []
+        var leaveDecisions: [LeaveDecisionRow] = []
+        let kaApprover = Dictionary(links.map { ($0.1, $0.0) }, uniquingKeysWith: { a, _ in a })
+        let hrId = staff[1].id
+        func approver(of s: StaffRow) -> UUID {
+            guard let leaf = s.departmentId, let ka = kaOfLeaf[leaf], let a = kaApprover[ka], a != s.id else { return hrId }
+            return a
+        }
         let nowMinute = Int(floor(now.timeIntervalSince(today.instant(atMinute: 0, in: zone)) / 60))
         func flush() async throws {
             guard !batch.isEmpty else { return }
@@ -241,8 +253,20 @@ enum DemoCity {
                 defer { day = day.adding(days: 1) }
                 guard let sc = ws.schedule(weekday: day.weekday), holidays.holidayName(day) == nil else { continue }
                 if rng.chance(0.03) {
+                    let by = approver(of: s)
                     marks.append(DayMarkRow(id: rng.uuid(), municipalityId: muni.id, staffId: s.id, date: day.iso, code: DayMarkCode.annualLeave.rawValue,
-                                            minutes: nil, recordedBy: staff[1].id, recordedAtMs: nowMs(now)))
+                                            minutes: nil, recordedBy: by, recordedAtMs: nowMs(now)))
+                    // a 課長's own leave is recorded by HR (a mark without a request); everyone else asked and was approved
+                    if by != hrId || s.roles.isEmpty {
+                        let reqId = rng2.uuid()
+                        let days = [LeaveDay(date: day, minutes: sc.scheduledMinutes, range: nil)]
+                        leaveRequests.append(LeaveRequestRow(id: reqId, municipalityId: muni.id, staffId: s.id, typeCode: "annual", fromDate: day.iso, toDate: day.iso,
+                                                             unit: "day", half: nil, startMinute: nil, endMinute: nil, relationship: nil,
+                                                             days: String(decoding: try JSONEncoder().encode(days), as: UTF8.self), minutes: sc.scheduledMinutes,
+                                                             reason: "", requestedAtMs: nowMs(day.adding(days: -7).instant(atMinute: 600, in: zone))))
+                        leaveDecisions.append(LeaveDecisionRow(id: rng2.uuid(), requestId: reqId, step: 0, outcome: "approved", decidedBy: by, onBehalfOf: nil,
+                                                               comment: "", decidedAtMs: nowMs(day.adding(days: -6).instant(atMinute: 600, in: zone))))
+                    }
                     continue
                 }
                 if day < today && rng.chance(0.005) { continue }   // absent without a punch: HR's list flags it
@@ -263,6 +287,22 @@ enum DemoCity {
                 if day == today && outMin > nowMinute { continue }
                 if day < today && rng.chance(0.01) { continue }   // forgotten clock-out
                 add(.clockOut, outMin)
+                if overtime && day < today && outMin > sc.end + 10 {
+                    // the 課長 ordered it (mostly to the next full hour; sometimes less than was worked), the person reported, the 課長 confirmed
+                    let planned = rng2.chance(0.85) ? sc.end + 60 * ((outMin - sc.end + 59) / 60) : sc.end + max(15, (outMin - sc.end) / 2)
+                    let by = approver(of: s)
+                    let orderId = rng2.uuid()
+                    let at = nowMs(day.instant(atMinute: sc.start + 120, in: zone))
+                    orders.append(OvertimeOrderRow(id: orderId, municipalityId: muni.id, staffId: s.id, departmentId: s.departmentId, date: day.iso,
+                                                   startMinute: sc.end, endMinute: planned, reason: ["資料作成", "窓口対応", "議会対応", "会議準備"][rng2.int(0...3)],
+                                                   urgent: false, specialCase: false, specialReason: nil, orderedBy: by, orderedAtMs: at))
+                    let actual = MinuteRange(start: sc.end, end: outMin)
+                    let paid = OvertimeOrders.paidRange(ordered: MinuteRange(start: sc.end, end: planned), actual: actual, urgent: false)
+                    orderEvents.append(OvertimeEventRow(id: rng2.uuid(), orderId: orderId, kind: "reported", startMinute: actual.start, endMinute: actual.end,
+                                                        note: "", actorId: s.id, atMs: at + 36_000_000))
+                    orderEvents.append(OvertimeEventRow(id: rng2.uuid(), orderId: orderId, kind: "confirmed", startMinute: paid?.start, endMinute: paid?.end,
+                                                        note: "", actorId: by, atMs: at + 86_400_000))
+                }
                 if batch.count >= 20_000 { try await flush() }
             }
         }
@@ -272,7 +312,37 @@ enum DemoCity {
             for chunk in markRows.chunked(500) { try await sql.insert(into: "day_marks").models(chunk, with: rowEncoder).run() }
             return markRows.map { LedgerDraft(municipalityId: $0.municipalityId, actorId: $0.recordedBy, type: "day_mark.created", subjectId: $0.id.uuidString.lowercased(), fact: $0) }
         }
-        progress("punches: \(punchCount), leave marks: \(markRows.count)")
+        // orders, reports and confirmations; approved leave requests; a 他律部署 (健康福祉部) from the fiscal year's start
+        let orderRows = orders, eventRows = orderEvents, requestRows = leaveRequests, decisionRows = leaveDecisions
+        for chunk in orderRows.chunked(20_000) {
+            try await writer.perform { _, sql in
+                for c in chunk.chunked(500) { try await sql.insert(into: "overtime_orders").models(c, with: rowEncoder).run() }
+                return chunk.map { LedgerDraft(municipalityId: $0.municipalityId, actorId: $0.orderedBy, type: "overtime.ordered", subjectId: $0.id.uuidString.lowercased(), fact: $0) }
+            }
+        }
+        for chunk in eventRows.chunked(20_000) {
+            try await writer.perform { _, sql in
+                for c in chunk.chunked(500) { try await sql.insert(into: "overtime_order_events").models(c, with: rowEncoder).run() }
+                return chunk.map { LedgerDraft(municipalityId: muniId, actorId: $0.actorId, type: "overtime.\($0.kind)", subjectId: $0.orderId.uuidString.lowercased(), fact: $0) }
+            }
+        }
+        for (chunk, decisions) in zip(requestRows.chunked(5000), decisionRows.chunked(5000)) {
+            try await writer.perform { _, sql in
+                for c in chunk.chunked(500) { try await sql.insert(into: "leave_requests").models(c, with: rowEncoder).run() }
+                for c in decisions.chunked(500) { try await sql.insert(into: "leave_decisions").models(c, with: rowEncoder).run() }
+                return chunk.map { LedgerDraft(municipalityId: $0.municipalityId, actorId: $0.staffId, type: "leave.requested", subjectId: $0.id.uuidString.lowercased(), fact: $0) }
+                    + decisions.map { LedgerDraft(municipalityId: muniId, actorId: $0.decidedBy, type: "leave.approved", subjectId: $0.requestId.uuidString.lowercased(), fact: $0) }
+            }
+        }
+        if let welfare = depts.first(where: { $0.name == "健康福祉部" }) {
+            let row = DepartmentWorkloadRow(id: rng2.uuid(), municipalityId: muniId, departmentId: welfare.id, workload: DepartmentWorkload.externallyDriven.rawValue,
+                                            fromMonth: YearMonth(FiscalYear(containing: firstDay).first).iso, setBy: hrId, setAtMs: nowMs(now))
+            try await writer.perform { _, sql in
+                try await sql.insert(into: "department_workloads").model(row, with: rowEncoder).run()
+                return [LedgerDraft(municipalityId: muniId, actorId: hrId, type: "department.workload_set", subjectId: welfare.id.uuidString.lowercased(), fact: row)]
+            }
+        }
+        progress("punches: \(punchCount), leave marks: \(markRows.count), leave requests: \(requestRows.count), overtime orders: \(orderRows.count)")
         return Result(cityName: muni.name, staffCount: staff.count, punchCount: punchCount, logins: logins)
     }
 }

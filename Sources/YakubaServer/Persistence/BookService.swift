@@ -23,18 +23,37 @@ enum BookService {
         }
     }
 
-    static func books(_ sql: any SQLDatabase, municipality muni: MunicipalityRow, staff: [StaffRow], month: YearMonth, now: Date = Date()) async throws -> [AttendanceBook] {
-        guard !staff.isEmpty else { return [] }
+    /// The facts a month of books is computed from, read from the database.
+    struct Facts: Sendable {
+        var punches: [UUID: [PunchRow]] = [:]
+        var corrections: [UUID: [PunchCorrection]] = [:]
+        var marks: [UUID: [DayMark]] = [:]
+    }
+
+    static func facts(_ sql: any SQLDatabase, municipality muni: MunicipalityRow, staffIds ids: [UUID], month: YearMonth) async throws -> Facts {
+        var f = Facts()
+        guard !ids.isEmpty else { return f }
         let zone = muni.zone
         let from = month.first.adding(days: -1).instant(atMinute: 0, in: zone)
         let to = month.last.adding(days: 2).instant(atMinute: 0, in: zone)
-        let ids = staff.map(\.id)
-        var punches: [UUID: [PunchRow]] = [:]
         for chunk in ids.chunked(400) {
-            for p in try await PunchRepository.punches(sql, staffIds: chunk, fromMs: nowMs(from), toMs: nowMs(to)) { punches[p.staffId, default: []].append(p) }
+            for p in try await PunchRepository.punches(sql, staffIds: chunk, fromMs: nowMs(from), toMs: nowMs(to)) { f.punches[p.staffId, default: []].append(p) }
         }
-        let corrections = try await CorrectionRepository.corrections(sql: sql, staffIds: ids, fromMs: nowMs(from) - 86_400_000, toMs: nowMs(to))
-        let marks = try await DayMarkRepository.marks(sql, staffIds: ids, from: month.first, to: month.last)
+        f.corrections = try await CorrectionRepository.corrections(sql: sql, staffIds: ids, fromMs: nowMs(from) - 86_400_000, toMs: nowMs(to))
+        f.marks = try await DayMarkRepository.marks(sql, staffIds: ids, from: month.first, to: month.last)
+        return f
+    }
+
+    static func books(_ sql: any SQLDatabase, municipality muni: MunicipalityRow, staff: [StaffRow], month: YearMonth, now: Date = Date()) async throws -> [AttendanceBook] {
+        guard !staff.isEmpty else { return [] }
+        let f = try await facts(sql, municipality: muni, staffIds: staff.map(\.id), month: month)
+        return books(f, municipality: muni, staff: staff, month: month, now: now)
+    }
+
+    /// The books from facts already in memory: pure computation.
+    static func books(_ f: Facts, municipality muni: MunicipalityRow, staff: [StaffRow], month: YearMonth, now: Date = Date()) -> [AttendanceBook] {
+        let zone = muni.zone
+        let punches = f.punches, corrections = f.corrections, marks = f.marks
         let rules = muni.attendanceRules
         let monthStart = nowMs(month.first.instant(atMinute: 0, in: zone)), monthEnd = nowMs(month.last.adding(days: 1).instant(atMinute: 0, in: zone))
         return staff.map { s in

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Fluent
 import SQLKit
 import YakubaCore
@@ -92,11 +93,15 @@ enum CloseService {
 
     /// The books and figures of `staff` for `month`, and what blocks the close. `computeNanos` is the pure computation's time.
     static func compute(_ sql: any SQLDatabase, municipality muni: MunicipalityRow, staff: [StaffRow], month: YearMonth, tree: DepartmentTree,
-                        now: Date = Date()) async throws -> (figures: [(StaffRow, MonthlyFigures)], blockers: CloseBlockers, computeNanos: UInt64) {
+                        sqlitePath: String? = nil, now: Date = Date()) async throws -> (figures: [(StaffRow, MonthlyFigures)], blockers: CloseBlockers, computeNanos: UInt64) {
         var blockers = CloseBlockers()
         let ids = staff.map(\.id)
+        let zone = muni.zone
+        let bulk = sqlitePath.map(SQLiteBulkReader.init(path:))
         // overtime orders of the month: paid ranges count, open ones block
-        let orders = try await OvertimeRepository.orders(sql, municipalityId: muni.id, staffIds: ids.count > 2000 ? nil : ids, from: month.first, to: month.last, limit: 1_000_000)
+        let orders: [OvertimeOrderRecord]
+        if let bulk { orders = try bulk.orders(municipalityId: muni.id, from: month.first, to: month.last) }
+        else { orders = try await OvertimeRepository.orders(sql, municipalityId: muni.id, staffIds: ids.count > 2000 ? nil : ids, from: month.first, to: month.last, limit: 1_000_000) }
         let idSet = Set(ids)
         var paid: [UUID: [CalendarDate: [MinuteRange]]] = [:]
         let today = CalendarDate(now, in: muni.zone)
@@ -111,17 +116,43 @@ enum CloseService {
             .filter { idSet.contains($0.staffId) }
         let byId = Dictionary(uniqueKeysWithValues: staff.map { ($0.id, $0) })
         blockers.pendingLeave = try await LeaveRepository.records(sql, leave, staffById: byId, routing: routing).filter { $0.state.isOpen || $0.state == .noApprover }.map(\.request)
-        let zone = muni.zone
         let fromMs = nowMs(month.first.instant(atMinute: 0, in: zone)), toMs = nowMs(month.last.adding(days: 1).instant(atMinute: 0, in: zone))
         blockers.pendingCorrections = try await CorrectionRepository.list(sql, staffIds: ids.count > 2000 ? nil : ids, municipalityId: muni.id, pendingOnly: true, limit: 100_000)
             .filter { c in idSet.contains(c.staffId) && ((c.at.map { nowMs($0) }).map { $0 >= fromMs && $0 < toMs } ?? false) }
 
-        var books: [AttendanceBook] = []
-        for chunk in staff.chunked(1000) { books += try await BookService.books(sql, municipality: muni, staff: chunk, month: month, now: now) }
-        let started = DispatchTime.now().uptimeNanoseconds
-        let figures = books.map { b in
-            (b.staff, MonthlyComputation.figures(days: b.days, paidOrders: paid[b.staff.id] ?? [:], shortTime: b.staff.employment.isPartTime))
+        var facts = BookService.Facts()
+        if let bulk {
+            let from = month.first.adding(days: -1).instant(atMinute: 0, in: zone), to = month.last.adding(days: 2).instant(atMinute: 0, in: zone)
+            let read = try bulk.closeFacts(ids: ids, fromMs: nowMs(from), toMs: nowMs(to), firstDay: month.first, lastDay: month.last)
+            facts.punches = read.punches
+            facts.marks = read.marks
+            for chunk in ids.chunked(2000) {
+                facts.corrections.merge(try await CorrectionRepository.corrections(sql: sql, staffIds: chunk, fromMs: nowMs(from) - 86_400_000, toMs: nowMs(to))) { a, _ in a }
+            }
+        } else {
+            for chunk in staff.chunked(2000) {
+                let f = try await BookService.facts(sql, municipality: muni, staffIds: chunk.map(\.id), month: month)
+                facts.punches.merge(f.punches) { a, _ in a }
+                facts.corrections.merge(f.corrections) { a, _ in a }
+                facts.marks.merge(f.marks) { a, _ in a }
+            }
         }
+        // the pure computation: facts in memory → days → figures, on every core
+        let started = DispatchTime.now().uptimeNanoseconds
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, staff.count / 200))
+        let parts = Array(staff).chunked(max(1, (staff.count + workers - 1) / workers))
+        let results = Mutex<[Int: [(AttendanceBook, MonthlyFigures)]]>([:])
+        let frozenFacts = facts, frozenPaid = paid
+        DispatchQueue.concurrentPerform(iterations: parts.count) { i in
+            let books = BookService.books(frozenFacts, municipality: muni, staff: parts[i], month: month, now: now)
+            let out = books.map { b in
+                (b, MonthlyComputation.figures(days: b.days, paidOrders: frozenPaid[b.staff.id] ?? [:], shortTime: b.staff.employment.isPartTime))
+            }
+            results.withLock { $0[i] = out }
+        }
+        let all = results.withLock { r in (0..<parts.count).flatMap { r[$0] ?? [] } }
+        let books = all.map(\.0)
+        let figures = all.map { ($0.0.staff, $0.1) }
         let nanos = DispatchTime.now().uptimeNanoseconds - started
         for b in books {
             let open = b.days.filter { !$0.flags.isDisjoint(with: MonthlyComputation.openAnomalies) }
