@@ -82,6 +82,7 @@ func routes(_ app: Application) throws {
     OvertimeController.register(r)
     LeaveController.register(r)
     CloseController.register(r)
+    CalendarController.register(r)
     TodayController.register(r)
     TokenController.register(r)
     AdminController.register(r)

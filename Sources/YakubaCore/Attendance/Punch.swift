@@ -117,7 +117,10 @@ public enum PunchStream {
             byId[p.id] = EffectivePunch(id: p.id, kind: p.kind, at: p.at, place: p.place, source: p.source, correctionId: nil)
         }
         let approved = corrections.filter { $0.status == .approved }
-            .sorted { ($0.decidedAt ?? $0.requestedAt, $0.id.uuidString) < ($1.decidedAt ?? $1.requestedAt, $1.id.uuidString) }
+            .sorted { a, b in
+                let x = a.decidedAt ?? a.requestedAt, y = b.decidedAt ?? b.requestedAt
+                return x != y ? x < y : a.id.bytesPrecede(b.id)
+            }
         for c in approved {
             switch c.action {
             case .add:
@@ -132,6 +135,7 @@ public enum PunchStream {
                 if let t = c.targetPunchId { byId.removeValue(forKey: t) }
             }
         }
-        return byId.values.sorted { ($0.at, $0.id.uuidString) < ($1.at, $1.id.uuidString) }
+        // by time, then by id (byte order, the same as the text's order, without formatting the text each time)
+        return byId.values.sorted { $0.at != $1.at ? $0.at < $1.at : $0.id.bytesPrecede($1.id) }
     }
 }

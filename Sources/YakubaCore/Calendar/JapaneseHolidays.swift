@@ -251,17 +251,30 @@ public struct MunicipalHolidayRules: Sendable, Codable, Hashable {
     public var yearEndEndMonth: Int
     public var yearEndEndDay: Int
     public var extraDays: [MonthDay]
+    /// one-off closed days HR adds for a single year (庁舎閉庁日 and the like)
+    public var extraDates: [DatedHoliday]
 
     public static let yearEndName = "年末年始"
 
     public init(yearEndStartMonth: Int = 12, yearEndStartDay: Int = 29,
                 yearEndEndMonth: Int = 1, yearEndEndDay: Int = 3,
-                extraDays: [MonthDay] = []) {
+                extraDays: [MonthDay] = [], extraDates: [DatedHoliday] = []) {
         self.yearEndStartMonth = yearEndStartMonth
         self.yearEndStartDay = yearEndStartDay
         self.yearEndEndMonth = yearEndEndMonth
         self.yearEndEndDay = yearEndEndDay
         self.extraDays = extraDays
+        self.extraDates = extraDates
+    }
+
+    /// Where a 休日 comes from, for the calendar page.
+    public enum Source: String, Sendable { case nationalHoliday = "national", yearEnd = "year_end", municipal }
+
+    public func source(of date: CalendarDate) -> Source? {
+        if JapaneseHolidays.name(of: date) != nil { return .nationalHoliday }
+        if isYearEnd(date) { return .yearEnd }
+        if extraDays.contains(where: { $0.matches(date) }) || extraDates.contains(where: { $0.date == date }) { return .municipal }
+        return nil
     }
 
     /// 12/29–1/3, no extra days.
@@ -280,6 +293,7 @@ public struct MunicipalHolidayRules: Sendable, Codable, Hashable {
     public func holidayName(_ date: CalendarDate) -> String? {
         if let name = JapaneseHolidays.name(of: date) { return name }
         if isYearEnd(date) { return Self.yearEndName }
+        if let d = extraDates.first(where: { $0.date == date }) { return d.label }
         return extraDays.first(where: { $0.matches(date) })?.label
     }
 
@@ -298,7 +312,7 @@ public struct MunicipalHolidayRules: Sendable, Codable, Hashable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case yearEndStartMonth, yearEndStartDay, yearEndEndMonth, yearEndEndDay, extraDays
+        case yearEndStartMonth, yearEndStartDay, yearEndEndMonth, yearEndEndDay, extraDays, extraDates
     }
 
     /// Missing keys take the defaults, so a tenant's settings may list only what differs.
@@ -309,7 +323,16 @@ public struct MunicipalHolidayRules: Sendable, Codable, Hashable {
             yearEndStartDay: try c.decodeIfPresent(Int.self, forKey: .yearEndStartDay) ?? 29,
             yearEndEndMonth: try c.decodeIfPresent(Int.self, forKey: .yearEndEndMonth) ?? 1,
             yearEndEndDay: try c.decodeIfPresent(Int.self, forKey: .yearEndEndDay) ?? 3,
-            extraDays: try c.decodeIfPresent([MonthDay].self, forKey: .extraDays) ?? []
+            extraDays: try c.decodeIfPresent([MonthDay].self, forKey: .extraDays) ?? [],
+            extraDates: try c.decodeIfPresent([DatedHoliday].self, forKey: .extraDates) ?? []
         )
     }
+}
+
+/// A closed day of one year only, e.g. a 庁舎閉庁日 for a building move.
+public struct DatedHoliday: Sendable, Codable, Hashable, Comparable {
+    public var date: CalendarDate
+    public var label: String
+    public init(date: CalendarDate, label: String) { self.date = date; self.label = label }
+    public static func < (a: DatedHoliday, b: DatedHoliday) -> Bool { a.date < b.date }
 }

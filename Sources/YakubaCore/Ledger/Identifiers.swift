@@ -42,3 +42,15 @@ extension UUID {
         }
     }
 }
+
+extension UUID {
+    /// Whether this id's 16 bytes sort before `other`'s: the order of their upper-case text, without making it.
+    public func bytesPrecede(_ other: UUID) -> Bool {
+        withUnsafeBytes(of: uuid) { a in
+            withUnsafeBytes(of: other.uuid) { b in
+                for i in 0..<16 where a[i] != b[i] { return a[i] < b[i] }
+                return false
+            }
+        }
+    }
+}

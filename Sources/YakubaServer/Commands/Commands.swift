@@ -158,7 +158,7 @@ struct CloseCommand: AsyncCommand {
             context.console.error("the municipality has no HR staff member to record as the closer"); throw ExitCode(1)
         }
         let t0 = DispatchTime.now().uptimeNanoseconds
-        let staff = try await CloseService.staff(sql, municipalityId: muni.id, departments: department.map { tree.descendants(of: [$0.id]) }, month: month)
+        let staff = try await CloseService.staff(sql, municipalityId: muni.id, departments: department.map { tree.descendants(of: [$0.id]) }, month: month, sqlitePath: app.yakuba.sqlitePath)
         let (figures, blockers, computeNanos) = try await CloseService.compute(sql, municipality: muni, staff: staff, month: month, tree: tree, sqlitePath: app.yakuba.sqlitePath)
         let t1 = DispatchTime.now().uptimeNanoseconds
         context.console.print("\(month.iso): \(staff.count) staff; pending requests \(blockers.pendingCount); people with missing punches or absence \(blockers.anomalies.count)")

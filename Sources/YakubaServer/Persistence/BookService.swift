@@ -56,11 +56,14 @@ enum BookService {
         let punches = f.punches, corrections = f.corrections, marks = f.marks
         let rules = muni.attendanceRules
         let monthStart = nowMs(month.first.instant(atMinute: 0, in: zone)), monthEnd = nowMs(month.last.adding(days: 1).instant(atMinute: 0, in: zone))
+        // most people share a handful of schedules: decode each JSON text once
+        var schedules: [String: WeeklySchedule] = [:]
         return staff.map { s in
             let raw = punches[s.id] ?? []
             let corr = corrections[s.id] ?? []
             let eff = PunchStream.effective(raw: raw.map(\.punch), corrections: corr)
-            let ws = s.weeklySchedule
+            let ws: WeeklySchedule
+            if let known = schedules[s.schedule] { ws = known } else { ws = s.weeklySchedule; schedules[s.schedule] = ws }
             let start = s.start, end = s.end
             let days = AttendanceCalculator.days(
                 dates: month.days,

@@ -83,12 +83,16 @@ enum CloseService {
     }
 
     /// Active staff of the departments (and below), or of the whole municipality, employed in the month.
-    static func staff(_ sql: any SQLDatabase, municipalityId: UUID, departments: Set<UUID>?, month: YearMonth) async throws -> [StaffRow] {
-        var q = sql.select().column("*").from("staff").where("municipality_id", .equal, SQLBind(municipalityId))
-        if let departments { q = q.where("department_id", .in, SQLBind.group(Array(departments))) }
-        return try await q.orderBy("staff_number").all(decoding: StaffRow.self, with: rowDecoder).filter { s in
-            (s.start.map { $0 <= month.last } ?? true) && (s.end.map { $0 >= month.first } ?? true)
+    static func staff(_ sql: any SQLDatabase, municipalityId: UUID, departments: Set<UUID>?, month: YearMonth, sqlitePath: String? = nil) async throws -> [StaffRow] {
+        let all: [StaffRow]
+        if let path = sqlitePath {
+            all = try SQLiteBulkReader(path: path).staff(municipalityId: municipalityId).filter { s in departments.map { d in s.departmentId.map(d.contains) ?? false } ?? true }
+        } else {
+            var q = sql.select().column("*").from("staff").where("municipality_id", .equal, SQLBind(municipalityId))
+            if let departments { q = q.where("department_id", .in, SQLBind.group(Array(departments))) }
+            all = try await q.orderBy("staff_number").all(decoding: StaffRow.self, with: rowDecoder)
         }
+        return all.filter { s in (s.start.map { $0 <= month.last } ?? true) && (s.end.map { $0 >= month.first } ?? true) }
     }
 
     /// The books and figures of `staff` for `month`, and what blocks the close. `computeNanos` is the pure computation's time.

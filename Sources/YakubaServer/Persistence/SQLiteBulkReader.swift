@@ -86,24 +86,45 @@ struct SQLiteBulkReader {
     }
 
     static func parseUUID(_ p: UnsafePointer<UInt8>) -> UUID? {
-        @inline(__always) func hex(_ c: UInt8) -> UInt8? {
+        @inline(__always) func hex(_ c: UInt8) -> UInt8 {
             switch c {
             case 48...57: c - 48
             case 65...70: c - 55
             case 97...102: c - 87
-            default: nil
+            default: 255
             }
         }
-        var bytes = [UInt8](repeating: 0, count: 16)
-        var j = 0, i = 0
-        while i < 36 {
-            if i == 8 || i == 13 || i == 18 || i == 23 { guard p[i] == 45 else { return nil }; i += 1; continue }
-            guard let hi = hex(p[i]), let lo = hex(p[i + 1]) else { return nil }
-            bytes[j] = hi << 4 | lo
-            j += 1; i += 2
+        var u: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        let ok = withUnsafeMutableBytes(of: &u) { out -> Bool in
+            var j = 0, i = 0
+            while i < 36 {
+                if i == 8 || i == 13 || i == 18 || i == 23 { if p[i] != 45 { return false }; i += 1; continue }
+                let hi = hex(p[i]), lo = hex(p[i + 1])
+                if hi > 15 || lo > 15 { return false }
+                out[j] = hi << 4 | lo
+                j += 1; i += 2
+            }
+            return true
         }
-        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+        return ok ? UUID(uuid: u) : nil
+    }
+
+    /// The municipality's staff, every column, in 職員番号 order.
+    func staff(municipalityId: UUID) throws -> [StaffRow] {
+        var out: [StaffRow] = []
+        try each("""
+            SELECT id, staff_number, family_name, given_name, family_kana, given_kana, employment_type, department_id, position, schedule,
+                   start_date, end_date, active, roles, password_hash, must_change_password, locale, updated_at_ms
+            FROM staff WHERE municipality_id = ? ORDER BY staff_number
+            """, [.text(municipalityId.uuidString)]) { r in
+            guard let id = r.uuid(0) else { return }
+            out.append(StaffRow(id: id, municipalityId: municipalityId, staffNumber: r.text(1), familyName: r.text(2), givenName: r.text(3),
+                                familyKana: r.text(4), givenKana: r.text(5), employmentType: r.text(6), departmentId: r.isNull(7) ? nil : r.uuid(7),
+                                position: r.text(8), schedule: r.text(9), startDate: r.text(10), endDate: r.optionalText(11), active: r.int(12) != 0,
+                                roles: r.text(13), passwordHash: r.optionalText(14), mustChangePassword: r.int(15) != 0, locale: r.text(16),
+                                updatedAtMs: r.int64(17)))
+        }
+        return out
     }
 
     /// The month's facts for a close: punches and marks for the staff in `ids`, one indexed lookup per person.

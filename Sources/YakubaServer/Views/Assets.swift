@@ -65,6 +65,19 @@ enum Assets {
     .muted { color: var(--muted); }
     dl.kv { display:grid; grid-template-columns: max-content 1fr; gap:4px 16px; } dl.kv dt { font-weight:bold; }
     del { color:#666; }
+    .visually-hidden { position:absolute; width:1px; height:1px; overflow:hidden; clip:rect(0 0 0 0); white-space:nowrap; }
+    .year-grid { display:grid; grid-template-columns: repeat(auto-fill, minmax(230px, 1fr)); gap:8px 16px; }
+    table.month-grid { width:100%; } table.month-grid td, table.month-grid th { text-align:center; padding:2px; }
+    table.month-grid td.holiday { background:#fdecea; color:#8a1c14; font-weight:bold; } table.month-grid td.weekend { background:#f3f3f3; }
+    table.standing svg.bar { vertical-align:middle; }
+    tr.level-approaching td, tr.level-approaching th { background:var(--warn-bg); }
+    tr.level-atLimit td, tr.level-atLimit th, tr.level-exceeded td, tr.level-exceeded th { background:#fdecea; }
+    section.warning { border:2px solid var(--err); border-radius:8px; padding:8px 12px; margin:12px 0; background:#fff; }
+    form.inline-form { display:inline-flex; flex-wrap:wrap; gap:4px 8px; align-items:center; margin:0; }
+    form.inline-form input { font:inherit; padding:4px; border:1px solid #767676; border-radius:4px; }
+    form.inline-form button { padding:4px 10px; }
+    ul.history { margin:4px 0 0; padding-left:1.2em; font-size:.9rem; }
+    table.summary { width:auto; } table.summary th { background:#eef1f6; }
     @media (max-width: 600px) { main { padding:10px; } th, td { padding:3px 4px; font-size:.9rem; } header.site .user .who { display:none; } }
     @media print {
       @page { size: A4; margin: 12mm; }

@@ -28,7 +28,7 @@ enum CloseController {
         let events = try await CloseService.events(req.sql, municipalityId: muni.id, month: m)
         let closed = CloseService.closedScopes(events)
         let subtree = department.map { scope.tree.descendants(of: [$0.id]) }
-        let staff = try await CloseService.staff(req.sql, municipalityId: muni.id, departments: subtree, month: m)
+        let staff = try await CloseService.staff(req.sql, municipalityId: muni.id, departments: subtree, month: m, sqlitePath: req.yakuba.sqlitePath)
         let (_, blockers, _) = try await CloseService.compute(req.sql, municipality: muni, staff: staff, month: m, tree: scope.tree, sqlitePath: req.yakuba.sqlitePath)
         let staffById = Dictionary(uniqueKeysWithValues: staff.map { ($0.id, $0) })
         func name(_ id: UUID) -> String { staffById[id].map { "\($0.fullName)（\($0.staffNumber)）" } ?? "" }
@@ -143,7 +143,7 @@ enum CloseController {
         if !errors.isEmpty { return try await page(req, form: f, errors: errors, status: .conflict) }
 
         let subtree = department.map { scope.tree.descendants(of: [$0.id]) }
-        let staff = try await CloseService.staff(req.sql, municipalityId: muni.id, departments: subtree, month: m)
+        let staff = try await CloseService.staff(req.sql, municipalityId: muni.id, departments: subtree, month: m, sqlitePath: req.yakuba.sqlitePath)
         let (figures, blockers, _) = try await CloseService.compute(req.sql, municipality: muni, staff: staff, month: m, tree: scope.tree, sqlitePath: req.yakuba.sqlitePath)
         if blockers.pendingCount > 0 {
             errors["close"] = l.t("承認待ち・確認待ちの申請が\(blockers.pendingCount)件あります。処理してから締めてください。",
