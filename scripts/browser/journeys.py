@@ -13,6 +13,8 @@ Journeys:
   c  phone: a forgotten clock-out is corrected by request, the manager approves, the book shows both
   d  desktop: HR filters the attendance books, opens one, downloads the CSV (UTF-8 and Shift_JIS), opens the print view
   e  desktop: a wrong input on each form shows its message beside the field and changes nothing
+  f  desktop: the work rules: HR makes a 課 他律, the manager's order past a limit needs a 特例 designation, leave is
+     requested and approved, HR checks the holiday calendar, closes last month and opens the payroll CSV
 
 Every page visited is checked with axe-core (WCAG 2.0/2.1 A and AA) in Japanese and in English. Exit 1 on any
 failed journey or any axe violation.
@@ -1008,6 +1010,149 @@ class Suite:
         check("300002" not in h.text("main table tbody"), "a person without a family name was added")
 
 
+    # f ------------------------------------------------------------------------------------------
+    def journey_f(self):
+        """Desktop: 他律 limits and a 特例 order, leave approved, the holiday calendar, last month closed and the payroll CSV"""
+        pw = self.demo["password"]
+        hr_no, _ = self.demo["hr"]
+        m_no, _ = self.demo["manager"]
+        s_no, s_name = self.demo["staff"]
+        today = now_local().date()
+        next_month = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+        last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+        # the manager's order form names each of their staff with the department path: 部 課 係
+        m = self.browser("manager-rules", DESKTOP)
+        m.sign_in(m_no, pw)
+        m.get("/overtime/new")
+        m.audit("overtime/new")
+        option = [o for o in m.all("datalist#staff-options option") if o.get_attribute("value") == s_no]
+        check(option, f"the order form does not suggest {s_no}")
+        path = re.search(r"（(.+)）", option[0].get_attribute("textContent")).group(1).split()
+        check(len(path) >= 2, f"no 部・課 in the suggestion: {path}")
+        ka = path[1]
+
+        # HR designates that 課 as 他律 from this month
+        h = self.browser("hr-rules", DESKTOP)
+        h.sign_in(hr_no, pw)
+        h.get("/admin/departments")
+        h.audit("admin/departments")
+        sel = Select(h.d.find_element(By.ID, "wl_department"))
+        matches = [o for o in sel.options if o.text.strip() == ka]
+        check(matches, f"no department option {ka}")
+        sel.select_by_value(matches[0].get_attribute("value"))
+        Select(h.d.find_element(By.ID, "wl_workload")).select_by_value("externally_driven")
+        h.set_value("wl_from", f"{today:%Y-%m}")
+        h.submit(h.css("form[action='/admin/departments/workload'] button[type=submit]"))
+        check("他律部署に指定しました" in h.flash(), "no confirmation of the 他律 designation")
+        row = [tr for tr in h.all("main table tbody tr") if tr.find_elements(By.CSS_SELECTOR, "th") and tr.find_element(By.CSS_SELECTOR, "th").text.strip() == ka]
+        check(row and "他律部署" in row[0].text, f"the department list does not show {ka} as 他律部署")
+        h.screenshot("f-1-department-externally-driven.png")
+
+        # 16-hour orders on next month's weekend days: 96h is allowed with a warning, the seventh crosses 100h
+        weekend = [next_month + dt.timedelta(days=i) for i in range(28) if (next_month + dt.timedelta(days=i)).weekday() >= 5]
+        def order(day, special=None):
+            m.get("/overtime/new")
+            m.fill("staff_number", s_no)
+            m.set_value("date", day.isoformat())
+            m.fill("start", "6:00")
+            m.fill("end", "22:00")
+            m.fill("reason", "災害対応の準備")
+            if special:
+                box = m.d.find_element(By.ID, "special_case")
+                if not box.is_selected():
+                    box.click()
+                m.fill("special_reason", special)
+            m.submit(m.css("form[action='/overtime'] button[type=submit]"))
+        for i, day in enumerate(weekend[:6]):
+            order(day)
+            check(m.path() == "/overtime", f"order {i + 1} ({day}) was refused: {m.text()[:400]}")
+            check("命令しました" in m.flash(), f"no confirmation of order {i + 1}")
+        check("注意" in m.flash(), f"96h of 100h gives no warning: {m.flash()}")
+        order(weekend[6])
+        check(m.has("section.warning"), f"the order past 100h shows no warning: {m.text()[:400]}")
+        check("月100時間未満" in m.text("section.warning"), "the warning does not name the limit")
+        msg = field_error(m, "special_case")
+        check("特例" in msg, f"the special-case message: {msg}")
+        m.screenshot("f-2-order-past-the-limit.png")
+        m.audit("overtime/new (past a limit)", replay_en=lambda: (m.set_lang("en"), order(weekend[6])))
+        order(weekend[6], special="大雨災害の避難所運営")
+        check(m.path() == "/overtime" and "命令しました" in m.flash(), f"the 特例 order was refused: {m.text()[:400]}")
+        m.get(f"/overtime?month={next_month:%Y-%m}")
+        watch = m.text("main")
+        check("上限超過" in watch and "特例業務" in watch, "the overtime page does not show the staff member over the limit with 特例業務")
+        m.screenshot("f-3-overtime-over-limit.png")
+        m.audit("overtime (manager)")
+
+        # the staff member asks for a day of annual leave; the manager approves; the book marks it
+        st = self.browser("staff-leave", DESKTOP)
+        st.sign_in(s_no, pw)
+        st.get(f"/overtime?month={next_month:%Y-%m}")
+        check("上限超過" in st.text("main"), "the staff member does not see their standing")
+        st.audit("overtime (staff)")
+        day = today + dt.timedelta(days=7)
+        requested = None
+        for _ in range(10):
+            while day.weekday() >= 5:
+                day += dt.timedelta(days=1)
+            st.get("/leave/new")
+            Select(st.d.find_element(By.ID, "type")).select_by_value("annual")
+            Select(st.d.find_element(By.ID, "unit")).select_by_value("day")
+            st.set_value("from", day.isoformat())
+            st.set_value("to", day.isoformat())
+            st.fill("reason", "私用のため")
+            st.submit(st.css("form[action='/leave'] button[type=submit]"))
+            if st.path() == "/leave":
+                requested = day
+                break
+            day += dt.timedelta(days=1)   # a 休日 or a day already asked for: the next one
+        check(requested, f"no day of leave could be requested: {st.text()[:400]}")
+        check("申請しました" in st.flash(), "no confirmation of the leave request")
+        st.audit("leave")
+        st.get("/leave/new")
+        st.audit("leave/new")
+        m.get("/approvals")
+        rows = [tr for tr in m.all("main table tbody tr") if f"（{s_no}）" in tr.text]
+        check(rows, f"the manager's approvals do not show {s_no}: {m.text()[:400]}")
+        m.audit("approvals")
+        rows = [tr for tr in m.all("main table tbody tr") if f"（{s_no}）" in tr.text]
+        m.submit(rows[0].find_element(By.CSS_SELECTOR, "button[value=approve]"))
+        check("承認しました" in m.flash(), "no confirmation of the approval")
+        st.get(f"{my_book_path(st)}?month={requested:%Y-%m}")
+        tr = book_rows(st)[requested.day]
+        check("年休" in tr.text, f"the book does not mark {requested} as 年休: {tr.text}")
+        st.get(f"/leave/book/{my_book_path(st).rsplit('/', 1)[1]}")
+        check("承認済" in st.text("main"), "the annual leave record does not list the approved day")
+        st.screenshot("f-4-leave-record.png")
+        st.audit("leave/book")
+
+        # HR: the calendar, the routes, then last month's close and the payroll CSV
+        h.get(f"/calendar?year={today.year}")
+        check("元日" in h.text("main") and "年末年始" in h.text("main"), "the calendar lacks 元日 or 年末年始")
+        h.screenshot("f-5-calendar.png")
+        h.audit("calendar")
+        h.get("/admin/routes")
+        h.audit("admin/routes")
+        h.get(f"/close?month={last_month:%Y-%m}")
+        h.audit("close (checks)")
+        if "先に処理が必要なもの" in h.text("main"):
+            self.notes.append("journey f: last month had pending requests; the close was not tried")
+            return
+        if h.has("#acknowledge"):
+            h.css("#acknowledge").click()
+        h.submit(h.css("form[action='/close'][method='post'] button[type=submit]"))
+        check("締めました" in h.flash(), f"the month was not closed: {h.text()[:400]}")
+        h.screenshot("f-6-closed.png")
+        h.audit("close (closed)")
+        status, headers, body = h.fetch(f"/close/payroll.csv?month={last_month:%Y-%m}&encoding=sjis")
+        check(status == 200, f"payroll CSV: {status}")
+        rows = list(csv.reader(io.StringIO(body.decode("cp932"))))
+        check(rows[0][:3] == ["対象年月", "職員番号", "氏名"], f"payroll header: {rows[0][:5]}")
+        mine = [r for r in rows if len(r) > 6 and r[1] == s_no]
+        check(mine and mine[0][6] == "給料", f"the staff member's payroll row: {mine[:1]}")
+        check(any(r[6] == "報酬" for r in rows[1:] if len(r) > 6), "no part-time 報酬 row in the payroll CSV")
+
+
 def contrast(css_color, other):
     def rgb(c):
         m = re.match(r"rgba?\((\d+),\s*(\d+),\s*(\d+)", c or "")
@@ -1029,11 +1174,11 @@ def main():
     ap.add_argument("demo_log")
     ap.add_argument("--first-run-url")
     ap.add_argument("--first-run-log")
-    ap.add_argument("--only", default="a,b,c,d,e")
+    ap.add_argument("--only", default="a,b,c,d,e,f")
     ap.add_argument("--axe-js")
     args = ap.parse_args()
     s = Suite(args)
-    journeys = {"a": s.journey_a, "b": s.journey_b, "c": s.journey_c, "d": s.journey_d, "e": s.journey_e}
+    journeys = {"a": s.journey_a, "b": s.journey_b, "c": s.journey_c, "d": s.journey_d, "e": s.journey_e, "f": s.journey_f}
     for name in args.only.split(","):
         s.run(name.strip(), journeys[name.strip()])
 

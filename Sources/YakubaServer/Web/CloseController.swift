@@ -105,7 +105,8 @@ enum CloseController {
                    blockers.anomalies.isEmpty ? .empty : el("div", cls(errors["acknowledge"] != nil ? "field has-error" : "field"),
                        errors["acknowledge"].map { el("p", attr("id", "acknowledge-error"), cls("error"), attr("role", "alert"), txt($0)) } ?? .empty,
                        el("label", void("input", [("type", "checkbox"), ("name", "acknowledge"), ("value", "1"), ("id", "acknowledge"),
-                                                  ("aria-describedby", errors["acknowledge"] != nil ? "acknowledge-error" : nil)]),
+                                                  ("aria-describedby", errors["acknowledge"] != nil ? "acknowledge-error" : nil),
+                                                  ("aria-invalid", errors["acknowledge"] != nil ? "true" : nil)]),
                           txt(l.t("打刻漏れ・欠勤を確認しました（欠勤として締めます）", "I have checked the missing punches and absences (they close as absence)")))),
                    el("button", attr("type", "submit"), txt(l.t("締める", "Close the month")))),
             ]

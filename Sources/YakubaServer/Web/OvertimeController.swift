@@ -275,7 +275,8 @@ enum OvertimeController {
                   el("legend", txt(l.t("特例業務（上限を超える場合のみ）", "Special case (only to exceed a limit)"))),
                   errors["special_case"].map { el("p", attr("id", "special_case-error"), cls("error"), attr("role", "alert"), txt($0)) } ?? .empty,
                   el("label", void("input", [("type", "checkbox"), ("name", "special_case"), ("value", "1"), ("id", "special_case"),
-                                             ("aria-describedby", errors["special_case"] != nil ? "special_case-error" : nil)]
+                                             ("aria-describedby", errors["special_case"] != nil ? "special_case-error" : nil),
+                                             ("aria-invalid", errors["special_case"] != nil ? "true" : nil)]
                                             + (form.special_case != nil ? [("checked", "")] : [])),
                      txt(l.t("大規模災害への対処等、重要な業務で特に緊急に処理を要するものとして命令する", "Order as important, urgent work (e.g. a large disaster)"))),
                   field(id: "special_reason", label: l.t("特例とする理由", "Why it is a special case"), error: errors["special_reason"]) { d in
