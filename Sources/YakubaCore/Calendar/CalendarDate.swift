@@ -22,6 +22,17 @@ public struct CalendarDate: Hashable, Comparable, Sendable, Codable, CustomStrin
 
     /// Parses `YYYY-MM-DD` strictly (also accepts `YYYY/MM/DD`, as typed in Excel rosters).
     public init?(iso string: String) {
+        // the stored form, exactly `YYYY-MM-DD`: read the digits directly (dates are parsed by the hundred thousand in a close)
+        let utf8 = string.utf8
+        if utf8.count == 10, let fast = utf8.withContiguousStorageIfAvailable({ b -> (Int, Int, Int)? in
+            @inline(__always) func digit(_ i: Int) -> Int? { let c = b[i]; return c >= 48 && c <= 57 ? Int(c - 48) : nil }
+            guard b[4] == 45, b[7] == 45, let y0 = digit(0), let y1 = digit(1), let y2 = digit(2), let y3 = digit(3),
+                  let m0 = digit(5), let m1 = digit(6), let d0 = digit(8), let d1 = digit(9) else { return nil }
+            return (y0 * 1000 + y1 * 100 + y2 * 10 + y3, m0 * 10 + m1, d0 * 10 + d1)
+        }), let (y, m, d) = fast {
+            self.init(year: y, month: m, day: d)
+            return
+        }
         let s = string.trimmingCharacters(in: .whitespaces)
         let parts = s.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "-" || $0 == "/" })
         guard parts.count == 3, parts[0].count == 4, (1...2).contains(parts[1].count), (1...2).contains(parts[2].count),
