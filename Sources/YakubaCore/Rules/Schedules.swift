@@ -1,0 +1,217 @@
+import Foundation
+
+// 勤務時間の割振り (work-rules-ja.md §1): shift patterns, a person's dated schedule assignments, the checks a schedule
+// must pass for its employment type, 週休日の振替 (−4/+8 weeks), 代休日 (within 8 weeks), and the limits of 交替制.
+
+/// A named pattern of the day: 早出遅出, 時差出勤 (staggered), a rotating shift (glossary `ShiftPattern`).
+public struct ShiftPattern: Sendable, Codable, Hashable, Identifiable {
+    public enum Kind: String, Sendable, Codable, CaseIterable { case standard, staggered, earlyLate = "early_late", rotating }
+    public var code: String
+    public var name: String
+    public var kind: Kind
+    public var day: DailySchedule
+    /// the employment types it may be assigned to (nil: all)
+    public var appliesTo: [EmploymentType]?
+    public var id: String { code }
+    public init(code: String, name: String, kind: Kind, day: DailySchedule, appliesTo: [EmploymentType]? = nil) {
+        self.code = code; self.name = name; self.kind = kind; self.day = day; self.appliesTo = appliesTo
+    }
+
+    /// 時差出勤: the day's 7h45m moved earlier or later, in 15-minute steps (時差区分, work-rules-ja.md §1.5).
+    public static func staggered(startingAt start: Int, breakMinutes: Int = 60, standardMinutes: Int = 465) -> ShiftPattern {
+        let end = start + standardMinutes + breakMinutes
+        let bs = min(max(720, start + 150), end - breakMinutes - 60)
+        return ShiftPattern(code: "T\(start / 60)\(pad(start % 60, 2))", name: "時差出勤 \(formatDuration(start))〜\(formatDuration(end))", kind: .staggered,
+                            day: DailySchedule(start: start, end: end, breakWindow: MinuteRange(start: bs, end: bs + breakMinutes)))
+    }
+}
+
+/// A person's schedule from a date on (dated assignment; the latest one on or before a day applies).
+public struct ScheduleAssignment: Sendable, Codable, Hashable {
+    public var from: CalendarDate
+    public var week: WeeklySchedule
+    public init(from: CalendarDate, week: WeeklySchedule) { self.from = from; self.week = week }
+
+    /// The schedule in force on `date` from a list of assignments.
+    public static func week(on date: CalendarDate, _ list: [ScheduleAssignment]) -> WeeklySchedule? {
+        list.filter { $0.from <= date }.max { $0.from < $1.from }?.week
+    }
+}
+
+/// What is wrong with a weekly schedule for a kind of appointment.
+public enum ScheduleProblem: Hashable, Sendable {
+    /// 常勤: the week must come to 38h45m
+    case fullTimeWeek(minutes: Int, required: Int)
+    /// part-time (パートタイム会計年度任用職員, 再任用短時間): under 38h45m, and within the body's range
+    case partTimeWeek(minutes: Int, range: ClosedRange<Int>)
+    /// a day with work but a break shorter than the hours need (over 6h → 45 min, over 8h → 60 min)
+    case breakTooShort(weekday: Int, minutes: Int, required: Int)
+    case noWorkDay
+    /// the schedule's step is 15 minutes (割振りの単位)
+    case notInQuarterHours(weekday: Int)
+
+    public var messageJa: String {
+        let wd = ["日", "月", "火", "水", "木", "金", "土"]
+        switch self {
+        case .fullTimeWeek(let m, let r): return "常勤の勤務時間は週\(formatDuration(r))です（この割振りは週\(formatDuration(m))）。"
+        case .partTimeWeek(let m, let r): return "短時間・パートタイムの勤務時間は週\(formatDuration(r.lowerBound))〜\(formatDuration(r.upperBound))です（この割振りは週\(formatDuration(m))）。"
+        case .breakTooShort(let w, let m, let r): return "\(wd[w])曜日は勤務が\(formatDuration(m))あるので休憩が\(r)分以上必要です。"
+        case .noWorkDay: return "勤務日がありません。"
+        case .notInQuarterHours(let w): return "\(wd[w])曜日の時刻は15分単位にしてください。"
+        }
+    }
+    public var messageEn: String {
+        let wd = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        switch self {
+        case .fullTimeWeek(let m, let r): return "Full-time staff work \(formatDuration(r)) a week (this schedule: \(formatDuration(m)))."
+        case .partTimeWeek(let m, let r): return "Short-time and part-time staff work \(formatDuration(r.lowerBound))–\(formatDuration(r.upperBound)) a week (this schedule: \(formatDuration(m)))."
+        case .breakTooShort(let w, let m, let r): return "\(wd[w]) has \(formatDuration(m)) of work, so it needs a break of at least \(r) minutes."
+        case .noWorkDay: return "There is no work day."
+        case .notInQuarterHours(let w): return "Use 15-minute steps on \(wd[w])."
+        }
+    }
+}
+
+public enum Schedules {
+    public static let standardWeekMinutes = 2325
+    /// 定年前再任用短時間勤務職員: 15h30m–31h a week (舞鶴・茨城 条例2条3項)
+    public static let reappointedRange = 930...1860
+
+    /// Checks a weekly schedule for an employment type (bad input: a schedule whose hours do not add up).
+    public static func check(_ w: WeeklySchedule, for type: EmploymentType, rules: AttendanceRules = .default) -> [ScheduleProblem] {
+        var out: [ScheduleProblem] = []
+        if w.workingWeekdays.isEmpty { return [.noWorkDay] }
+        for wd in w.workingWeekdays {
+            guard let d = w.schedule(weekday: wd) else { continue }
+            if d.start % 15 != 0 || d.end % 15 != 0 || (d.breakWindow.map { $0.start % 15 != 0 || $0.end % 15 != 0 } ?? false) {
+                out.append(.notInQuarterHours(weekday: wd))
+            }
+            let worked = d.scheduledMinutes
+            let breakMinutes = d.breakWindow.map { $0.overlap(d.window) } ?? 0
+            let required = rules.requiredBreak(worked: worked)
+            if breakMinutes < required { out.append(.breakTooShort(weekday: wd, minutes: worked, required: required)) }
+        }
+        let week = w.weeklyMinutes
+        switch type {
+        case .regular, .fiscalYearFullTime:
+            if week != standardWeekMinutes { out.append(.fullTimeWeek(minutes: week, required: standardWeekMinutes)) }
+        case .reappointedShortTime:
+            if !reappointedRange.contains(week) { out.append(.partTimeWeek(minutes: week, range: reappointedRange)) }
+        case .fiscalYearPartTime:
+            if !(60...(standardWeekMinutes - 1)).contains(week) { out.append(.partTimeWeek(minutes: week, range: 60...(standardWeekMinutes - 1))) }
+        }
+        return out
+    }
+
+    /// 週休日の振替: the new 週休日 must fall within 4 weeks before and 8 weeks after the day work is ordered on
+    /// (見附市規則3条, f-kenshokuro h003), be a work day now, and not be the same day.
+    public static func swapProblem(workOn: CalendarDate, restOn: CalendarDate, isWorkDay: (CalendarDate) -> Bool) -> SwapProblem? {
+        if restOn == workOn { return .sameDay }
+        let diff = restOn.dayNumber - workOn.dayNumber
+        if diff < -28 || diff > 56 { return .outsideWindow(from: workOn.adding(days: -28), to: workOn.adding(days: 56)) }
+        if !isWorkDay(restOn) { return .notAWorkDay }
+        return nil
+    }
+
+    public enum SwapProblem: Hashable, Sendable {
+        case sameDay, notAWorkDay
+        case outsideWindow(from: CalendarDate, to: CalendarDate)
+        public var messageJa: String {
+            switch self {
+            case .sameDay: "同じ日には振り替えられません。"
+            case .notAWorkDay: "振替先は勤務日にしてください（週休日・休日には振り替えられません）。"
+            case .outsideWindow(let f, let t): "振替先は勤務する日の4週間前から8週間後まで（\(f.iso)〜\(t.iso)）です。"
+            }
+        }
+        public var messageEn: String {
+            switch self {
+            case .sameDay: "A day cannot be swapped with itself."
+            case .notAWorkDay: "Swap to a work day (not a rest day or holiday)."
+            case .outsideWindow(let f, let t): "The day off must fall within 4 weeks before and 8 weeks after the work day (\(f.iso) to \(t.iso))."
+            }
+        }
+    }
+
+    /// 代休日: a work day within the 8 weeks after the 休日 worked (対馬市, f-kenshokuro h003). Nil when allowed.
+    public static func compensatoryDayProblem(holidayWorked: CalendarDate, dayOff: CalendarDate, isWorkDay: (CalendarDate) -> Bool) -> String? {
+        let diff = dayOff.dayNumber - holidayWorked.dayNumber
+        if diff < 1 || diff > 56 { return "代休日は休日に勤務した日の翌日から8週間以内（\(holidayWorked.adding(days: 1).iso)〜\(holidayWorked.adding(days: 56).iso)）です。" }
+        if !isWorkDay(dayOff) { return "代休日は勤務日にしてください。" }
+        return nil
+    }
+
+    /// The limits of a rotating roster (交替制, 見附市・高島市・利根町): at most 12 consecutive work days, one shift at most
+    /// `maxShiftMinutes` (16h; some bodies 15h30m), at least 4 週休日 in every 4 weeks, and 40h a week on average.
+    public struct RosterLimits: Sendable, Hashable, Codable {
+        public var maxConsecutiveWorkDays = 12
+        public var maxShiftMinutes = 960
+        public var minRestDaysPer4Weeks = 4
+        public var maxAverageWeekMinutes = 2400
+        public init() {}
+    }
+
+    public enum RosterProblem: Hashable, Sendable {
+        case tooManyConsecutive(from: CalendarDate, days: Int)
+        case shiftTooLong(CalendarDate, minutes: Int)
+        case tooFewRestDays(from: CalendarDate, restDays: Int)
+        case averageTooHigh(minutesPerWeek: Int)
+    }
+
+    /// Checks a roster: `days` maps each date of the period to the shift worked (nil = 週休日), in date order.
+    public static func checkRoster(_ days: [(CalendarDate, DailySchedule?)], limits: RosterLimits = RosterLimits()) -> [RosterProblem] {
+        var out: [RosterProblem] = []
+        var run = 0, runStart: CalendarDate? = nil
+        for (d, s) in days {
+            if let s {
+                if run == 0 { runStart = d }
+                run += 1
+                if run == limits.maxConsecutiveWorkDays + 1, let r = runStart { out.append(.tooManyConsecutive(from: r, days: run)) }
+                if s.end - s.start > limits.maxShiftMinutes { out.append(.shiftTooLong(d, minutes: s.end - s.start)) }
+            } else { run = 0 }
+        }
+        if days.count >= 28 {
+            for i in 0...(days.count - 28) {
+                let rest = days[i..<(i + 28)].filter { $0.1 == nil }.count
+                if rest < limits.minRestDaysPer4Weeks { out.append(.tooFewRestDays(from: days[i].0, restDays: rest)); break }
+            }
+        }
+        let total = days.compactMap { $0.1?.scheduledMinutes }.reduce(0, +)
+        if !days.isEmpty {
+            let perWeek = total * 7 / days.count
+            if perWeek > limits.maxAverageWeekMinutes { out.append(.averageTooHigh(minutesPerWeek: perWeek)) }
+        }
+        return out
+    }
+}
+
+/// 超勤代休時間 (work-rules-ja.md §2.5): time off that may be given instead of the extra pay for hours over 60 in a
+/// month, with the person's agreement, within the two months after that month, in 4-hour or whole-day units.
+public enum OvertimeCompensatoryTime {
+    /// The conversion rates: the premium the time off replaces, per 100.
+    public static func ratePer100(_ c: MinuteClass) -> Int {
+        guard c.overSixty else { return 0 }
+        switch c.category {
+        case .overtimeWorkDay: return 25                       // 125 → 150
+        case .withinStandardDay: return c.night ? 75 : 50      // 100 → 150 (175 at night)
+        case .overtimeOtherDay: return 15                      // 135 → 150, 160 → 175
+        case .swapWeeklyExcess: return 25                      // 25 → 50
+        default: return 0
+        }
+    }
+
+    /// The minutes of time off the month's over-60h work converts to.
+    public static func minutes(_ totals: ClassTotals) -> Int {
+        var sum = 0
+        for c in MinuteClass.all where c.overSixty { sum += totals[c] * ratePer100(c) }
+        return sum / 100
+    }
+
+    /// The period it may be taken in: from the day after the month ends, for two months.
+    public static func window(after month: YearMonth) -> (from: CalendarDate, to: CalendarDate) {
+        (month.next.first, month.next.next.last)
+    }
+
+    /// Whether an offer of `minutes` is in a unit the rule allows: 4 hours (joined to the start or end of the day) or
+    /// a whole day of the person's `dayMinutes`.
+    public static func isAllowedUnit(_ minutes: Int, dayMinutes: Int) -> Bool { minutes == 240 || minutes == dayMinutes }
+}

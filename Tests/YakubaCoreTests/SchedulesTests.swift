@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+@testable import YakubaCore
+
+private func d(_ y: Int, _ m: Int, _ day: Int) -> CalendarDate { CalendarDate(year: y, month: m, day: day)! }
+
+@Suite("Schedules, swaps, rosters, 超勤代休時間 (work-rules §1, §2.5)")
+struct SchedulesTests {
+    @Test func theStandardWeekIs38h45m() {
+        // 常勤: 7h45m × 5 = 38h45m (舞鶴市条例2条).
+        #expect(Schedules.check(.standard, for: .regular).isEmpty)
+        let long = WeeklySchedule.make(weekdays: [1, 2, 3, 4, 5], day: DailySchedule(start: 510, end: 1050, breakWindow: MinuteRange(start: 720, end: 780)))
+        #expect(Schedules.check(long, for: .regular) == [.fullTimeWeek(minutes: 2400, required: 2325)])
+        #expect(Schedules.check(long, for: .regular)[0].messageJa.contains("週38:45"))
+    }
+
+    @Test func shortAndPartTimeWeeks() {
+        // 再任用短時間: 15h30m–31h (4 days × 7h45m = 31h); パートタイム: under 38h45m.
+        let four = WeeklySchedule.make(weekdays: [1, 2, 3, 4], day: .standard)
+        #expect(Schedules.check(four, for: .reappointedShortTime).isEmpty)
+        #expect(Schedules.check(.standard, for: .reappointedShortTime) == [.partTimeWeek(minutes: 2325, range: 930...1860)])
+        let sixHours = WeeklySchedule.make(weekdays: [1, 2, 3, 4, 5], day: DailySchedule(start: 540, end: 900))
+        #expect(Schedules.check(sixHours, for: .fiscalYearPartTime).isEmpty)           // 6h with no break: allowed (not over 6h)
+        #expect(Schedules.check(.standard, for: .fiscalYearPartTime) == [.partTimeWeek(minutes: 2325, range: 60...2324)])
+    }
+
+    @Test func breaksFollowTheHoursOfTheDay() {
+        // LSA 34条: over 6h → 45 min; over 8h → 60 min.
+        let noBreak = WeeklySchedule.make(weekdays: [1, 2, 3, 4, 5], day: DailySchedule(start: 540, end: 960))
+        #expect(Schedules.check(noBreak, for: .fiscalYearPartTime).contains(.breakTooShort(weekday: 1, minutes: 420, required: 45)))
+        let odd = WeeklySchedule.make(weekdays: [1], day: DailySchedule(start: 545, end: 900))
+        #expect(Schedules.check(odd, for: .fiscalYearPartTime).contains(.notInQuarterHours(weekday: 1)))
+        #expect(Schedules.check(WeeklySchedule(days: Array(repeating: nil, count: 7)), for: .regular) == [.noWorkDay])
+    }
+
+    @Test func staggeredPatternsKeepTheDay() {
+        // 時差出勤: the 7h45m moves, the length does not.
+        let p = ShiftPattern.staggered(startingAt: 450)
+        #expect(p.day.scheduledMinutes == 465)
+        #expect(p.day.start == 450 && p.day.end == 975)
+        #expect(Schedules.check(.make(weekdays: [1, 2, 3, 4, 5], day: p.day), for: .regular).isEmpty)
+    }
+
+    @Test func datedAssignments() {
+        let a = [ScheduleAssignment(from: d(2026, 4, 1), week: .standard),
+                 ScheduleAssignment(from: d(2026, 10, 1), week: .make(weekdays: [1, 2, 3, 4], day: .standard))]
+        #expect(ScheduleAssignment.week(on: d(2026, 3, 31), a) == nil)
+        #expect(ScheduleAssignment.week(on: d(2026, 9, 30), a) == .standard)
+        #expect(ScheduleAssignment.week(on: d(2026, 10, 1), a)?.workingWeekdays == [1, 2, 3, 4])
+    }
+
+    @Test func restDaySwapWithinMinus4PlusEightWeeks() {
+        // 週休日の振替: [the work day − 4 weeks, + 8 weeks] (見附市規則3条).
+        let work = d(2026, 11, 28) // a Saturday worked
+        let weekday = { (x: CalendarDate) in (1...5).contains(x.weekday) }
+        #expect(Schedules.swapProblem(workOn: work, restOn: d(2026, 12, 2), isWorkDay: weekday) == nil)
+        #expect(Schedules.swapProblem(workOn: work, restOn: work.adding(days: 56), isWorkDay: { _ in true }) == nil)
+        #expect(Schedules.swapProblem(workOn: work, restOn: work.adding(days: 57), isWorkDay: { _ in true }) == .outsideWindow(from: d(2026, 10, 31), to: d(2027, 1, 23)))
+        #expect(Schedules.swapProblem(workOn: work, restOn: work.adding(days: -28), isWorkDay: { _ in true }) == nil)
+        #expect(Schedules.swapProblem(workOn: work, restOn: work.adding(days: -29), isWorkDay: { _ in true }) != nil)
+        #expect(Schedules.swapProblem(workOn: work, restOn: d(2026, 11, 29), isWorkDay: weekday) == .notAWorkDay)
+        #expect(Schedules.swapProblem(workOn: work, restOn: work, isWorkDay: weekday) == .sameDay)
+    }
+
+    @Test func compensatoryDayWithinEightWeeksAfter() {
+        // 代休日: within 8 weeks after the 休日 worked (対馬市).
+        let holiday = d(2026, 11, 23)
+        #expect(Schedules.compensatoryDayProblem(holidayWorked: holiday, dayOff: d(2026, 11, 24), isWorkDay: { _ in true }) == nil)
+        #expect(Schedules.compensatoryDayProblem(holidayWorked: holiday, dayOff: holiday.adding(days: 56), isWorkDay: { _ in true }) == nil)
+        #expect(Schedules.compensatoryDayProblem(holidayWorked: holiday, dayOff: holiday.adding(days: 57), isWorkDay: { _ in true }) != nil)
+        #expect(Schedules.compensatoryDayProblem(holidayWorked: holiday, dayOff: holiday.adding(days: -1), isWorkDay: { _ in true }) != nil)
+    }
+
+    @Test func rotatingRosterLimits() {
+        // 交替制: ≤12 consecutive days, a shift ≤16h, ≥4 週休日 per 4 weeks, 40h a week on average.
+        let shift = DailySchedule(start: 480, end: 1020, breakWindow: MinuteRange(start: 720, end: 780)) // 8h
+        let start = d(2026, 11, 2)
+        var days = (0..<28).map { i -> (CalendarDate, DailySchedule?) in (start.adding(days: i), i % 7 >= 5 ? nil : shift) }
+        #expect(Schedules.checkRoster(days).isEmpty)
+        for i in 0..<13 { days[i].1 = shift }
+        var p = Schedules.checkRoster(days)
+        #expect(p == [.tooManyConsecutive(from: start, days: 13), .averageTooHigh(minutesPerWeek: 2760)])   // 5 rest days remain; 23 days × 7h
+        for i in 0..<21 { days[i].1 = shift }                         // only 2 left
+        p = Schedules.checkRoster(days)
+        #expect(p.contains { if case .tooFewRestDays(_, 2) = $0 { return true }; return false })
+        #expect(p.contains { if case .averageTooHigh = $0 { return true }; return false })
+        var long = (0..<7).map { i -> (CalendarDate, DailySchedule?) in (start.adding(days: i), nil) }
+        long[0].1 = DailySchedule(start: 480, end: 480 + 17 * 60)
+        #expect(Schedules.checkRoster(long).contains(.shiftTooLong(start, minutes: 1020)))
+    }
+
+    @Test func overtimeCompensatoryTimeConversion() {
+        // 超勤代休時間: hours over 60 × 25/100 (assigned days), 15/100 (other days), 50/100 (short-time, 75 at night).
+        var t = ClassTotals()
+        t[MinuteClass(.overtimeWorkDay, overSixty: true)] = 600     // 10h → 2h30m
+        t[MinuteClass(.overtimeOtherDay, overSixty: true)] = 400    // 6h40m → 1h
+        t[MinuteClass(.withinStandardDay, night: true, overSixty: true)] = 60 // 1h → 45m
+        t[MinuteClass(.overtimeWorkDay)] = 3600                      // the first 60h convert to nothing
+        #expect(OvertimeCompensatoryTime.minutes(t) == 150 + 60 + 45)
+        let w = OvertimeCompensatoryTime.window(after: YearMonth(year: 2026, month: 11)!)
+        #expect(w.from == d(2026, 12, 1) && w.to == d(2027, 1, 31))
+        #expect(OvertimeCompensatoryTime.isAllowedUnit(240, dayMinutes: 465))
+        #expect(OvertimeCompensatoryTime.isAllowedUnit(465, dayMinutes: 465))
+        #expect(!OvertimeCompensatoryTime.isAllowedUnit(120, dayMinutes: 465))
+    }
+}
