@@ -155,6 +155,20 @@ enum AdminController {
             case .breakSpec: errors["break_minutes"] = l.t("休憩は分数か「12:00-13:00」で、勤務時間内にしてください。", "Give the break as minutes or 12:00-13:00, inside the day.")
             }
         }
+        // a schedule whose hours do not add up for the appointment (常勤 38h45m, 再任用短時間 15h30m–31h, …)
+        if let s = schedule, let t = type {
+            for problem in Schedules.check(s, for: t) {
+                let key: String = {
+                    switch problem {
+                    case .breakTooShort: "break_minutes"
+                    case .notInQuarterHours: "start"
+                    case .noWorkDay: "weekdays"
+                    case .fullTimeWeek, .partTimeWeek: "end"
+                    }
+                }()
+                if errors[key] == nil { errors[key] = l.t(problem.messageJa, problem.messageEn) }
+            }
+        }
         let startDate = f.start_date.flatMap(CalendarDate.init(iso:))
         if startDate == nil { errors["start_date"] = l.t("日付を YYYY-MM-DD で入力してください。", "Give the date as YYYY-MM-DD.") }
         if editing == nil, errors["staff_number"] == nil, try await StaffRepository.find(req.sql, municipalityId: scope.principal.municipalityId, staffNumber: number) != nil {
