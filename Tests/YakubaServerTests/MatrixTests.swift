@@ -46,7 +46,7 @@ struct MatrixTests {
 
         "GET /overtime": "SAAAAAA", "GET /overtime/new": "SFFAAAA", "POST /overtime": "SFFAAAA",
         "POST /overtime/:id/report": "SAHFFFH", "POST /overtime/:id/confirm": "SFFAAAH", "POST /overtime/:id/cancel": "SFFAAAH",
-        "POST /overtime/exemptions": "SFFFAAA", "POST /admin/departments/workload": "SFFFAAA",
+        "POST /overtime/exemptions": "SFFFAAA", "POST /overtime/analyses": "SFFAAAA", "POST /admin/departments/workload": "SFFFAAA",
 
         "GET /leave": "SAAAAAA", "GET /leave/new": "SAAAAAA", "POST /leave": "SAAAAAA", "GET /approvals": "SAAAAAA",
         "POST /leave/:id/withdraw": "SAHFFFH", "POST /leave/:id/decision": "SFHAFFH", "GET /leave/book/:staffId": "SAHAAAH",

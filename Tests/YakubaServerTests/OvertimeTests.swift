@@ -78,9 +78,18 @@ struct OvertimeTests {
             list = try await manager.get("/overtime?month=\(month.iso)")
             #expect(list.body.string.contains("特例業務"))
             #expect(list.body.string.contains("上限超過"))
+            // a 特例 past the limit needs 要因の整理・分析・検証 for the fiscal year
+            #expect(list.body.string.contains("記録が必要：職員 太郎（S001）"))
+            res = try await manager.post("/overtime/analyses", ["staff_number": "S001", "factors": "大雨災害", "analysis": "", "verification": "応援体制"])
+            #expect(res.status == .unprocessableEntity)
+            res = try await manager.post("/overtime/analyses", ["staff_number": "S001", "factors": "大雨災害で避難所運営が続いた", "analysis": "他課の応援が遅れた",
+                                                                "verification": "応援の手順を定めた", "fiscal_year": "\(FiscalYear(containing: day).startYear)"])
+            #expect(res.status == .seeOther)
+            #expect(try await manager.get("/overtime?month=\(month.iso)").body.string.contains("記録済み：職員 太郎（S001）"))
             // every write is on the ledger
             let types = try await city.app.db.sql.select().column("type").from("ledger").all(decodingColumn: "type", as: String.self)
             #expect(types.filter { $0 == "overtime.ordered" }.count == 2)
+            #expect(types.contains("overtime.analysis_recorded"))
             #expect(types.contains("department.workload_set"))
         }
     }

@@ -4,7 +4,7 @@ import SQLKit
 /// One migration per schema change, registered in order. Times are stored as milliseconds since 1970 (UTC)
 /// in 64-bit integers and dates as ISO `YYYY-MM-DD` text, so both engines store and compare them alike.
 enum Migrations {
-    static let all: [any Migration] = [CreateOrganisation(), CreateAttendance(), CreateLedger(), SessionRecord.migration, CreateOvertime(), CreateLeave(), CreateClose()]
+    static let all: [any Migration] = [CreateOrganisation(), CreateAttendance(), CreateLedger(), SessionRecord.migration, CreateOvertime(), CreateLeave(), CreateClose(), CreateOvertimeAnalyses()]
 }
 
 struct CreateOrganisation: AsyncMigration {
@@ -212,4 +212,22 @@ struct CreateOvertime: AsyncMigration {
     func revert(on db: any Database) async throws {
         for t in ["overtime_exemptions", "overtime_order_events", "overtime_orders", "department_workloads"] { try await db.schema(t).delete() }
     }
+}
+
+/// 要因の整理・分析・検証: the record required after the limits were exceeded under 特例業務 (one per person and fiscal year).
+struct CreateOvertimeAnalyses: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("overtime_analyses")
+            .id()
+            .field("municipality_id", .uuid, .required)
+            .field("staff_id", .uuid, .required, .references("staff", "id"))
+            .field("fiscal_year", .int, .required)
+            .field("factors", .string, .required)          // 要因の整理
+            .field("analysis", .string, .required)         // 分析
+            .field("verification", .string, .required)     // 検証
+            .field("recorded_by", .uuid, .required)
+            .field("recorded_at_ms", .int64, .required)
+            .create()
+    }
+    func revert(on db: any Database) async throws { try await db.schema("overtime_analyses").delete() }
 }

@@ -60,6 +60,11 @@ struct OvertimeExemptionRow: Codable, Sendable, Hashable {
     }
 }
 
+struct OvertimeAnalysisRow: Codable, Sendable, Hashable {
+    var id: UUID; var municipalityId: UUID; var staffId: UUID; var fiscalYear: Int; var factors: String; var analysis: String
+    var verification: String; var recordedBy: UUID; var recordedAtMs: Int64
+}
+
 /// An order with what happened to it since.
 struct OvertimeOrderRecord: Sendable, Hashable {
     enum Status: String, Sendable { case ordered, reported, confirmed, cancelled

@@ -18,6 +18,7 @@ enum OvertimeController {
         r.on(.POST, ["overtime", ":id", "confirm"], access: orderers) { req in try await decide(req, kind: "confirmed") }
         r.on(.POST, ["overtime", ":id", "cancel"], access: orderers) { req in try await decide(req, kind: "cancelled") }
         r.on(.POST, ["overtime", "exemptions"], access: AdminController.hrOrAdmin) { req in try await addExemption(req) }
+        r.on(.POST, ["overtime", "analyses"], access: orderers) { req in try await addAnalysis(req) }
     }
 
     // MARK: - The page
@@ -71,6 +72,26 @@ enum OvertimeController {
             }
             watch.sort { ($0.1.worst, $0.1.findings.first?.value ?? 0) > ($1.1.worst, $1.1.findings.first?.value ?? 0) }
 
+            // 特例業務 past the limits needs 要因の整理・分析・検証 once per person and fiscal year
+            let fy = FiscalYear(containing: month.first)
+            let specialIds = try await req.sql.select().column("staff_id").from("overtime_orders").where("municipality_id", .equal, SQLBind(p.municipalityId))
+                .where("special_case", .equal, SQLBind(true)).where("date", .greaterThanOrEqual, SQLBind(fy.first.iso)).where("date", .lessThanOrEqual, SQLBind(fy.last.iso))
+                .all(decodingColumn: "staff_id", as: UUID.self)
+            let analyses = try await req.sql.select().column("*").from("overtime_analyses").where("municipality_id", .equal, SQLBind(p.municipalityId))
+                .where("fiscal_year", .equal, SQLBind(fy.startYear)).all(decoding: OvertimeAnalysisRow.self, with: rowDecoder)
+            let analysed = Set(analyses.map(\.staffId))
+            let specialStaff = try await StaffRepository.find(req.sql, ids: Set(specialIds).union(analyses.map(\.staffId))).values
+                .filter { scope.canApprove(for: $0) }.sorted { $0.staffNumber < $1.staffNumber }
+            let due = specialStaff.filter { !analysed.contains($0.id) }
+            content += [
+                el("h3", attr("id", "analyses"), txt(l.t("特例業務の要因の整理・分析・検証（\(fy.startYear)年度）", "Special-case analyses (FY\(fy.startYear))"))),
+                due.isEmpty ? el("p", cls("muted"), txt(l.t("記録が必要な職員はいません。", "No analysis is due."))) :
+                    el("ul", due.map { s in el("li", txt(l.t("記録が必要：", "Due: ") + "\(s.fullName)（\(s.staffNumber)）")) }),
+                analyses.isEmpty ? .empty : el("ul", analyses.compactMap { a in
+                    specialStaff.first { $0.id == a.staffId }.map { s in el("li", txt(l.t("記録済み：", "Recorded: ") + "\(s.fullName)（\(s.staffNumber)）— \(a.factors.prefix(40))")) }
+                }),
+                due.isEmpty ? .empty : analysisForm(req, fy: fy, form: AnalysisForm(staff_number: due.first?.staffNumber), errors: [:]),
+            ]
             content += [
                 el("h2", txt(l.t("所属職員の超過勤務", "Your staff's overtime"))),
                 el("p", link("/overtime/new", l.t("超過勤務を命令する", "Order overtime"), cls("button"))),
@@ -481,6 +502,71 @@ enum OvertimeController {
         } catch let e as any DatabaseError where e.isConstraintFailure {
             throw ProblemError(status: .conflict, title: language.t("すでに処理されています。", "This was already done."))
         }
+    }
+
+    // MARK: - 要因の整理・分析・検証
+
+    struct AnalysisForm: Content {
+        var staff_number: String? = nil; var fiscal_year: String? = nil; var factors: String? = nil; var analysis: String? = nil; var verification: String? = nil
+    }
+
+    static func analysisForm(_ req: Request, fy: FiscalYear, form f: AnalysisForm, errors: [String: String]) -> N {
+        let l = req.lang
+        func area(_ id: String, _ label: String, _ value: String?) -> N {
+            field(id: "an_\(id)", label: label, error: errors[id]) { d in
+                el("textarea", attr("id", "an_\(id)"), attr("name", id), attr("rows", "3"), attr("maxlength", "2000"), attr("required", ""),
+                   attr("aria-describedby", d), errors[id] != nil ? attr("aria-invalid", "true") : .empty, txt(value ?? ""))
+            }
+        }
+        return el("form", attr("method", "post"), attr("action", "/overtime/analyses"), attr("novalidate", ""),
+                  hidden("_csrf", req.csrfToken), hidden("fiscal_year", "\(fy.startYear)"),
+                  errors.isEmpty ? .empty : el("p", cls("alert"), attr("role", "alert"), txt(l.t("入力内容を確認してください。", "Please check the fields marked below."))),
+                  field(id: "an_staff", label: l.t("職員番号", "Staff number"), error: errors["staff_number"]) { d in
+                      input(id: "an_staff", name: "staff_number", value: f.staff_number ?? "", describedBy: d, required: true, invalid: errors["staff_number"] != nil)
+                  },
+                  area("factors", l.t("要因の整理（どの業務がなぜ増えたか）", "Factors (which work grew, and why)"), f.factors),
+                  area("analysis", l.t("分析（上限を超えた理由と、避けられなかったか）", "Analysis (why the limit was exceeded, and whether it could be avoided)"), f.analysis),
+                  area("verification", l.t("検証（今後の対策）", "Verification (what will change)"), f.verification),
+                  el("button", attr("type", "submit"), txt(l.t("記録する", "Record"))))
+    }
+
+    static func addAnalysis(_ req: Request) async throws -> Response {
+        let l = req.lang
+        let scope = try await Scope.load(req)
+        let p = scope.principal
+        let f = try req.content.decode(AnalysisForm.self)
+        var errors: [String: String] = [:]
+        var staff: StaffRow?
+        let number = (f.staff_number ?? "").trimmingCharacters(in: .whitespaces)
+        if let s = try await StaffRepository.find(req.sql, municipalityId: p.municipalityId, staffNumber: number), scope.canApprove(for: s) { staff = s }
+        else { errors["staff_number"] = l.t("あなたが記録できる職員の職員番号を入力してください。", "Give the staff number of someone you manage.") }
+        let today = CalendarDate(Date(), in: scope.municipality.zone)
+        let fy = f.fiscal_year.flatMap(Int.init).map(FiscalYear.init(startYear:)) ?? FiscalYear(containing: today)
+        var texts: [String: String] = [:]
+        for (k, v) in [("factors", f.factors), ("analysis", f.analysis), ("verification", f.verification)] {
+            let t = (v ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            if t.isEmpty || t.count > 2000 { errors[k] = l.t("2000文字以内で入力してください（必須）。", "Required; up to 2000 characters.") }
+            texts[k] = t
+        }
+        if errors.isEmpty, let staff {
+            let done = try await req.sql.select().column("id").from("overtime_analyses").where("staff_id", .equal, SQLBind(staff.id))
+                .where("fiscal_year", .equal, SQLBind(fy.startYear)).first()
+            if done != nil { errors["staff_number"] = l.t("この職員の\(fy.startYear)年度の記録はすでにあります。", "This person's FY\(fy.startYear) analysis is already recorded.") }
+        }
+        guard errors.isEmpty, let staff else {
+            return Pages.html(Pages.layout(req, title: l.t("要因の整理・分析・検証", "Special-case analysis"),
+                                           [el("h1", txt(l.t("要因の整理・分析・検証", "Special-case analysis"))), analysisForm(req, fy: fy, form: f, errors: errors)]),
+                              status: .unprocessableEntity)
+        }
+        let row = OvertimeAnalysisRow(id: UUID.timeOrdered(), municipalityId: p.municipalityId, staffId: staff.id, fiscalYear: fy.startYear,
+                                      factors: texts["factors"]!, analysis: texts["analysis"]!, verification: texts["verification"]!,
+                                      recordedBy: p.staffId, recordedAtMs: nowMs())
+        try await req.yakuba.writer.perform { _, sql in
+            try await sql.insert(into: "overtime_analyses").model(row, with: rowEncoder).run()
+            return [LedgerDraft(municipalityId: row.municipalityId, actorId: p.staffId, type: "overtime.analysis_recorded", subjectId: staff.id.uuidString.lowercased(), fact: row)]
+        }
+        req.session.data["flash"] = l.t("\(staff.fullName)さんの要因の整理・分析・検証を記録しました。", "Recorded the analysis for \(staff.fullName).")
+        return req.redirect(to: "/overtime#analyses")
     }
 
     // MARK: - Exemptions (HR)
