@@ -28,8 +28,11 @@ final class YakubaServices: Sendable {
         return c
     }
 
-    init(writer: LedgerWriter, tokens: TokenCache, throttle: LoginThrottle, config: AppConfig) {
-        self.writer = writer; self.tokens = tokens; self.throttle = throttle; self.config = config
+    /// Where notifications also go once committed (a chat bridge later); none by default.
+    let notificationHook: (any NotificationHook)?
+
+    init(writer: LedgerWriter, tokens: TokenCache, throttle: LoginThrottle, config: AppConfig, notificationHook: (any NotificationHook)? = nil) {
+        self.writer = writer; self.tokens = tokens; self.throttle = throttle; self.config = config; self.notificationHook = notificationHook
     }
 
     func municipality(_ id: UUID, _ req: Request) async throws -> MunicipalityRow {

@@ -65,6 +65,11 @@ struct LeaveTests {
             #expect(try await staff.post("/leave/\(id)/decision", ["decision": "approve"]).status == .forbidden)
             let manager = Browser(city.app)
             try await manager.login("M001")
+            // the approver is told, inside Yakuba
+            let news = try await manager.get("/notifications")
+            #expect(news.body.string.contains("新しいお知らせが1件あります"))
+            #expect(news.body.string.contains("職員 太郎さんから休暇の申請があります"))
+            #expect(try await manager.get("/notifications").body.string.contains("新しいお知らせはありません"))
             page = try await manager.get("/approvals")
             #expect(page.body.string.contains("職員 太郎（S001）"))
             #expect(try await manager.post("/leave/\(id)/decision", ["decision": "reject"]).status == .unprocessableEntity) // a reason is needed
@@ -74,6 +79,7 @@ struct LeaveTests {
             let marks = try await city.app.db.sql.select().column("code").from("day_marks").where("staff_id", .equal, SQLBind(city.staffA.id))
                 .where("date", .equal, SQLBind(day.iso)).all(decodingColumn: "code", as: String.self)
             #expect(marks == ["annual_leave"])
+            #expect(try await staff.get("/notifications").body.string.contains("休暇が承認されました"))
             let book = try await staff.get("/books/\(city.staffA.id)?month=\(YearMonth(day).iso)")
             #expect(book.body.string.contains("年休"))
             let record = try await staff.get("/leave/book/\(city.staffA.id)")

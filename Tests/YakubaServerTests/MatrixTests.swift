@@ -51,7 +51,7 @@ struct MatrixTests {
         "GET /leave": "SAAAAAA", "GET /leave/new": "SAAAAAA", "POST /leave": "SAAAAAA", "GET /approvals": "SAAAAAA",
         "POST /leave/:id/withdraw": "SAHFFFH", "POST /leave/:id/decision": "SFHAFFH", "GET /leave/book/:staffId": "SAHAAAH",
         "POST /approvals/delegations": "SFFAAAA", "GET /admin/routes": "SFFFAAA", "POST /admin/routes": "SFFFAAA",
-        "GET /calendar": "SAAAAAA", "POST /calendar/days": "SFFFAAA", "POST /calendar/days/remove": "SFFFAAA",
+        "GET /notifications": "SAAAAAA", "GET /calendar": "SAAAAAA", "POST /calendar/days": "SFFFAAA", "POST /calendar/days/remove": "SFFFAAA",
         "GET /close": "SFFFAAA", "POST /close": "SFFFAAA", "POST /close/reopen": "SFFFAAA", "GET /close/payroll.csv": "SFFFAAA",
     ]
 

@@ -274,11 +274,16 @@ enum LeaveController {
                                   unit: unit.rawValue, half: half?.rawValue, startMinute: range?.start, endMinute: range?.end, relationship: relationship?.rawValue,
                                   days: String(decoding: try JSONEncoder().encode(days), as: UTF8.self), minutes: days.map(\.minutes).reduce(0, +),
                                   reason: reason, requestedAtMs: nowMs())
+        let route = Approvals.effectiveRoute(routing.route(for: me.departmentId), requester: me.id)
+        let notes = Notifications.make(municipalityId: p.municipalityId, to: route.steps.first?.approverIds ?? [], kind: "leave.requested",
+                                       ja: "\(me.fullName)さんから休暇の申請があります（\(typeName(type.code, .ja))、\(when(row, .ja))）",
+                                       en: "\(me.fullName) asks for leave (\(typeName(type.code, .en)), \(when(row, .en)))", link: "/approvals")
         try await req.yakuba.writer.perform { _, sql in
             try await sql.insert(into: "leave_requests").model(row, with: rowEncoder).run()
+            try await Notifications.insert(notes, sql)
             return [LedgerDraft(municipalityId: row.municipalityId, actorId: me.id, type: "leave.requested", subjectId: row.id.uuidString.lowercased(), fact: row)]
         }
-        let route = Approvals.effectiveRoute(routing.route(for: me.departmentId), requester: me.id)
+        await Notifications.deliver(req, notes)
         req.session.data["flash"] = route.steps.isEmpty
             ? l.t("申請しました。ただし承認者が設定されていません。人事課に連絡してください。", "Requested, but no approver is set: contact HR.")
             : l.t("申請しました（\(typeName(type.code, l))、\(days.count)日分）。承認者：", "Requested (\(days.count) days). Approvers: ")
@@ -387,20 +392,28 @@ enum LeaveController {
                            minutes: d.range == nil ? nil : d.minutes, recordedBy: p.staffId, recordedAtMs: nowMs())
             }
         }
-        try await writeDecision(req, row, municipalityId: rec.request.municipalityId, marks: marks)
+        let what = "\(typeName(rec.request.typeCode, .ja))、\(when(rec.request, .ja))", whatEn = "\(typeName(rec.request.typeCode, .en)), \(when(rec.request, .en))"
+        let notes = decision == "approve" && !last
+            ? Notifications.make(municipalityId: rec.request.municipalityId, to: rec.route.steps[step + 1].approverIds, kind: "leave.requested",
+                                 ja: "\(staff.fullName)さんの休暇の申請が回ってきました（\(what)）", en: "\(staff.fullName)'s leave request is yours to decide (\(whatEn))", link: "/approvals")
+            : Notifications.make(municipalityId: rec.request.municipalityId, to: [staff.id], kind: "leave.\(decision == "approve" ? "approved" : "rejected")",
+                                 ja: "休暇が\(decision == "approve" ? "承認" : "却下")されました（\(what)）", en: "Your leave was \(decision == "approve" ? "approved" : "rejected") (\(whatEn))", link: "/leave")
+        try await writeDecision(req, row, municipalityId: rec.request.municipalityId, marks: marks, notifications: notes)
+        await Notifications.deliver(req, notes)
         req.session.data["flash"] = decision == "reject" ? l.t("却下しました。", "Rejected.")
             : last ? l.t("承認しました。出勤簿に反映されました。", "Approved; the attendance book is updated.")
             : l.t("承認しました。次の承認者（\(rec.route.steps[step + 1].label)）に回ります。", "Approved; it goes on to \(rec.route.steps[step + 1].label).")
         return req.redirect(to: "/approvals")
     }
 
-    static func writeDecision(_ req: Request, _ row: LeaveDecisionRow, municipalityId: UUID, marks: [DayMarkRow]) async throws {
+    static func writeDecision(_ req: Request, _ row: LeaveDecisionRow, municipalityId: UUID, marks: [DayMarkRow], notifications: [NotificationRow] = []) async throws {
         let language = req.lang
         do {
             try await req.yakuba.writer.perform { _, sql in
                 // unique (request, step): a second decision on the same step fails instead of overwriting
                 try await sql.insert(into: "leave_decisions").model(row, with: rowEncoder).run()
                 if !marks.isEmpty { try await sql.insert(into: "day_marks").models(marks, with: rowEncoder).run() }
+                try await Notifications.insert(notifications, sql)
                 return [LedgerDraft(municipalityId: municipalityId, actorId: row.decidedBy, type: "leave.\(row.outcome)", subjectId: row.requestId.uuidString.lowercased(), fact: row)]
                     + marks.map { LedgerDraft(municipalityId: municipalityId, actorId: row.decidedBy, type: "day_mark.recorded", subjectId: $0.staffId.uuidString.lowercased(), fact: $0) }
             }

@@ -406,6 +406,10 @@ enum OvertimeController {
                                    date: v.date.iso, startMinute: v.range.start, endMinute: v.range.end, reason: v.reason, urgent: v.urgent,
                                    specialCase: v.special, specialReason: v.specialReason, orderedBy: p.staffId, orderedAtMs: nowMs())
         let language = req.lang
+        let notes = Notifications.make(municipalityId: p.municipalityId, to: [v.staff.id], kind: "overtime.ordered",
+                                       ja: "超過勤務が命令されました（\(showDate(v.date, .ja)) \(hours(v.range.start))〜\(hours(v.range.end))、\(v.reason)）",
+                                       en: "Overtime was ordered for you (\(v.date.iso) \(hours(v.range.start))–\(hours(v.range.end)), \(v.reason))",
+                                       link: "/overtime?month=\(YearMonth(v.date).iso)")
         try await req.yakuba.writer.perform { _, sql in
             // checked again inside the writer, so two orders at once cannot both slip under a limit
             if !v.special, try await !limitCheck(sql, scope: scope, v).newlyExceeded.isEmpty {
@@ -413,8 +417,10 @@ enum OvertimeController {
                                                                         "Another order came first and this one now breaks a limit. Check again."))
             }
             try await sql.insert(into: "overtime_orders").model(row, with: rowEncoder).run()
+            try await Notifications.insert(notes, sql)
             return [LedgerDraft(municipalityId: row.municipalityId, actorId: p.staffId, type: "overtime.ordered", subjectId: row.id.uuidString.lowercased(), fact: row)]
         }
+        await Notifications.deliver(req, notes)
     }
 
     // MARK: - Report, confirm, cancel
@@ -493,15 +499,24 @@ enum OvertimeController {
            try await CloseService.isClosed(req.sql, municipalityId: municipalityId, departmentId: o.order.departmentId, date: d, tree: scope.tree) {
             throw ProblemError(status: .conflict, title: language.t("この命令の月は締め済みです。人事課に連絡してください。", "The month of this order is closed. Contact HR."))
         }
+        var notes: [NotificationRow] = []
+        if ev.kind == "reported", let o = try await OvertimeRepository.find(req.sql, id: ev.orderId) {
+            notes = Notifications.make(municipalityId: municipalityId, to: [o.order.orderedBy], kind: "overtime.reported",
+                                       ja: "超過勤務の実績報告があります（\(o.order.date)）", en: "An overtime report is waiting (\(o.order.date))",
+                                       link: "/overtime?month=\(o.order.day.map { YearMonth($0).iso } ?? "")")
+        }
+        let pending = notes
         do {
             try await req.yakuba.writer.perform { _, sql in
                 // the unique (order, kind) index makes a second report or decision fail instead of overwriting
                 try await sql.insert(into: "overtime_order_events").model(ev, with: rowEncoder).run()
+                try await Notifications.insert(pending, sql)
                 return [LedgerDraft(municipalityId: municipalityId, actorId: actor, type: "overtime.\(ev.kind)", subjectId: ev.orderId.uuidString.lowercased(), fact: ev)]
             }
         } catch let e as any DatabaseError where e.isConstraintFailure {
             throw ProblemError(status: .conflict, title: language.t("すでに処理されています。", "This was already done."))
         }
+        await Notifications.deliver(req, pending)
     }
 
     // MARK: - 要因の整理・分析・検証
