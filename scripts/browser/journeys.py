@@ -1111,6 +1111,9 @@ class Suite:
         st.audit("leave")
         st.get("/leave/new")
         st.audit("leave/new")
+        m.get("/notifications")
+        check(f"{s_name}さんから休暇の申請があります" in m.text("main"), f"the manager was not told of the request: {m.text('main')[:300]}")
+        m.audit("notifications", en=False)
         m.get("/approvals")
         rows = [tr for tr in m.all("main table tbody tr") if f"（{s_no}）" in tr.text]
         check(rows, f"the manager's approvals do not show {s_no}: {m.text()[:400]}")

@@ -112,6 +112,11 @@ public enum PunchStream {
     /// Raw punches are never changed: a replaced or voided punch is left out of the result, and
     /// the correction's new punch is added in its place.
     public static func effective(raw: [Punch], corrections: [PunchCorrection]) -> [EffectivePunch] {
+        // most people have no approved correction in a month: keep their punches as they are, in order
+        if !corrections.contains(where: { $0.status == .approved }) {
+            return raw.map { EffectivePunch(id: $0.id, kind: $0.kind, at: $0.at, place: $0.place, source: $0.source, correctionId: nil) }
+                .sorted { $0.at != $1.at ? $0.at < $1.at : $0.id.bytesPrecede($1.id) }
+        }
         var byId: [UUID: EffectivePunch] = [:]
         for p in raw {
             byId[p.id] = EffectivePunch(id: p.id, kind: p.kind, at: p.at, place: p.place, source: p.source, correctionId: nil)

@@ -50,6 +50,31 @@ enum BookService {
         return books(f, municipality: muni, staff: staff, month: month, now: now)
     }
 
+    /// Only the days of each person's month, for the close (no totals, no correction history): pure computation.
+    static func days(_ f: Facts, municipality muni: MunicipalityRow, staff: [StaffRow], month: YearMonth, now: Date = Date()) -> [[AttendanceDay]] {
+        let zone = muni.zone
+        let rules = muni.attendanceRules
+        let holidays = muni.holidays
+        let dates = month.days
+        let kinds: [CalendarDate: String] = Dictionary(uniqueKeysWithValues: dates.compactMap { d in holidays.holidayName(d).map { (d, $0) } })
+        var schedules: [String: WeeklySchedule] = [:]
+        return staff.map { s in
+            let eff = PunchStream.effective(raw: (f.punches[s.id] ?? []).map(\.punch), corrections: f.corrections[s.id] ?? [])
+            let ws: WeeklySchedule
+            if let known = schedules[s.schedule] { ws = known } else { ws = s.weeklySchedule; schedules[s.schedule] = ws }
+            let start = s.start, end = s.end
+            return AttendanceCalculator.days(
+                dates: dates,
+                schedule: { d in
+                    if let st = start, d < st { return nil }
+                    if let en = end, d > en { return nil }
+                    return ws.schedule(weekday: d.weekday)
+                },
+                dayKind: { d in kinds[d].map { .holiday(name: $0) } ?? (ws.schedule(weekday: d.weekday) == nil ? .weeklyRestDay : .workDay) },
+                punches: eff, marks: f.marks[s.id] ?? [], isPartTime: s.employment.isPartTime, rules: rules, zone: zone, now: now)
+        }
+    }
+
     /// The books from facts already in memory: pure computation.
     static func books(_ f: Facts, municipality muni: MunicipalityRow, staff: [StaffRow], month: YearMonth, now: Date = Date()) -> [AttendanceBook] {
         let zone = muni.zone

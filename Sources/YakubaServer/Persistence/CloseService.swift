@@ -145,22 +145,22 @@ enum CloseService {
         let started = DispatchTime.now().uptimeNanoseconds
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, staff.count / 200))
         let parts = Array(staff).chunked(max(1, (staff.count + workers - 1) / workers))
-        let results = Mutex<[Int: [(AttendanceBook, MonthlyFigures)]]>([:])
+        let results = Mutex<[Int: [(StaffRow, [AttendanceDay], MonthlyFigures)]]>([:])
         let frozenFacts = facts, frozenPaid = paid
         DispatchQueue.concurrentPerform(iterations: parts.count) { i in
-            let books = BookService.books(frozenFacts, municipality: muni, staff: parts[i], month: month, now: now)
-            let out = books.map { b in
-                (b, MonthlyComputation.figures(days: b.days, paidOrders: frozenPaid[b.staff.id] ?? [:], shortTime: b.staff.employment.isPartTime))
+            let part = parts[i]
+            let days = BookService.days(frozenFacts, municipality: muni, staff: part, month: month, now: now)
+            let out = zip(part, days).map { s, d in
+                (s, d, MonthlyComputation.figures(days: d, paidOrders: frozenPaid[s.id] ?? [:], shortTime: s.employment.isPartTime))
             }
             results.withLock { $0[i] = out }
         }
         let all = results.withLock { r in (0..<parts.count).flatMap { r[$0] ?? [] } }
-        let books = all.map(\.0)
-        let figures = all.map { ($0.0.staff, $0.1) }
+        let figures = all.map { ($0.0, $0.2) }
         let nanos = DispatchTime.now().uptimeNanoseconds - started
-        for b in books {
-            let open = b.days.filter { !$0.flags.isDisjoint(with: MonthlyComputation.openAnomalies) }
-            if !open.isEmpty { blockers.anomalies.append((b.staff, open)) }
+        for (s, days, _) in all {
+            let open = days.filter { !$0.flags.isDisjoint(with: MonthlyComputation.openAnomalies) }
+            if !open.isEmpty { blockers.anomalies.append((s, open)) }
         }
         return (figures, blockers, nanos)
     }
