@@ -122,6 +122,14 @@ enum CloseController {
                      el("tbody", PayrollExport.columns.map { c in el("tr", el("th", attr("scope", "row"), txt(c.header)), el("td", txt(c.meaning))) })))
     }
 
+    /// The form's month, or a 422 that names it.
+    static func requiredMonth(_ f: CloseForm, _ l: Lang) throws -> YearMonth {
+        guard let m = f.month.flatMap(YearMonth.init(iso:)) else {
+            throw ProblemError(status: .unprocessableEntity, title: l.t("月を指定してください（例：2026-10）。", "Give the month (e.g. 2026-10)."), errors: ["month": "required"])
+        }
+        return m
+    }
+
     static func close(_ req: Request) async throws -> Response {
         let l = req.lang
         let scope = try await Scope.load(req)
@@ -129,9 +137,7 @@ enum CloseController {
         let muni = scope.municipality
         let f = try req.content.decode(CloseForm.self)
         var errors: [String: String] = [:]
-        guard let m = f.month.flatMap(YearMonth.init(iso:)) else {
-            throw ProblemError(status: .unprocessableEntity, title: l.t("月を指定してください（例：2026-10）。", "Give the month (e.g. 2026-10)."), errors: ["month": "required"])
-        }
+        let m = try requiredMonth(f, l)
         var department: DepartmentRow?
         if let d = f.department, !d.isEmpty {
             department = UUID(uuidString: d).flatMap { scope.tree.rows[$0] }
@@ -164,9 +170,7 @@ enum CloseController {
         let scope = try await Scope.load(req)
         let p = scope.principal
         let f = try req.content.decode(CloseForm.self)
-        guard let m = f.month.flatMap(YearMonth.init(iso:)) else {
-            throw ProblemError(status: .unprocessableEntity, title: l.t("月を指定してください（例：2026-10）。", "Give the month (e.g. 2026-10)."), errors: ["month": "required"])
-        }
+        let m = try requiredMonth(f, l)
         let department = f.department.flatMap(UUID.init(uuidString:)).flatMap { scope.tree.rows[$0] }
         let closed = CloseService.closedScopes(try await CloseService.events(req.sql, municipalityId: p.municipalityId, month: m))
         guard let event = closed[department?.id] else {
