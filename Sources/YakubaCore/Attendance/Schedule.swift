@@ -20,6 +20,11 @@ public struct DailySchedule: Hashable, Sendable, Codable {
     }
 
     public var window: MinuteRange { MinuteRange(start: start, end: end) }
+    /// 正規の勤務時間 as ranges: the window less its break (one range when there is no break).
+    public var scheduledRanges: [MinuteRange] {
+        guard let b = breakWindow else { return [window] }
+        return [MinuteRange(start: start, end: b.start), MinuteRange(start: b.end, end: end)].filter { $0.length > 0 }
+    }
     /// scheduledTime: the span less the break.
     public var scheduledMinutes: Int { max(0, end - start - (breakWindow.map { $0.overlap(window) } ?? 0)) }
 

@@ -256,8 +256,7 @@ public enum LeaveRules {
 
     /// The scheduled minutes of `r`: its overlap with the day's window, less the break.
     static func scheduledMinutes(in r: MinuteRange, _ s: DailySchedule) -> Int {
-        let parts = s.breakWindow.map { [MinuteRange(start: s.start, end: $0.start), MinuteRange(start: $0.end, end: s.end)] } ?? [s.window]
-        return parts.map { $0.overlap(r) }.reduce(0, +)
+        s.scheduledRanges.map { $0.overlap(r) }.reduce(0, +)
     }
 
     /// Everything wrong with a request; empty when it may be sent for approval.

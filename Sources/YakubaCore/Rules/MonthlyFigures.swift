@@ -55,11 +55,7 @@ public enum MonthlyComputation {
         var totals = ClassTotals()
         for d in days {
             let sched = d.schedule
-            let scheduled: [MinuteRange] = {
-                guard let s = sched, d.kind != .weeklyRestDay else { return [] }
-                if let b = s.breakWindow { return [MinuteRange(start: s.start, end: b.start), MinuteRange(start: b.end, end: s.end)].filter { $0.length > 0 } }
-                return [s.window]
-            }()
+            let scheduled = d.kind == .weeklyRestDay ? [] : sched?.scheduledRanges ?? []
             if d.kind.isWorkDay && sched != nil { f.scheduledDays += 1; f.scheduledMinutes += d.scheduledMinutes }
             if d.workedMinutes > 0 || d.firstIn != nil { f.daysWorked += 1 }
             f.workedMinutes += d.workedMinutes

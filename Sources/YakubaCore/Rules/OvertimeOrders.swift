@@ -98,9 +98,7 @@ public enum OvertimeOrders {
         if range.end <= range.start { out.append(.endNotAfterStart); return out }
         if range.length > maxOrderMinutes { out.append(.tooLong(maxMinutes: maxOrderMinutes)) }
         if let s = schedule {
-            let scheduled = s.breakWindow.map { b in [MinuteRange(start: s.start, end: b.start), MinuteRange(start: b.end, end: s.end)] }
-                ?? [s.window]
-            if scheduled.contains(where: { $0.overlap(range) > 0 }) { out.append(.overlapsScheduledTime(s)) }
+            if s.scheduledRanges.contains(where: { $0.overlap(range) > 0 }) { out.append(.overlapsScheduledTime(s)) }
         }
         if let other = existing.first(where: { $0.overlap(range) > 0 }) { out.append(.overlapsAnotherOrder(other)) }
         return out

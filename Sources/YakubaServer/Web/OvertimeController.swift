@@ -64,10 +64,11 @@ enum OvertimeController {
 
             // standing of everyone with orders this month (the limits only move with orders)
             var watch: [(StaffRow, LimitStanding)] = []
-            for sid in Set(decidable.map(\.order.staffId)).prefix(300) {
+            let watched = Array(Set(decidable.map(\.order.staffId)).prefix(300))
+            let counted = try await OvertimeRepository.countedMinutes(req.sql, municipalityId: p.municipalityId, staffIds: watched, month: month, rules: rules)
+            for sid in watched {
                 guard let s = staffById[sid] else { continue }
-                let minutes = try await OvertimeRepository.countedMinutes(req.sql, municipalityId: p.municipalityId, staffId: sid, month: month, rules: rules)
-                let st = OvertimeLimits.standing(month: month, minutes: minutes, regime: .workload(workloads.workload(s.departmentId, month: month)), rules: rules)
+                let st = OvertimeLimits.standing(month: month, minutes: counted[sid] ?? [:], regime: .workload(workloads.workload(s.departmentId, month: month)), rules: rules)
                 if st.worst >= .approaching || st.doctorInterview { watch.append((s, st)) }
             }
             watch.sort { ($0.1.worst, $0.1.findings.first?.value ?? 0) > ($1.1.worst, $1.1.findings.first?.value ?? 0) }
@@ -459,7 +460,7 @@ enum OvertimeController {
             throw ProblemError(status: .unprocessableEntity, title: errors.values.sorted().joined(separator: " "), errors: errors)
         }
         let ev = OvertimeEventRow(id: UUID.timeOrdered(), orderId: o.order.id, kind: "reported", startMinute: start, endMinute: end, note: "", actorId: p.staffId, atMs: nowMs())
-        try await writeEvent(req, ev, municipalityId: o.order.municipalityId, actor: p.staffId)
+        try await writeEvent(req, ev, order: o, scope: scope)
         req.session.data["flash"] = l.t("実績を報告しました。所属長の確認をお待ちください。", "Reported; waiting for confirmation.")
         return req.redirect(to: "/overtime?month=\(o.order.day.map { YearMonth($0).iso } ?? "")")
     }
@@ -485,22 +486,22 @@ enum OvertimeController {
         }
         let ev = OvertimeEventRow(id: UUID.timeOrdered(), orderId: o.order.id, kind: kind, startMinute: range?.start, endMinute: range?.end, note: "",
                                   actorId: p.staffId, atMs: nowMs())
-        try await writeEvent(req, ev, municipalityId: o.order.municipalityId, actor: p.staffId)
+        try await writeEvent(req, ev, order: o, scope: scope)
         req.session.data["flash"] = kind == "confirmed"
             ? l.t("確認しました（支給対象 \(hours(range?.length ?? 0))）。", "Confirmed (paid: \(hours(range?.length ?? 0))).")
             : l.t("命令を取り消しました。", "The order was cancelled.")
         return req.redirect(to: "/overtime?month=\(o.order.day.map { YearMonth($0).iso } ?? "")")
     }
 
-    static func writeEvent(_ req: Request, _ ev: OvertimeEventRow, municipalityId: UUID, actor: UUID) async throws {
+    static func writeEvent(_ req: Request, _ ev: OvertimeEventRow, order o: OvertimeOrderRecord, scope: Scope) async throws {
         let language = req.lang
-        let scope = try await Scope.load(req)
-        if let o = try await OvertimeRepository.find(req.sql, id: ev.orderId), let d = o.order.day,
+        let municipalityId = o.order.municipalityId, actor = ev.actorId
+        if let d = o.order.day,
            try await CloseService.isClosed(req.sql, municipalityId: municipalityId, departmentId: o.order.departmentId, date: d, tree: scope.tree) {
             throw ProblemError(status: .conflict, title: language.t("この命令の月は締め済みです。人事課に連絡してください。", "The month of this order is closed. Contact HR."))
         }
         var notes: [NotificationRow] = []
-        if ev.kind == "reported", let o = try await OvertimeRepository.find(req.sql, id: ev.orderId) {
+        if ev.kind == "reported" {
             notes = Notifications.make(municipalityId: municipalityId, to: [o.order.orderedBy], kind: "overtime.reported",
                                        ja: "超過勤務の実績報告があります（\(o.order.date)）", en: "An overtime report is waiting (\(o.order.date))",
                                        link: "/overtime?month=\(o.order.day.map { YearMonth($0).iso } ?? "")")
