@@ -96,6 +96,55 @@ public enum AttendanceFlag: String, Sendable, Codable, CaseIterable, Hashable, C
     }
     /// Flags HR treats as anomalies to chase (not merely informative).
     public var isAnomaly: Bool { self != .corrected && self != .late && self != .earlyLeave }
+
+    /// The bit of `AttendanceFlags`, in the order of `allCases`.
+    @inline(__always) var bit: UInt16 {
+        switch self {
+        case .missingClockOut: 1 << 0; case .missingClockIn: 1 << 1; case .openBreak: 1 << 2; case .absent: 1 << 3
+        case .late: 1 << 4; case .earlyLeave: 1 << 5; case .outsideSchedule: 1 << 6; case .beyondSchedule: 1 << 7
+        case .insufficientBreak: 1 << 8; case .corrected: 1 << 9
+        }
+    }
+}
+
+/// A day's flags: a set of `AttendanceFlag` kept in one word (a day's computation makes hundreds of thousands of them in a
+/// close), iterated in the order of `AttendanceFlag.allCases`.
+public struct AttendanceFlags: SetAlgebra, Sequence, Hashable, Sendable {
+    public typealias Element = AttendanceFlag
+    public private(set) var bits: UInt16
+
+    public init() { bits = 0 }
+    private init(bits: UInt16) { self.bits = bits }
+    public init(arrayLiteral elements: AttendanceFlag...) { bits = 0; for e in elements { bits |= e.bit } }
+
+    @inline(__always) public func contains(_ member: AttendanceFlag) -> Bool { bits & member.bit != 0 }
+    public func union(_ other: AttendanceFlags) -> AttendanceFlags { AttendanceFlags(bits: bits | other.bits) }
+    public func intersection(_ other: AttendanceFlags) -> AttendanceFlags { AttendanceFlags(bits: bits & other.bits) }
+    public func symmetricDifference(_ other: AttendanceFlags) -> AttendanceFlags { AttendanceFlags(bits: bits ^ other.bits) }
+    @discardableResult @inline(__always)
+    public mutating func insert(_ newMember: AttendanceFlag) -> (inserted: Bool, memberAfterInsert: AttendanceFlag) {
+        let had = contains(newMember)
+        bits |= newMember.bit
+        return (!had, newMember)
+    }
+    @discardableResult public mutating func remove(_ member: AttendanceFlag) -> AttendanceFlag? {
+        guard contains(member) else { return nil }
+        bits &= ~member.bit
+        return member
+    }
+    @discardableResult public mutating func update(with newMember: AttendanceFlag) -> AttendanceFlag? {
+        let had = contains(newMember)
+        bits |= newMember.bit
+        return had ? newMember : nil
+    }
+    public mutating func formUnion(_ other: AttendanceFlags) { bits |= other.bits }
+    public mutating func formIntersection(_ other: AttendanceFlags) { bits &= other.bits }
+    public mutating func formSymmetricDifference(_ other: AttendanceFlags) { bits ^= other.bits }
+    public var isEmpty: Bool { bits == 0 }
+    public func isDisjoint(with other: AttendanceFlags) -> Bool { bits & other.bits == 0 }
+    public var count: Int { bits.nonzeroBitCount }
+
+    public func makeIterator() -> IndexingIterator<[AttendanceFlag]> { AttendanceFlag.allCases.filter(contains).makeIterator() }
 }
 
 /// Municipality-specific parameters of the day computation, with the common defaults.
@@ -146,7 +195,7 @@ public struct AttendanceDay: Hashable, Sendable {
     public var earlyLeaveMinutes: Int
     public var places: [String]
     public var marks: [DayMark]
-    public var flags: Set<AttendanceFlag>
+    public var flags: AttendanceFlags
     /// the worked time as minute ranges from the day's midnight (breaks removed; past 1440 after midnight)
     public var workedRanges: [MinuteRange] = []
 
@@ -160,78 +209,103 @@ public enum AttendanceCalculator {
     public static func days(dates: [CalendarDate], schedule: (CalendarDate) -> DailySchedule?, dayKind: (CalendarDate) -> DayKind,
                             punches: [EffectivePunch], marks: [DayMark], isPartTime: Bool, rules: AttendanceRules,
                             zone: TimeZone, now: Date) -> [AttendanceDay] {
+        guard let first = dates.min(), let last = dates.max() else { return [] }
+        return days(dates: dates, schedule: schedule, dayKind: dayKind, punches: punches, marks: marks, isPartTime: isPartTime,
+                    rules: rules, clock: LocalClock(zone: zone, from: first, to: last), now: now)
+    }
+
+    /// The same with a `LocalClock` made once for many people (the close computes thousands of months with one).
+    public static func days(dates: [CalendarDate], schedule: (CalendarDate) -> DailySchedule?, dayKind: (CalendarDate) -> DayKind,
+                            punches: [EffectivePunch], marks: [DayMark], isPartTime: Bool, rules: AttendanceRules,
+                            clock: LocalClock, now: Date) -> [AttendanceDay] {
         let (sessions, stray) = SessionBuilder.sessions(punches)
-        var sessionsByDate: [CalendarDate: [WorkSession]] = [:]
-        for s in sessions { sessionsByDate[CalendarDate(s.clockIn.at, in: zone), default: []].append(s) }
-        var strayByDate: [CalendarDate: [EffectivePunch]] = [:]
-        for p in stray { strayByDate[CalendarDate(p.at, in: zone), default: []].append(p) }
-        var marksByDate: [CalendarDate: [DayMark]] = [:]
-        for m in marks { marksByDate[m.date, default: []].append(m) }
-        let today = CalendarDate(now, in: zone)
+        // each session and stray punch belongs to the date of its first punch; dates usually come in order, so a walk
+        // along both lists finds each date's share without a dictionary
+        let sessionDays = sessions.map { clock.date(of: $0.clockIn.at).dayNumber }
+        let strayDays = stray.map { clock.date(of: $0.at).dayNumber }
+        let sortedMarks = marks.count > 1 ? marks.sorted { $0.date < $1.date } : marks
+        let ascending = zip(dates, dates.dropFirst()).allSatisfy { $0.dayNumber < $1.dayNumber }
+        var si = 0, pi = 0, mi = 0
+        func share<T>(_ list: [T], _ keys: [Int], _ i: inout Int, _ day: Int) -> ArraySlice<T> {
+            if !ascending { return ArraySlice(zip(list, keys).filter { $0.1 == day }.map(\.0)) }
+            while i < keys.count && keys[i] < day { i += 1 }
+            let from = i
+            while i < keys.count && keys[i] == day { i += 1 }
+            return list[from..<i]
+        }
+        let markDays = sortedMarks.map(\.date.dayNumber)
+        let todayNumber = clock.date(of: now).dayNumber
         let abandon = TimeInterval(rules.abandonSessionAfterHours * 3600)
 
-        return dates.map { date in
+        var out: [AttendanceDay] = []
+        out.reserveCapacity(dates.count)
+        for date in dates {
+            let dn = date.dayNumber
             let kind = dayKind(date)
             let sched = schedule(date)
-            let daySessions = sessionsByDate[date] ?? []
-            let dayStray = strayByDate[date] ?? []
-            let dayMarks = marksByDate[date] ?? []
-            let midnight = date.instant(atMinute: 0, in: zone)
-            func minuteOf(_ d: Date) -> Int { Int(floor(d.timeIntervalSince(midnight) / 60)) }
+            let daySessions = share(sessions, sessionDays, &si, dn)
+            let dayStray = share(stray, strayDays, &pi, dn)
+            let dayMarks = Array(share(sortedMarks, markDays, &mi, dn))
+            @inline(__always) func minuteOf(_ d: Date) -> Int { clock.minute(of: d, from: date) }
 
-            var flags = Set<AttendanceFlag>()
+            var flags = AttendanceFlags()
             var worked = 0, breaks = 0, within = 0
             var workedRanges: [MinuteRange] = []
-            var allPunches: [EffectivePunch] = dayStray
+            var allPunches: [EffectivePunch] = []
             var places: [String] = []
+            if !daySessions.isEmpty {
+                // one allocation each for the usual day (in, out, perhaps a break)
+                allPunches.reserveCapacity(dayStray.count + daySessions.count * 4)
+                workedRanges.reserveCapacity(daySessions.count * 2)
+            }
+            allPunches += dayStray
+            let window = sched.map { MinuteRange(start: $0.start, end: $0.end) }
             for s in daySessions {
                 allPunches.append(s.clockIn)
-                if let o = s.clockOut { allPunches.append(o) }
                 for b in s.breaks { allPunches.append(b.start); if let e = b.end { allPunches.append(e) } }
                 allPunches += s.stray
+                if let o = s.clockOut { allPunches.append(o) }
                 if !s.clockIn.place.isEmpty, !places.contains(s.clockIn.place) { places.append(s.clockIn.place) }
 
                 let inMin = minuteOf(s.clockIn.at)
                 guard let out = s.clockOut else {
                     // still at work now (today, not abandoned) is not an anomaly; otherwise a forgotten clock-out
-                    if !(now.timeIntervalSince(s.clockIn.at) < abandon && date >= today.adding(days: -1)) { flags.insert(.missingClockOut) }
+                    if !(now.timeIntervalSince(s.clockIn.at) < abandon && dn >= todayNumber - 1) { flags.insert(.missingClockOut) }
                     continue
                 }
                 let outMin = max(inMin, minuteOf(out.at))
                 let span = MinuteRange(start: inMin, end: outMin)
-                var punched: [MinuteRange] = []
+                var breakRanges: [MinuteRange] = []
+                var sessionBreak = 0
                 for b in s.breaks {
                     guard let e = b.end else { flags.insert(.openBreak); continue }
                     let r = MinuteRange(start: max(inMin, minuteOf(b.start.at)), end: min(outMin, minuteOf(e.at)))
-                    if r.length > 0 { punched.append(r) }
+                    if r.length > 0 { breakRanges.append(r); sessionBreak += r.length }
                 }
-                var sessionBreak = punched.map(\.length).reduce(0, +)
-                var breakRanges = punched
                 if rules.autoDeductScheduledBreak, kind.isWorkDay, let bw = sched?.breakWindow,
-                   !punched.contains(where: { $0.overlap(bw) > 0 }) {
+                   !breakRanges.contains(where: { $0.overlap(bw) > 0 }) {
                     let auto = MinuteRange(start: max(bw.start, inMin), end: min(bw.end, outMin))
                     if auto.length > 0 { sessionBreak += auto.length; breakRanges.append(auto) }
                 }
                 let sessionWorked = max(0, span.length - sessionBreak)
-                workedRanges += subtract(breakRanges, from: span)
+                subtract(breakRanges, from: span, into: &workedRanges)
                 worked += sessionWorked
                 breaks += sessionBreak
-                if kind.isWorkDay, let sc = sched {
-                    let w = MinuteRange(start: sc.start, end: sc.end)
-                    let inWindow = span.overlap(w) - breakRanges.map { $0.overlap(w) }.reduce(0, +)
+                if kind.isWorkDay, let w = window {
+                    var inWindow = span.overlap(w)
+                    for b in breakRanges { inWindow -= b.overlap(w) }
                     within += max(0, min(sessionWorked, inWindow))
                 }
             }
             // time worked through the scheduled break belongs outside: within never exceeds the scheduled time
             if let sc = sched, kind.isWorkDay { within = min(within, sc.scheduledMinutes) }
-            allPunches.sort { $0.at < $1.at }
+            if zip(allPunches, allPunches.dropFirst()).contains(where: { $0.at > $1.at }) { allPunches.sort { $0.at < $1.at } }
             if !dayStray.isEmpty { flags.insert(.missingClockIn) }
             if allPunches.contains(where: { $0.source == .correction }) { flags.insert(.corrected) }
 
             let firstIn = daySessions.first?.clockIn.at
             let lastOut = daySessions.last?.clockOut?.at
             var late = 0, early = 0
-            let fullDayMark = dayMarks.first(where: { $0.minutes == nil })
             if kind.isWorkDay, let sc = sched {
                 if let fi = firstIn {
                     let m = minuteOf(fi)
@@ -244,15 +318,16 @@ public enum AttendanceCalculator {
                     if m > sc.end + rules.outsideScheduleToleranceMinutes { flags.insert(.outsideSchedule) }
                 }
                 // a time-off mark (時間休) at the start or end excuses the same minutes
-                let partial = dayMarks.filter { $0.minutes != nil && $0.code.excusesAbsence }.compactMap(\.minutes).reduce(0, +)
-                var excusable = partial
+                var excusable = 0
+                for m in dayMarks where m.code.excusesAbsence { excusable += m.minutes ?? 0 }
                 let excusedLate = min(late, excusable)
                 late -= excusedLate
                 excusable -= excusedLate
                 early = max(0, early - excusable)
                 if late > 0 { flags.insert(.late) }
                 if early > 0 { flags.insert(.earlyLeave) }
-                if daySessions.isEmpty && dayStray.isEmpty && date < today
+                let fullDayMark = dayMarks.first(where: { $0.minutes == nil })
+                if daySessions.isEmpty && dayStray.isEmpty && dn < todayNumber
                     && !(fullDayMark.map { $0.code.excusesAbsence } ?? false) {
                     flags.insert(.absent)
                 }
@@ -263,24 +338,33 @@ public enum AttendanceCalculator {
             if isPartTime && outside > 0 { flags.insert(.beyondSchedule) }
             if worked > 0, breaks < rules.requiredBreak(worked: worked) { flags.insert(.insufficientBreak) }
 
-            return AttendanceDay(date: date, kind: kind, schedule: sched, punches: allPunches, firstIn: firstIn, lastOut: lastOut,
-                                 workedMinutes: worked, breakMinutes: breaks, withinScheduleMinutes: within,
-                                 outsideScheduleMinutes: outside, lateMinutes: late, earlyLeaveMinutes: early,
-                                 places: places, marks: dayMarks, flags: flags, workedRanges: workedRanges)
+            out.append(AttendanceDay(date: date, kind: kind, schedule: sched, punches: allPunches, firstIn: firstIn, lastOut: lastOut,
+                                     workedMinutes: worked, breakMinutes: breaks, withinScheduleMinutes: within,
+                                     outsideScheduleMinutes: outside, lateMinutes: late, earlyLeaveMinutes: early,
+                                     places: places, marks: dayMarks, flags: flags, workedRanges: workedRanges))
         }
+        return out
     }
 }
 
 /// `span` less the (possibly overlapping) `cuts`, as sorted ranges.
 func subtract(_ cuts: [MinuteRange], from span: MinuteRange) -> [MinuteRange] {
     var out: [MinuteRange] = []
+    subtract(cuts, from: span, into: &out)
+    return out
+}
+
+/// `span` less `cuts`, appended to `out` (no sorting or copying for the usual zero or one cut).
+func subtract(_ cuts: [MinuteRange], from span: MinuteRange, into out: inout [MinuteRange]) {
+    if span.length <= 0 { return }
     var t = span.start
-    for c in cuts.sorted(by: { $0.start < $1.start }) where c.end > t && c.start < span.end {
+    func cut(_ c: MinuteRange) {
+        guard c.end > t && c.start < span.end else { return }
         if c.start > t { out.append(MinuteRange(start: t, end: c.start)) }
         t = max(t, c.end)
     }
+    if cuts.count <= 1 { cuts.first.map(cut) } else { for c in cuts.sorted(by: { $0.start < $1.start }) { cut(c) } }
     if t < span.end { out.append(MinuteRange(start: t, end: span.end)) }
-    return out
 }
 
 /// A month's totals, the bottom line of the 出勤簿.

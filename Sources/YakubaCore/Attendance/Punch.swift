@@ -114,8 +114,10 @@ public enum PunchStream {
     public static func effective(raw: [Punch], corrections: [PunchCorrection]) -> [EffectivePunch] {
         // most people have no approved correction in a month: keep their punches as they are, in order
         if !corrections.contains(where: { $0.status == .approved }) {
-            return raw.map { EffectivePunch(id: $0.id, kind: $0.kind, at: $0.at, place: $0.place, source: $0.source, correctionId: nil) }
-                .sorted { $0.at != $1.at ? $0.at < $1.at : $0.id.bytesPrecede($1.id) }
+            let out = raw.map { EffectivePunch(id: $0.id, kind: $0.kind, at: $0.at, place: $0.place, source: $0.source, correctionId: nil) }
+            // the database hands them over in time order: sort only when they are not
+            if zip(out, out.dropFirst()).allSatisfy({ $0.at < $1.at }) { return out }
+            return out.sorted { $0.at != $1.at ? $0.at < $1.at : $0.id.bytesPrecede($1.id) }
         }
         var byId: [UUID: EffectivePunch] = [:]
         for p in raw {

@@ -42,7 +42,7 @@ public struct MonthlyFigures: Sendable, Codable, Hashable {
 
 public enum MonthlyComputation {
     /// What the close asks HR to resolve or acknowledge: missing punches and absence without leave.
-    public static let openAnomalies: Set<AttendanceFlag> = [.missingClockOut, .missingClockIn, .openBreak, .absent]
+    public static let openAnomalies: AttendanceFlags = [.missingClockOut, .missingClockIn, .openBreak, .absent]
 
     /// The figures of one person's month.
     /// - days: the month's attendance days, in order (from `AttendanceCalculator`).
@@ -53,15 +53,22 @@ public enum MonthlyComputation {
         var f = MonthlyFigures()
         var classifier = PayClassifier(rules: rules)
         var totals = ClassTotals()
+        // most days share one schedule: its ranges are made once
+        var lastSchedule: DailySchedule?
+        var lastRanges: [MinuteRange] = []
         for d in days {
             let sched = d.schedule
-            let scheduled = d.kind == .weeklyRestDay ? [] : sched?.scheduledRanges ?? []
+            var scheduled: [MinuteRange] = []
+            if d.kind != .weeklyRestDay, let sc = sched {
+                if sc != lastSchedule { lastSchedule = sc; lastRanges = sc.scheduledRanges }
+                scheduled = lastRanges
+            }
             if d.kind.isWorkDay && sched != nil { f.scheduledDays += 1; f.scheduledMinutes += d.scheduledMinutes }
             if d.workedMinutes > 0 || d.firstIn != nil { f.daysWorked += 1 }
             f.workedMinutes += d.workedMinutes
             if !d.workedRanges.isEmpty {
-                totals.add(classifier.classify(WorkedDay(date: d.date, kind: d.kind, scheduled: scheduled, worked: d.workedRanges,
-                                                         ordered: paidOrders[d.date] ?? [], shortTime: shortTime)))
+                classifier.classify(WorkedDay(date: d.date, kind: d.kind, scheduled: scheduled, worked: d.workedRanges,
+                                              ordered: paidOrders.isEmpty ? [] : paidOrders[d.date] ?? [], shortTime: shortTime), into: &totals)
             }
             // leave and deductions, on days with hours assigned
             if d.kind.isWorkDay, sched != nil {

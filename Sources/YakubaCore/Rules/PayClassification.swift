@@ -25,6 +25,14 @@ public enum WorkCategory: String, CaseIterable, Sendable, Codable, Hashable {
     /// time outside 正規の勤務時間 with no order: recorded, not paid as overtime until an order covers it
     case unordered
 
+    /// Its position in `allCases`.
+    @inline(__always) var ordinal: Int {
+        switch self {
+        case .regular: 0; case .holidayWork: 1; case .withinStandardDay: 2; case .overtimeWorkDay: 3; case .overtimeOtherDay: 4
+        case .swapWeeklyExcess: 5; case .unordered: 6
+        }
+    }
+
     /// Whether it is 超過勤務 (time the limits of 人事院規則15-14 count, and the 60-hour rule escalates).
     public var isOvertime: Bool {
         switch self {
@@ -45,14 +53,15 @@ public struct MinuteClass: Hashable, Sendable, Comparable, CustomStringConvertib
     }
 
     /// A dense index 0..<`MinuteClass.count`, for totals kept in a flat array.
-    public var index: Int {
-        (WorkCategory.allCases.firstIndex(of: category)! * 2 + (night ? 1 : 0)) * 2 + (overSixty ? 1 : 0)
+    @inline(__always) public var index: Int {
+        (category.ordinal * 2 + (night ? 1 : 0)) * 2 + (overSixty ? 1 : 0)
     }
     public static let count = WorkCategory.allCases.count * 4
     public static let all: [MinuteClass] = (0..<count).map { MinuteClass(index: $0) }
+    private static let categories = WorkCategory.allCases
 
     init(index: Int) {
-        category = WorkCategory.allCases[index / 4]
+        category = MinuteClass.categories[index / 4]
         night = (index / 2) % 2 == 1
         overSixty = index % 2 == 1
     }
@@ -226,13 +235,30 @@ public struct PayClassifier: Sendable {
 
     /// The classes of one day's worked time, in time order. The spans cover `day.worked` exactly.
     public mutating func classify(_ day: WorkedDay) -> [ClassifiedSpan] {
+        var out: [ClassifiedSpan] = []
+        out.reserveCapacity(day.worked.count * 3 + 2)
+        walk(day) { a, end, c in
+            if let last = out.last, last.minuteClass == c, last.range.end == a {
+                out[out.count - 1].range.end = end
+            } else {
+                out.append(ClassifiedSpan(MinuteRange(start: a, end: end), c))
+            }
+        }
+        return out
+    }
+
+    /// The same, added straight to `totals` (the close classifies every day of every person; no spans are kept).
+    public mutating func classify(_ day: WorkedDay, into totals: inout ClassTotals) {
+        walk(day) { a, end, c in totals.minutes[c.index] += end - a }
+    }
+
+    /// Walks the day's worked time in order, handing each stretch of one class to `emitSpan`.
+    private mutating func walk(_ day: WorkedDay, _ emitSpan: (Int, Int, MinuteClass) -> Void) {
         let ym = YearMonth(day.date)
         if ym != month { month = ym; monthCounted = 0 }
         let ws = day.date.dayNumber - day.date.weekday
         if ws != weekStart { weekStart = ws; weekRegular = 0 }
 
-        var out: [ClassifiedSpan] = []
-        out.reserveCapacity(day.worked.count * 3 + 2)
         let workDay = day.kind.isWorkDay
         let holidayWithHours: Bool = { if case .holiday = day.kind { return !day.scheduled.isEmpty }; return false }()
         let countsTowardSixty = !(rules.sixtyHourCountExcludesSunday && day.date.weekday == 0)
@@ -264,12 +290,7 @@ public struct PayClassifier: Sendable {
                 if cat == .regular { weekRegular += len }
                 if cat != .unordered && cat != .holidayWork { paidToday += len }
                 if cat.isOvertime && countsTowardSixty { monthCounted += len }
-                let c = MinuteClass(cat, night: night, overSixty: over)
-                if let last = out.last, last.minuteClass == c, last.range.end == a {
-                    out[out.count - 1].range.end = end
-                } else {
-                    out.append(ClassifiedSpan(MinuteRange(start: a, end: end), c))
-                }
+                emitSpan(a, end, MinuteClass(cat, night: night, overSixty: over))
                 a = end
             }
         }
@@ -296,7 +317,6 @@ public struct PayClassifier: Sendable {
                 t = next
             }
         }
-        return out
     }
 
     /// Whether `t` lies in one of `ranges`; lowers `nextEdge` to the next edge of `ranges` after `t`.
@@ -310,7 +330,7 @@ public struct PayClassifier: Sendable {
     }
 
     private func isNight(_ t: Int, nextEdge: inout Int) -> Bool {
-        let dayStart = Int((Double(t) / 1440).rounded(.down)) * 1440
+        let dayStart = (t >= 0 ? t / 1440 : (t - 1439) / 1440) * 1440
         let m = t - dayStart
         if m < rules.nightEndMinute { nextEdge = min(nextEdge, dayStart + rules.nightEndMinute); return true }
         if m >= rules.nightStartMinute { nextEdge = min(nextEdge, dayStart + 1440 + rules.nightEndMinute); return true }
@@ -321,6 +341,8 @@ public struct PayClassifier: Sendable {
     /// Sorted, merged, empty ranges dropped.
     private func normalized(_ ranges: [MinuteRange]) -> [MinuteRange] {
         if ranges.count <= 1 { return ranges.filter { $0.length > 0 } }
+        // the day computation hands them over sorted and apart: keep them as they are
+        if ranges.allSatisfy({ $0.length > 0 }) && zip(ranges, ranges.dropFirst()).allSatisfy({ $0.end < $1.start }) { return ranges }
         var out: [MinuteRange] = []
         for r in ranges.sorted(by: { $0.start < $1.start }) where r.length > 0 {
             if let last = out.last, r.start <= last.end { out[out.count - 1].end = max(last.end, r.end) } else { out.append(r) }

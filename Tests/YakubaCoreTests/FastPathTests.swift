@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+@testable import YakubaCore
+
+// The close computes 600,000 person-days: the fast paths it takes (one clock per zone, flags in a word, classes added
+// straight to totals, days found by walking sorted lists) must give exactly what the plain definitions give.
+
+@Suite("Fast paths of the day computation agree with the plain definitions")
+struct FastPathTests {
+    @Test func localClockAgreesWithTheZoneInTokyo() {
+        let from = CalendarDate(year: 2025, month: 3, day: 1)!, to = CalendarDate(year: 2025, month: 3, day: 31)!
+        let clock = LocalClock(zone: tokyo, from: from, to: to)
+        var t = from.adding(days: -1).instant(atMinute: 0, in: tokyo).timeIntervalSince1970
+        while t < to.adding(days: 2).instant(atMinute: 0, in: tokyo).timeIntervalSince1970 {
+            let instant = Date(timeIntervalSince1970: t)
+            let date = CalendarDate(instant, in: tokyo)
+            #expect(clock.date(of: instant) == date)
+            #expect(clock.minute(of: instant, from: date) == Int((instant.timeIntervalSince(date.instant(atMinute: 0, in: tokyo)) / 60).rounded(.down)))
+            t += 3_599.5   // not on minute boundaries, to check the rounding down
+        }
+    }
+
+    @Test func localClockAsksTheZoneAcrossADaylightSavingChange() throws {
+        // Europe/Berlin moves its clocks on 2025-03-30: no fixed offset, each conversion asks the zone
+        let berlin = try #require(TimeZone(identifier: "Europe/Berlin"))
+        let from = CalendarDate(year: 2025, month: 3, day: 1)!, to = CalendarDate(year: 2025, month: 3, day: 31)!
+        let clock = LocalClock(zone: berlin, from: from, to: to)
+        for day in [from, CalendarDate(year: 2025, month: 3, day: 30)!, to] {
+            for minute in [0, 150, 510, 1035, 1439] {
+                let instant = day.instant(atMinute: minute, in: berlin)
+                #expect(clock.date(of: instant) == CalendarDate(instant, in: berlin))
+            }
+        }
+        let after = CalendarDate(year: 2025, month: 3, day: 31)!.instant(atMinute: 510, in: berlin)
+        #expect(clock.minute(of: after, from: to) == 510)
+    }
+
+    @Test func flagsBehaveAsASetInTheirDeclaredOrder() {
+        var f: AttendanceFlags = [.late, .absent]
+        #expect(f.contains(.late) && f.contains(.absent) && !f.contains(.corrected))
+        #expect(f.insert(.late).inserted == false)
+        #expect(f.insert(.corrected).inserted)
+        #expect(Array(f) == [.absent, .late, .corrected])      // allCases order, as the book lists them
+        #expect(f.count == 3)
+        #expect(f.remove(.absent) == .absent && f.remove(.absent) == nil)
+        #expect(f.isDisjoint(with: MonthlyComputation.openAnomalies))
+        #expect(f.isSuperset(of: [.late]) && !f.isSuperset(of: [.late, .openBreak]))
+        #expect(f.intersection([.corrected, .openBreak]) == [.corrected])
+        #expect(AttendanceFlags().isEmpty)
+        for flag in AttendanceFlag.allCases { #expect(AttendanceFlags([flag]).map(\.self) == [flag]) }
+    }
+
+    @Test func classifyingIntoTotalsEqualsAddingTheSpans() {
+        // a seeded walk over many shapes of day: the spans' totals and the direct totals agree, and both cover the worked time
+        var rng = SeededGenerator(seed: 7)
+        for n in 0..<500 {
+            let date = CalendarDate(year: 2025, month: 5, day: 1 + n % 28)!
+            let kinds: [DayKind] = [.workDay, .weeklyRestDay, .holiday(name: "祝日")]
+            let start = 300 + Int.random(in: 0..<600, using: &rng), end = start + Int.random(in: 0..<900, using: &rng)
+            let worked = [MinuteRange(start: start, end: start + (end - start) / 2), MinuteRange(start: start + (end - start) / 2 + 30, end: end + 30)]
+            let ordered = Int.random(in: 0..<2, using: &rng) == 0 ? [] : [MinuteRange(start: 1035, end: 1035 + Int.random(in: 0..<400, using: &rng))]
+            let wd = WorkedDay(date: date, kind: kinds[n % 3], scheduled: n % 3 == 1 ? [] : DailySchedule.standard.scheduledRanges,
+                               worked: worked, ordered: ordered, shortTime: n % 5 == 0, swapWeek: n % 7 == 0)
+            var a = PayClassifier(), b = PayClassifier()
+            var spans = ClassTotals(), direct = ClassTotals()
+            // the same month's running count on both sides: classify a few days before
+            for _ in 0..<(n % 4) { _ = a.classify(wd); b.classify(wd, into: &direct) }
+            direct = ClassTotals()
+            spans.add(a.classify(wd))
+            b.classify(wd, into: &direct)
+            #expect(spans == direct)
+            #expect(direct.total == worked.map(\.length).reduce(0, +))
+        }
+    }
+
+    @Test func daysOutOfOrderGetTheSameFiguresAsInOrder() {
+        let month = YearMonth(year: 2025, month: 6)!
+        var punches: [EffectivePunch] = []
+        for d in month.days where d.weekday != 0 && d.weekday != 6 {
+            punches.append(punch(.clockIn, d, 500 + d.day))
+            punches.append(punch(.clockOut, d, 1035 + d.day * 3))
+        }
+        let marks = [DayMark(date: CalendarDate(year: 2025, month: 6, day: 12)!, code: .annualLeave),
+                     DayMark(date: CalendarDate(year: 2025, month: 6, day: 3)!, code: .annualLeave, minutes: 60)]
+        func compute(_ dates: [CalendarDate]) -> [CalendarDate: AttendanceDay] {
+            let days = AttendanceCalculator.days(dates: dates, schedule: { WeeklySchedule.standard.schedule(weekday: $0.weekday) },
+                                                 dayKind: { WeeklySchedule.standard.schedule(weekday: $0.weekday) == nil ? .weeklyRestDay : .workDay },
+                                                 punches: punches, marks: marks, isPartTime: false, rules: .default, zone: tokyo,
+                                                 now: month.last.adding(days: 5).instant(atMinute: 0, in: tokyo))
+            return Dictionary(uniqueKeysWithValues: days.map { ($0.date, $0) })
+        }
+        let inOrder = compute(month.days), shuffled = compute(month.days.reversed())
+        #expect(inOrder == shuffled)
+        #expect(inOrder[CalendarDate(year: 2025, month: 6, day: 12)!]?.marks.count == 1)
+        #expect(inOrder[CalendarDate(year: 2025, month: 6, day: 2)!]?.workedRanges.count == 2)   // the lunch hour cut out
+    }
+}
