@@ -54,7 +54,9 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     let writer = LedgerWriter(db: writerDB, maxBatch: config.maxBatch, logger: app.logger, direct: store.map { ($0, writerPool) })
     let tokens = TokenCache()
     try await tokens.load(app.db as! any SQLDatabase)
-    try await writer.warm()
+    // the punch cache serves the clock-in page and API: commands (demo, close, calendar, …) do not need it warm
+    let command = app.environment.arguments.dropFirst().first
+    if command == nil || command == "serve" || command?.hasPrefix("-") == true { try await writer.warm() }
     app.storage[ServicesKey.self] = YakubaServices(writer: writer, tokens: tokens, throttle: LoginThrottle(), config: config)
 
     app.middleware = Middlewares()

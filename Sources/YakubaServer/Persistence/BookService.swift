@@ -50,16 +50,32 @@ enum BookService {
         return books(f, municipality: muni, staff: staff, month: month, now: now)
     }
 
+    /// What a close reads: each person's punches (as facts, in time order), approved corrections and marks.
+    struct CloseFacts: Sendable {
+        var punches: [UUID: [Punch]] = [:]
+        var corrections: [UUID: [PunchCorrection]] = [:]
+        var marks: [UUID: [DayMark]] = [:]
+
+        init() {}
+        init(_ f: Facts) {
+            punches = f.punches.mapValues { $0.map(\.punch) }
+            corrections = f.corrections
+            marks = f.marks
+        }
+    }
+
     /// Only the days of each person's month, for the close (no totals, no correction history): pure computation.
-    static func days(_ f: Facts, municipality muni: MunicipalityRow, staff: [StaffRow], month: YearMonth, now: Date = Date()) -> [[AttendanceDay]] {
-        let zone = muni.zone
+    static func days(_ f: CloseFacts, municipality muni: MunicipalityRow, staff: [StaffRow], month: YearMonth, now: Date = Date()) -> [[AttendanceDay]] {
         let rules = muni.attendanceRules
         let holidays = muni.holidays
         let dates = month.days
-        let kinds: [CalendarDate: String] = Dictionary(uniqueKeysWithValues: dates.compactMap { d in holidays.holidayName(d).map { (d, $0) } })
+        let first = month.first.dayNumber
+        // the calendar's 休日 of the month, by day of the month; one clock for everybody
+        let holidayNames: [String?] = dates.map { holidays.holidayName($0) }
+        let clock = LocalClock(zone: muni.zone, from: month.first, to: month.last)
         var schedules: [String: WeeklySchedule] = [:]
         return staff.map { s in
-            let eff = PunchStream.effective(raw: (f.punches[s.id] ?? []).map(\.punch), corrections: f.corrections[s.id] ?? [])
+            let eff = PunchStream.effective(raw: f.punches[s.id] ?? [], corrections: f.corrections[s.id] ?? [])
             let ws: WeeklySchedule
             if let known = schedules[s.schedule] { ws = known } else { ws = s.weeklySchedule; schedules[s.schedule] = ws }
             let start = s.start, end = s.end
@@ -70,8 +86,12 @@ enum BookService {
                     if let en = end, d > en { return nil }
                     return ws.schedule(weekday: d.weekday)
                 },
-                dayKind: { d in kinds[d].map { .holiday(name: $0) } ?? (ws.schedule(weekday: d.weekday) == nil ? .weeklyRestDay : .workDay) },
-                punches: eff, marks: f.marks[s.id] ?? [], isPartTime: s.employment.isPartTime, rules: rules, zone: zone, now: now)
+                dayKind: { d in
+                    let i = d.dayNumber - first
+                    if i >= 0, i < holidayNames.count, let name = holidayNames[i] { return .holiday(name: name) }
+                    return ws.schedule(weekday: d.weekday) == nil ? .weeklyRestDay : .workDay
+                },
+                punches: eff, marks: f.marks[s.id] ?? [], isPartTime: s.employment.isPartTime, rules: rules, clock: clock, now: now)
         }
     }
 

@@ -51,7 +51,7 @@ struct CloseBlockers: Sendable {
     var pendingLeave: [LeaveRequestRow] = []
     var pendingCorrections: [PunchCorrection] = []
     /// past orders not yet reported, or reported and not confirmed
-    var openOrders: [OvertimeOrderRecord] = []
+    var openOrders: [CloseOrder] = []
     /// per person, the days with missing punches or absence without leave
     var anomalies: [(StaffRow, [AttendanceDay])] = []
 
@@ -103,28 +103,33 @@ enum CloseService {
         let zone = muni.zone
         let bulk = sqlitePath.map(SQLiteBulkReader.init(path:))
         // overtime orders of the month: paid ranges count, open ones block
-        let orders: [OvertimeOrderRecord]
-        if let bulk { orders = try bulk.orders(municipalityId: muni.id, from: month.first, to: month.last) }
-        else { orders = try await OvertimeRepository.orders(sql, municipalityId: muni.id, staffIds: ids.count > 2000 ? nil : ids, from: month.first, to: month.last, limit: 1_000_000) }
+        let orders: [CloseOrder]
+        if let bulk { orders = try bulk.closeOrders(municipalityId: muni.id, from: month.first, to: month.last) }
+        else {
+            orders = try await OvertimeRepository.orders(sql, municipalityId: muni.id, staffIds: ids.count > 2000 ? nil : ids, from: month.first, to: month.last, limit: 1_000_000)
+                .compactMap(CloseOrder.init)
+        }
         let idSet = Set(ids)
         var paid: [UUID: [CalendarDate: [MinuteRange]]] = [:]
         let today = CalendarDate(now, in: muni.zone)
-        for o in orders where idSet.contains(o.order.staffId) {
-            guard let d = o.order.day else { continue }
-            if o.status == .reported || (o.status == .ordered && d < today) { blockers.openOrders.append(o) }
-            if let r = o.paidRange, o.status == .confirmed || o.status == .reported { paid[o.order.staffId, default: [:]][d, default: []].append(r) }
+        for o in orders where idSet.contains(o.staffId) {
+            if o.status == .reported || (o.status == .ordered && o.date < today) { blockers.openOrders.append(o) }
+            if let r = o.paidRange, o.status == .confirmed || o.status == .reported { paid[o.staffId, default: [:]][o.date, default: []].append(r) }
         }
         // pending leave and corrections touching the month
         let routing = try await Routing.load(sql, municipalityId: muni.id, tree: tree)
-        let leave = try await LeaveRepository.requests(sql, municipalityId: muni.id, staffIds: ids.count > 2000 ? nil : ids, from: month.first, to: month.last, limit: 1_000_000)
-            .filter { idSet.contains($0.staffId) }
+        var leave: [LeaveRequestRow], decisions: [UUID: [LeaveDecisionRow]]? = nil
+        if let bulk { (leave, decisions) = try bulk.leave(municipalityId: muni.id, from: month.first, to: month.last) }
+        else { leave = try await LeaveRepository.requests(sql, municipalityId: muni.id, staffIds: ids.count > 2000 ? nil : ids, from: month.first, to: month.last, limit: 1_000_000) }
+        leave = leave.filter { idSet.contains($0.staffId) }
         let byId = Dictionary(uniqueKeysWithValues: staff.map { ($0.id, $0) })
-        blockers.pendingLeave = try await LeaveRepository.records(sql, leave, staffById: byId, routing: routing).filter { $0.state.isOpen || $0.state == .noApprover }.map(\.request)
+        blockers.pendingLeave = try await LeaveRepository.records(sql, leave, staffById: byId, routing: routing, decisions: decisions)
+            .filter { $0.state.isOpen || $0.state == .noApprover }.map(\.request)
         let fromMs = nowMs(month.first.instant(atMinute: 0, in: zone)), toMs = nowMs(month.last.adding(days: 1).instant(atMinute: 0, in: zone))
         blockers.pendingCorrections = try await CorrectionRepository.list(sql, staffIds: ids.count > 2000 ? nil : ids, municipalityId: muni.id, pendingOnly: true, limit: 100_000)
             .filter { c in idSet.contains(c.staffId) && ((c.at.map { nowMs($0) }).map { $0 >= fromMs && $0 < toMs } ?? false) }
 
-        var facts = BookService.Facts()
+        var facts = BookService.CloseFacts()
         if let bulk {
             let from = month.first.adding(days: -1).instant(atMinute: 0, in: zone), to = month.last.adding(days: 2).instant(atMinute: 0, in: zone)
             let read = try bulk.closeFacts(ids: ids, fromMs: nowMs(from), toMs: nowMs(to), firstDay: month.first, lastDay: month.last)
@@ -135,7 +140,7 @@ enum CloseService {
             }
         } else {
             for chunk in staff.chunked(2000) {
-                let f = try await BookService.facts(sql, municipality: muni, staffIds: chunk.map(\.id), month: month)
+                let f = BookService.CloseFacts(try await BookService.facts(sql, municipality: muni, staffIds: chunk.map(\.id), month: month))
                 facts.punches.merge(f.punches) { a, _ in a }
                 facts.corrections.merge(f.corrections) { a, _ in a }
                 facts.marks.merge(f.marks) { a, _ in a }

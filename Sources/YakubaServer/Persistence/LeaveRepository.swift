@@ -199,8 +199,10 @@ enum LeaveRepository {
     }
 
     /// Requests with their state, each routed by the requester's current department.
-    static func records(_ sql: any SQLDatabase, _ rows: [LeaveRequestRow], staffById: [UUID: StaffRow], routing: Routing) async throws -> [LeaveRecord] {
-        let decisions = try await self.decisions(sql, requestIds: rows.map(\.id))
+    static func records(_ sql: any SQLDatabase, _ rows: [LeaveRequestRow], staffById: [UUID: StaffRow], routing: Routing,
+                        decisions known: [UUID: [LeaveDecisionRow]]? = nil) async throws -> [LeaveRecord] {
+        let decisions: [UUID: [LeaveDecisionRow]]
+        if let known { decisions = known } else { decisions = try await self.decisions(sql, requestIds: rows.map(\.id)) }
         return rows.map { r in
             let route = Approvals.effectiveRoute(routing.route(for: staffById[r.staffId]?.departmentId), requester: r.staffId)
             var rec = LeaveRecord(request: r, decisions: decisions[r.id] ?? [], route: route, state: .noApprover)

@@ -66,6 +66,23 @@ struct OvertimeAnalysisRow: Codable, Sendable, Hashable {
 }
 
 /// An order with what happened to it since.
+/// What the close needs of an order: whose, which day, where it stands and what it pays.
+struct CloseOrder: Sendable, Hashable {
+    var id: UUID
+    var staffId: UUID
+    var date: CalendarDate
+    var status: OvertimeOrderRecord.Status
+    var paidRange: MinuteRange?
+
+    init(id: UUID, staffId: UUID, date: CalendarDate, status: OvertimeOrderRecord.Status, paidRange: MinuteRange?) {
+        self.id = id; self.staffId = staffId; self.date = date; self.status = status; self.paidRange = paidRange
+    }
+    init?(_ r: OvertimeOrderRecord) {
+        guard let d = r.order.day else { return nil }
+        self.init(id: r.order.id, staffId: r.order.staffId, date: d, status: r.status, paidRange: r.paidRange)
+    }
+}
+
 struct OvertimeOrderRecord: Sendable, Hashable {
     enum Status: String, Sendable { case ordered, reported, confirmed, cancelled
         var labelJa: String { switch self { case .ordered: "命令済（報告待ち）"; case .reported: "報告済（確認待ち）"; case .confirmed: "確認済"; case .cancelled: "取消" } }
@@ -76,19 +93,21 @@ struct OvertimeOrderRecord: Sendable, Hashable {
     var confirmation: OvertimeEventRow?
     var cancellation: OvertimeEventRow?
 
-    var status: Status {
-        if cancellation != nil { return .cancelled }
-        if confirmation != nil { return .confirmed }
-        if report != nil { return .reported }
-        return .ordered
-    }
+    var status: Status { Self.status(reported: report != nil, confirmed: confirmation != nil, cancelled: cancellation != nil) }
     /// The paid time: confirmed, or as reported, or (before a report) as ordered.
     var paidRange: MinuteRange? {
+        Self.paidRange(status: status, ordered: order.range, urgent: order.urgent, reported: report?.range, confirmed: confirmation?.range)
+    }
+
+    static func status(reported: Bool, confirmed: Bool, cancelled: Bool) -> Status {
+        cancelled ? .cancelled : confirmed ? .confirmed : reported ? .reported : .ordered
+    }
+    static func paidRange(status: Status, ordered: MinuteRange, urgent: Bool, reported: MinuteRange?, confirmed: MinuteRange?) -> MinuteRange? {
         switch status {
         case .cancelled: nil
-        case .confirmed: confirmation?.range
-        case .reported: report?.range.flatMap { OvertimeOrders.paidRange(ordered: order.range, actual: $0, urgent: order.urgent) }
-        case .ordered: order.range
+        case .confirmed: confirmed
+        case .reported: reported.flatMap { OvertimeOrders.paidRange(ordered: ordered, actual: $0, urgent: urgent) }
+        case .ordered: ordered
         }
     }
     /// The minutes the limits count for this order.

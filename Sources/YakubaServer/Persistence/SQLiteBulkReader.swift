@@ -10,7 +10,7 @@ struct SQLiteBulkReader {
     let path: String
 
     struct Row {
-        fileprivate let stmt: OpaquePointer
+        let stmt: OpaquePointer
         func isNull(_ i: Int32) -> Bool { sqlite_nio_sqlite3_column_type(stmt, i) == SQLITE_NULL }
         func int64(_ i: Int32) -> Int64 { sqlite_nio_sqlite3_column_int64(stmt, i) }
         func int(_ i: Int32) -> Int { Int(sqlite_nio_sqlite3_column_int64(stmt, i)) }
@@ -131,27 +131,41 @@ struct SQLiteBulkReader {
         return out
     }
 
-    /// The month's facts for a close: punches and marks for the staff in `ids`, one indexed lookup per person.
+    /// The month's facts for a close: punches and marks for the staff in `ids`, one indexed lookup per person. Punches
+    /// come as the facts the day computation needs (no device time, key or note), the few texts they repeat shared.
     func closeFacts(ids: [UUID], fromMs: Int64, toMs: Int64, firstDay: CalendarDate, lastDay: CalendarDate)
-        throws -> (punches: [UUID: [PunchRow]], marks: [UUID: [DayMark]]) {
-        var punches: [UUID: [PunchRow]] = [:]
+        throws -> (punches: [UUID: [Punch]], marks: [UUID: [DayMark]]) {
+        var punches: [UUID: [Punch]] = [:]
         var marks: [UUID: [DayMark]] = [:]
+        punches.reserveCapacity(ids.count)
+        var places: [String] = []
+        func place(_ r: Row, _ i: Int32) -> String {
+            guard let p = sqlite_nio_sqlite3_column_text(r.stmt, i) else { return "" }
+            let n = Int(sqlite_nio_sqlite3_column_bytes(r.stmt, i))
+            let bytes = UnsafeBufferPointer(start: p, count: n)
+            if let known = places.first(where: { $0.utf8.elementsEqual(bytes) }) { return known }
+            let s = String(decoding: bytes, as: UTF8.self)
+            if places.count < 64 { places.append(s) }
+            return s
+        }
+        let first = firstDay.iso, last = lastDay.iso
         try session { s in
             for staff in ids {
                 let key = staff.uuidString
-                var list: [PunchRow] = []
+                var list: [Punch] = []
+                list.reserveCapacity(64)
                 try s.run("""
-                    SELECT id, municipality_id, kind, at_ms, device_at_ms, place, source, recorded_by, idempotency_key, note
+                    SELECT id, kind, at_ms, place, source, recorded_by
                     FROM punches WHERE staff_id = ? AND at_ms >= ? AND at_ms < ? ORDER BY at_ms
                     """, [.text(key), .int(fromMs), .int(toMs)]) { r in
-                    guard let id = r.uuid(0), let muni = r.uuid(1), let by = r.uuid(7) else { return }
-                    list.append(PunchRow(id: id, municipalityId: muni, staffId: staff, kind: r.text(2), atMs: r.int64(3),
-                                         deviceAtMs: r.isNull(4) ? nil : r.int64(4), place: r.text(5), source: r.text(6),
-                                         recordedBy: by, idempotencyKey: r.optionalText(8), note: r.optionalText(9)))
+                    guard let id = r.uuid(0), let by = r.uuid(5) else { return }
+                    let kind: PunchKind = switch r.text(1) { case "out": .clockOut; case "break_start": .breakStart; case "break_end": .breakEnd; default: .clockIn }
+                    let source: PunchSource = switch r.text(4) { case "proxy": .proxy; case "correction": .correction; default: .selfService }
+                    list.append(Punch(id: id, staffId: staff, kind: kind, at: dateFromMs(r.int64(2)), place: place(r, 3), source: source, recordedBy: by))
                 }
                 if !list.isEmpty { punches[staff] = list }
                 try s.run("SELECT date, code, minutes FROM day_marks WHERE staff_id = ? AND date >= ? AND date <= ?",
-                          [.text(key), .text(firstDay.iso), .text(lastDay.iso)]) { r in
+                          [.text(key), .text(first), .text(last)]) { r in
                     guard let d = CalendarDate(iso: r.text(0)), let c = DayMarkCode(rawValue: r.text(1)) else { return }
                     marks[staff, default: []].append(DayMark(date: d, code: c, minutes: r.optionalInt(2)))
                 }
@@ -160,38 +174,60 @@ struct SQLiteBulkReader {
         return (punches, marks)
     }
 
-    /// The month's orders with their events.
-    func orders(municipalityId: UUID, from: CalendarDate, to: CalendarDate) throws -> [OvertimeOrderRecord] {
-        var rows: [UUID: OvertimeOrderRecord] = [:]
-        var order: [UUID] = []
-        rows.reserveCapacity(1 << 16)
-        order.reserveCapacity(1 << 16)
-        try each("""
-            SELECT id, staff_id, department_id, date, start_minute, end_minute, reason, urgent, special_case, special_reason, ordered_by, ordered_at_ms
-            FROM overtime_orders WHERE municipality_id = ? AND date >= ? AND date <= ?
-            """, [.text(municipalityId.uuidString), .text(from.iso), .text(to.iso)]) { r in
-            guard let id = r.uuid(0), let staff = r.uuid(1), let by = r.uuid(10) else { return }
-            let row = OvertimeOrderRow(id: id, municipalityId: municipalityId, staffId: staff, departmentId: r.isNull(2) ? nil : r.uuid(2), date: r.text(3),
-                                       startMinute: r.int(4), endMinute: r.int(5), reason: r.text(6), urgent: r.int(7) != 0, specialCase: r.int(8) != 0,
-                                       specialReason: r.optionalText(9), orderedBy: by, orderedAtMs: r.int64(11))
-            rows[id] = OvertimeOrderRecord(order: row)
-            order.append(id)
-        }
-        try each("""
-            SELECT e.id, e.order_id, e.kind, e.start_minute, e.end_minute, e.note, e.actor_id, e.at_ms
-            FROM overtime_orders o CROSS JOIN overtime_order_events e ON e.order_id = o.id
-            WHERE o.municipality_id = ? AND o.date >= ? AND o.date <= ?
-            """, [.text(municipalityId.uuidString), .text(from.iso), .text(to.iso)]) { r in
-            guard let id = r.uuid(0), let orderId = r.uuid(1), let actor = r.uuid(6) else { return }
-            let e = OvertimeEventRow(id: id, orderId: orderId, kind: r.text(2), startMinute: r.optionalInt(3), endMinute: r.optionalInt(4),
-                                     note: r.text(5), actorId: actor, atMs: r.int64(7))
-            switch e.kind {
-            case "reported": rows[orderId]?.report = e
-            case "confirmed": rows[orderId]?.confirmation = e
-            case "cancelled": rows[orderId]?.cancellation = e
-            default: break
+    /// The leave requests touching `from`…`to`, with their decisions (the close asks which are still open).
+    func leave(municipalityId: UUID, from: CalendarDate, to: CalendarDate) throws -> (requests: [LeaveRequestRow], decisions: [UUID: [LeaveDecisionRow]]) {
+        var requests: [LeaveRequestRow] = []
+        var decisions: [UUID: [LeaveDecisionRow]] = [:]
+        let binds: [Bind] = [.text(municipalityId.uuidString), .text(to.iso), .text(from.iso)]
+        try session { s in
+            try s.run("""
+                SELECT id, staff_id, type_code, from_date, to_date, unit, half, start_minute, end_minute, relationship, days, minutes, reason, requested_at_ms
+                FROM leave_requests WHERE municipality_id = ? AND from_date <= ? AND to_date >= ? ORDER BY requested_at_ms DESC
+                """, binds) { r in
+                guard let id = r.uuid(0), let staff = r.uuid(1) else { return }
+                requests.append(LeaveRequestRow(id: id, municipalityId: municipalityId, staffId: staff, typeCode: r.text(2), fromDate: r.text(3),
+                                                toDate: r.text(4), unit: r.text(5), half: r.optionalText(6), startMinute: r.optionalInt(7),
+                                                endMinute: r.optionalInt(8), relationship: r.optionalText(9), days: r.text(10), minutes: r.int(11),
+                                                reason: r.text(12), requestedAtMs: r.int64(13)))
+            }
+            try s.run("""
+                SELECT d.id, d.request_id, d.step, d.outcome, d.decided_by, d.on_behalf_of, d.comment, d.decided_at_ms
+                FROM leave_requests q CROSS JOIN leave_decisions d ON d.request_id = q.id
+                WHERE q.municipality_id = ? AND q.from_date <= ? AND q.to_date >= ?
+                """, binds) { r in
+                guard let id = r.uuid(0), let request = r.uuid(1), let by = r.uuid(4) else { return }
+                decisions[request, default: []].append(LeaveDecisionRow(id: id, requestId: request, step: r.int(2), outcome: r.text(3), decidedBy: by,
+                                                                         onBehalfOf: r.isNull(5) ? nil : r.uuid(5), comment: r.text(6), decidedAtMs: r.int64(7)))
             }
         }
-        return order.compactMap { rows[$0] }
+        return (requests, decisions)
+    }
+
+    /// The month's orders as the close needs them: where each stands and the time it pays (one row per order, the
+    /// report, confirmation and cancellation found through the (order, kind) index).
+    func closeOrders(municipalityId: UUID, from: CalendarDate, to: CalendarDate) throws -> [CloseOrder] {
+        var out: [CloseOrder] = []
+        out.reserveCapacity(1 << 14)
+        var lastDate = ("", CalendarDate(dayNumber: 0))
+        try each("""
+            SELECT o.id, o.staff_id, o.date, o.start_minute, o.end_minute, o.urgent, r.start_minute, r.end_minute,
+                   c.start_minute, c.end_minute, c.order_id IS NOT NULL, r.order_id IS NOT NULL, x.order_id IS NOT NULL
+            FROM overtime_orders o
+            LEFT JOIN overtime_order_events r ON r.order_id = o.id AND r.kind = 'reported'
+            LEFT JOIN overtime_order_events c ON c.order_id = o.id AND c.kind = 'confirmed'
+            LEFT JOIN overtime_order_events x ON x.order_id = o.id AND x.kind = 'cancelled'
+            WHERE o.municipality_id = ? AND o.date >= ? AND o.date <= ?
+            """, [.text(municipalityId.uuidString), .text(from.iso), .text(to.iso)]) { r in
+            guard let id = r.uuid(0), let staff = r.uuid(1) else { return }
+            // orders come in date order: parse each date once
+            let text = r.text(2)
+            if text != lastDate.0 { guard let d = CalendarDate(iso: text) else { return }; lastDate = (text, d) }
+            func range(_ a: Int32, _ b: Int32) -> MinuteRange? { r.isNull(a) || r.isNull(b) ? nil : MinuteRange(start: r.int(a), end: r.int(b)) }
+            let status = OvertimeOrderRecord.status(reported: r.int(11) != 0, confirmed: r.int(10) != 0, cancelled: r.int(12) != 0)
+            let paid = OvertimeOrderRecord.paidRange(status: status, ordered: MinuteRange(start: r.int(3), end: r.int(4)), urgent: r.int(5) != 0,
+                                                     reported: range(6, 7), confirmed: range(8, 9))
+            out.append(CloseOrder(id: id, staffId: staff, date: lastDate.1, status: status, paidRange: paid))
+        }
+        return out
     }
 }

@@ -67,7 +67,7 @@ enum CloseController {
         if blockers.pendingCount > 0 {
             var items: [N] = blockers.pendingLeave.prefix(100).map { r in el("li", txt(l.t("休暇", "Leave") + "：\(name(r.staffId)) \(LeaveController.when(r, l))")) }
             items += blockers.pendingCorrections.prefix(100).map { c in el("li", txt(l.t("打刻修正", "Correction") + "：\(name(c.staffId)) \(c.reason)")) }
-            items += blockers.openOrders.prefix(100).map { o in el("li", txt(l.t("超過勤務", "Overtime") + "：\(name(o.order.staffId)) \(o.order.date) \(l.t(o.status.labelJa, o.status.labelEn))")) }
+            items += blockers.openOrders.prefix(100).map { o in el("li", txt(l.t("超過勤務", "Overtime") + "：\(name(o.staffId)) \(o.date.iso) \(l.t(o.status.labelJa, o.status.labelEn))")) }
             content += [el("h3", txt(l.t("先に処理が必要なもの", "To resolve first"))), el("ul", items)]
         }
         if !blockers.anomalies.isEmpty {
