@@ -131,8 +131,9 @@ struct SQLiteBulkReader {
         return out
     }
 
-    /// The month's facts for a close: punches and marks for the staff in `ids`, one indexed lookup per person. Punches
-    /// come as the facts the day computation needs (no device time, key or note), the few texts they repeat shared.
+    /// The month's facts for a close: punches and marks for the staff in `ids`, a few hundred people per statement (each
+    /// statement walks the (staff, time) index person by person). Punches come as the facts the day computation needs
+    /// (no device time, key or note), the few texts they repeat shared.
     func closeFacts(ids: [UUID], fromMs: Int64, toMs: Int64, firstDay: CalendarDate, lastDay: CalendarDate)
         throws -> (punches: [UUID: [Punch]], marks: [UUID: [DayMark]]) {
         var punches: [UUID: [Punch]] = [:]
@@ -141,33 +142,50 @@ struct SQLiteBulkReader {
         var places: [String] = []
         func place(_ r: Row, _ i: Int32) -> String {
             guard let p = sqlite_nio_sqlite3_column_text(r.stmt, i) else { return "" }
-            let n = Int(sqlite_nio_sqlite3_column_bytes(r.stmt, i))
-            let bytes = UnsafeBufferPointer(start: p, count: n)
+            let bytes = UnsafeBufferPointer(start: p, count: Int(sqlite_nio_sqlite3_column_bytes(r.stmt, i)))
             if let known = places.first(where: { $0.utf8.elementsEqual(bytes) }) { return known }
             let s = String(decoding: bytes, as: UTF8.self)
             if places.count < 64 { places.append(s) }
             return s
         }
+        // rows come grouped by person: the person's id is parsed once per group, the text compared for the rest
+        var groupText = [UInt8](repeating: 0, count: 36)
+        var group: UUID?
+        func person(_ r: Row, _ i: Int32) -> UUID? {
+            guard let p = sqlite_nio_sqlite3_column_text(r.stmt, i), sqlite_nio_sqlite3_column_bytes(r.stmt, i) == 36 else { return nil }
+            if let g = group, memcmp(groupText, p, 36) == 0 { return g }
+            group = SQLiteBulkReader.parseUUID(p)
+            for k in 0..<36 { groupText[k] = p[k] }
+            return group
+        }
         let first = firstDay.iso, last = lastDay.iso
         try session { s in
-            for staff in ids {
-                let key = staff.uuidString
-                var list: [Punch] = []
-                list.reserveCapacity(64)
+            for chunk in ids.chunked(250) {
+                let list = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                let keys = chunk.map { Bind.text($0.uuidString) }
+                var current: UUID?
+                var rows: [Punch] = []
+                rows.reserveCapacity(64)
                 try s.run("""
-                    SELECT id, kind, at_ms, place, source, recorded_by
-                    FROM punches WHERE staff_id = ? AND at_ms >= ? AND at_ms < ? ORDER BY at_ms
-                    """, [.text(key), .int(fromMs), .int(toMs)]) { r in
-                    guard let id = r.uuid(0), let by = r.uuid(5) else { return }
-                    let kind: PunchKind = switch r.text(1) { case "out": .clockOut; case "break_start": .breakStart; case "break_end": .breakEnd; default: .clockIn }
-                    let source: PunchSource = switch r.text(4) { case "proxy": .proxy; case "correction": .correction; default: .selfService }
-                    list.append(Punch(id: id, staffId: staff, kind: kind, at: dateFromMs(r.int64(2)), place: place(r, 3), source: source, recordedBy: by))
+                    SELECT staff_id, id, kind, at_ms, place, source, recorded_by FROM punches
+                    WHERE staff_id IN (\(list)) AND at_ms >= ? AND at_ms < ? ORDER BY staff_id, at_ms
+                    """, keys + [.int(fromMs), .int(toMs)]) { r in
+                    guard let staff = person(r, 0), let id = r.uuid(1), let by = r.uuid(6) else { return }
+                    if staff != current {
+                        if let c = current, !rows.isEmpty { punches[c] = rows }
+                        current = staff
+                        rows = []
+                        rows.reserveCapacity(64)
+                    }
+                    let kind: PunchKind = switch r.text(2) { case "out": .clockOut; case "break_start": .breakStart; case "break_end": .breakEnd; default: .clockIn }
+                    let source: PunchSource = switch r.text(5) { case "proxy": .proxy; case "correction": .correction; default: .selfService }
+                    rows.append(Punch(id: id, staffId: staff, kind: kind, at: dateFromMs(r.int64(3)), place: place(r, 4), source: source, recordedBy: by))
                 }
-                if !list.isEmpty { punches[staff] = list }
-                try s.run("SELECT date, code, minutes FROM day_marks WHERE staff_id = ? AND date >= ? AND date <= ?",
-                          [.text(key), .text(first), .text(last)]) { r in
-                    guard let d = CalendarDate(iso: r.text(0)), let c = DayMarkCode(rawValue: r.text(1)) else { return }
-                    marks[staff, default: []].append(DayMark(date: d, code: c, minutes: r.optionalInt(2)))
+                if let c = current, !rows.isEmpty { punches[c] = rows }
+                try s.run("SELECT staff_id, date, code, minutes FROM day_marks WHERE staff_id IN (\(list)) AND date >= ? AND date <= ?",
+                          keys + [.text(first), .text(last)]) { r in
+                    guard let staff = person(r, 0), let d = CalendarDate(iso: r.text(1)), let c = DayMarkCode(rawValue: r.text(2)) else { return }
+                    marks[staff, default: []].append(DayMark(date: d, code: c, minutes: r.optionalInt(3)))
                 }
             }
         }
