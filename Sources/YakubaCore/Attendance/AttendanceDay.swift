@@ -215,24 +215,17 @@ public enum AttendanceCalculator {
     }
 
     /// The same with a `LocalClock` made once for many people (the close computes thousands of months with one).
+    /// - detail: false leaves each day's `punches` and `places` empty (the close needs the figures and flags, not the list
+    ///   of punches the book shows); everything else is the same.
     public static func days(dates: [CalendarDate], schedule: (CalendarDate) -> DailySchedule?, dayKind: (CalendarDate) -> DayKind,
                             punches: [EffectivePunch], marks: [DayMark], isPartTime: Bool, rules: AttendanceRules,
-                            clock: LocalClock, now: Date) -> [AttendanceDay] {
+                            clock: LocalClock, now: Date, detail: Bool = true) -> [AttendanceDay] {
         let (sessions, stray) = SessionBuilder.sessions(punches)
-        // each session and stray punch belongs to the date of its first punch; dates usually come in order, so a walk
-        // along both lists finds each date's share without a dictionary
+        // each session and stray punch belongs to the date of its first punch; the lists are in time order, so each date's
+        // share is a range found by binary search (no dictionary, nothing generic on the hot path)
         let sessionDays = sessions.map { clock.date(of: $0.clockIn.at).dayNumber }
         let strayDays = stray.map { clock.date(of: $0.at).dayNumber }
         let sortedMarks = marks.count > 1 ? marks.sorted { $0.date < $1.date } : marks
-        let ascending = zip(dates, dates.dropFirst()).allSatisfy { $0.dayNumber < $1.dayNumber }
-        var si = 0, pi = 0, mi = 0
-        func share<T>(_ list: [T], _ keys: [Int], _ i: inout Int, _ day: Int) -> ArraySlice<T> {
-            if !ascending { return ArraySlice(zip(list, keys).filter { $0.1 == day }.map(\.0)) }
-            while i < keys.count && keys[i] < day { i += 1 }
-            let from = i
-            while i < keys.count && keys[i] == day { i += 1 }
-            return list[from..<i]
-        }
         let markDays = sortedMarks.map(\.date.dayNumber)
         let todayNumber = clock.date(of: now).dayNumber
         let abandon = TimeInterval(rules.abandonSessionAfterHours * 3600)
@@ -243,29 +236,36 @@ public enum AttendanceCalculator {
             let dn = date.dayNumber
             let kind = dayKind(date)
             let sched = schedule(date)
-            let daySessions = share(sessions, sessionDays, &si, dn)
-            let dayStray = share(stray, strayDays, &pi, dn)
-            let dayMarks = Array(share(sortedMarks, markDays, &mi, dn))
-            @inline(__always) func minuteOf(_ d: Date) -> Int { clock.minute(of: d, from: date) }
+            let daySessions = sessions[dayRange(sessionDays, dn)]
+            let dayStray = stray[dayRange(strayDays, dn)]
+            let dayMarks = Array(sortedMarks[dayRange(markDays, dn)])
+            @inline(__always) func minuteOf(_ d: Date) -> Int { clock.minute(of: d, fromDay: dn) }
 
             var flags = AttendanceFlags()
             var worked = 0, breaks = 0, within = 0
             var workedRanges: [MinuteRange] = []
             var allPunches: [EffectivePunch] = []
             var places: [String] = []
+            var corrected = dayStray.contains { $0.source == .correction }
             if !daySessions.isEmpty {
                 // one allocation each for the usual day (in, out, perhaps a break)
-                allPunches.reserveCapacity(dayStray.count + daySessions.count * 4)
+                if detail { allPunches.reserveCapacity(dayStray.count + daySessions.count * 4) }
                 workedRanges.reserveCapacity(daySessions.count * 2)
             }
-            allPunches += dayStray
+            if detail { allPunches += dayStray }
             let window = sched.map { MinuteRange(start: $0.start, end: $0.end) }
             for s in daySessions {
-                allPunches.append(s.clockIn)
-                for b in s.breaks { allPunches.append(b.start); if let e = b.end { allPunches.append(e) } }
-                allPunches += s.stray
-                if let o = s.clockOut { allPunches.append(o) }
-                if !s.clockIn.place.isEmpty, !places.contains(s.clockIn.place) { places.append(s.clockIn.place) }
+                if detail {
+                    allPunches.append(s.clockIn)
+                    for b in s.breaks { allPunches.append(b.start); if let e = b.end { allPunches.append(e) } }
+                    allPunches += s.stray
+                    if let o = s.clockOut { allPunches.append(o) }
+                    if !s.clockIn.place.isEmpty, !places.contains(s.clockIn.place) { places.append(s.clockIn.place) }
+                }
+                if !corrected {
+                    corrected = s.clockIn.source == .correction || s.clockOut?.source == .correction || s.stray.contains { $0.source == .correction }
+                        || s.breaks.contains { $0.start.source == .correction || $0.end?.source == .correction }
+                }
 
                 let inMin = minuteOf(s.clockIn.at)
                 guard let out = s.clockOut else {
@@ -301,7 +301,7 @@ public enum AttendanceCalculator {
             if let sc = sched, kind.isWorkDay { within = min(within, sc.scheduledMinutes) }
             if zip(allPunches, allPunches.dropFirst()).contains(where: { $0.at > $1.at }) { allPunches.sort { $0.at < $1.at } }
             if !dayStray.isEmpty { flags.insert(.missingClockIn) }
-            if allPunches.contains(where: { $0.source == .correction }) { flags.insert(.corrected) }
+            if corrected { flags.insert(.corrected) }
 
             let firstIn = daySessions.first?.clockIn.at
             let lastOut = daySessions.last?.clockOut?.at
@@ -345,6 +345,16 @@ public enum AttendanceCalculator {
         }
         return out
     }
+}
+
+/// The positions of `day` in the sorted `keys`.
+@inline(__always) func dayRange(_ keys: [Int], _ day: Int) -> Range<Int> {
+    if keys.isEmpty { return 0..<0 }
+    var lo = 0, hi = keys.count
+    while lo < hi { let mid = (lo + hi) / 2; if keys[mid] < day { lo = mid + 1 } else { hi = mid } }
+    var end = lo
+    while end < keys.count && keys[end] == day { end += 1 }
+    return lo..<end
 }
 
 /// `span` less the (possibly overlapping) `cuts`, as sorted ranges.

@@ -41,9 +41,14 @@ public struct LocalClock: Sendable {
 
     /// Minutes from `date`'s local midnight to `instant` (negative before it, past 1440 after the next midnight).
     @inline(__always) public func minute(of instant: Date, from date: CalendarDate) -> Int {
+        minute(of: instant, fromDay: date.dayNumber)
+    }
+
+    /// The same, the date given as its `dayNumber`.
+    @inline(__always) public func minute(of instant: Date, fromDay dayNumber: Int) -> Int {
         guard fixedOffset != nil else {
-            return Int((instant.timeIntervalSince(date.instant(atMinute: 0, in: zone)) / 60).rounded(.down))
+            return Int((instant.timeIntervalSince(CalendarDate(dayNumber: dayNumber).instant(atMinute: 0, in: zone)) / 60).rounded(.down))
         }
-        return localMinute(instant) - date.dayNumber * 1440
+        return localMinute(instant) - dayNumber * 1440
     }
 }

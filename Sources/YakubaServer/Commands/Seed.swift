@@ -26,7 +26,12 @@ struct SeededRandom: RandomNumberGenerator {
 }
 
 enum Seed {
-    static func json<T: Encodable>(_ v: T) -> String { String(data: try! JSONEncoder().encode(v), encoding: .utf8)! }
+    /// The stored JSON of a value, keys sorted: one schedule (or rule set) is always the same text.
+    static func json<T: Encodable>(_ v: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(data: try! encoder.encode(v), encoding: .utf8)!
+    }
 
     static func municipality(code: String, name: String, id: UUID = UUID()) -> MunicipalityRow {
         MunicipalityRow(id: id, code: code, name: name, timeZone: "Asia/Tokyo", places: json(MunicipalityRow.defaultPlaces),

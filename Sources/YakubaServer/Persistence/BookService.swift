@@ -64,35 +64,50 @@ enum BookService {
         }
     }
 
-    /// Only the days of each person's month, for the close (no totals, no correction history): pure computation.
-    static func days(_ f: CloseFacts, municipality muni: MunicipalityRow, staff: [StaffRow], month: YearMonth, now: Date = Date()) -> [[AttendanceDay]] {
+    /// Only the days of each person's month, for the close (no totals, no correction history), handed to `body` one person
+    /// at a time, so that a close of thousands never holds every day at once: pure computation.
+    /// - schedules: weekly schedules already decoded, by their stored text (`weeklySchedules(of:)`); others are decoded here.
+    static func eachMonth(_ f: CloseFacts, municipality muni: MunicipalityRow, staff: [StaffRow], month: YearMonth, now: Date = Date(),
+                          schedules decoded: [String: WeeklySchedule] = [:], _ body: (StaffRow, [AttendanceDay]) -> Void) {
         let rules = muni.attendanceRules
         let holidays = muni.holidays
         let dates = month.days
         let first = month.first.dayNumber
         // the calendar's 休日 of the month, by day of the month; one clock for everybody
         let holidayNames: [String?] = dates.map { holidays.holidayName($0) }
+        let weekdays = dates.map(\.weekday)
         let clock = LocalClock(zone: muni.zone, from: month.first, to: month.last)
-        var schedules: [String: WeeklySchedule] = [:]
-        return staff.map { s in
+        var schedules = decoded
+        for s in staff {
             let eff = PunchStream.effective(raw: f.punches[s.id] ?? [], corrections: f.corrections[s.id] ?? [])
             let ws: WeeklySchedule
             if let known = schedules[s.schedule] { ws = known } else { ws = s.weeklySchedule; schedules[s.schedule] = ws }
-            let start = s.start, end = s.end
-            return AttendanceCalculator.days(
+            // the person's employment as day numbers, each date's weekday looked up: one day number per call
+            let start = s.start?.dayNumber ?? .min, end = s.end?.dayNumber ?? .max
+            body(s, AttendanceCalculator.days(
                 dates: dates,
                 schedule: { d in
-                    if let st = start, d < st { return nil }
-                    if let en = end, d > en { return nil }
-                    return ws.schedule(weekday: d.weekday)
+                    let n = d.dayNumber
+                    if n < start || n > end { return nil }
+                    let i = n - first
+                    return ws.schedule(weekday: i >= 0 && i < weekdays.count ? weekdays[i] : d.weekday)
                 },
                 dayKind: { d in
                     let i = d.dayNumber - first
-                    if i >= 0, i < holidayNames.count, let name = holidayNames[i] { return .holiday(name: name) }
-                    return ws.schedule(weekday: d.weekday) == nil ? .weeklyRestDay : .workDay
+                    guard i >= 0, i < holidayNames.count else { return ws.schedule(weekday: d.weekday) == nil ? .weeklyRestDay : .workDay }
+                    if let name = holidayNames[i] { return .holiday(name: name) }
+                    return ws.schedule(weekday: weekdays[i]) == nil ? .weeklyRestDay : .workDay
                 },
-                punches: eff, marks: f.marks[s.id] ?? [], isPartTime: s.employment.isPartTime, rules: rules, clock: clock, now: now)
+                punches: eff, marks: f.marks[s.id] ?? [], isPartTime: s.employment.isPartTime, rules: rules, clock: clock, now: now, detail: false))
         }
+    }
+
+    /// Each distinct stored weekly schedule decoded once (the texts of one schedule differ in key order, so a city of
+    /// 20,000 holds hundreds of texts for a handful of schedules; decoding per person was half the close's computation).
+    static func weeklySchedules(of staff: [StaffRow]) -> [String: WeeklySchedule] {
+        var out: [String: WeeklySchedule] = [:]
+        for s in staff where out[s.schedule] == nil { out[s.schedule] = s.weeklySchedule }
+        return out
     }
 
     /// The books from facts already in memory: pure computation.
