@@ -214,7 +214,8 @@ public enum AttendanceCalculator {
                     rules: rules, clock: LocalClock(zone: zone, from: first, to: last), now: now)
     }
 
-    /// The same with a `LocalClock` made once for many people (the close computes thousands of months with one).
+    /// The same with a `LocalClock` made once for many people (the close computes thousands of months with one); the
+    /// clock must cover `dates` (`LocalClock(zone:from:to:)` with their first and last).
     /// - detail: false leaves each day's `punches` and `places` empty (the close needs the figures and flags, not the list
     ///   of punches the book shows); everything else is the same.
     public static func days(dates: [CalendarDate], schedule: (CalendarDate) -> DailySchedule?, dayKind: (CalendarDate) -> DayKind,
@@ -299,7 +300,9 @@ public enum AttendanceCalculator {
             }
             // time worked through the scheduled break belongs outside: within never exceeds the scheduled time
             if let sc = sched, kind.isWorkDay { within = min(within, sc.scheduledMinutes) }
-            if zip(allPunches, allPunches.dropFirst()).contains(where: { $0.at > $1.at }) { allPunches.sort { $0.at < $1.at } }
+            if zip(allPunches, allPunches.dropFirst()).contains(where: { $0.at >= $1.at }) {
+                allPunches.sort { $0.at != $1.at ? $0.at < $1.at : $0.id.bytesPrecede($1.id) }
+            }
             if !dayStray.isEmpty { flags.insert(.missingClockIn) }
             if corrected { flags.insert(.corrected) }
 

@@ -20,8 +20,9 @@ public struct LocalClock: Sendable {
         }
     }
 
-    /// Minutes since 1970-01-01 00:00 local time (floor), the one number the day computation works in.
-    @inline(__always) public func localMinute(_ instant: Date) -> Int {
+    /// Minutes since 1970-01-01 00:00 local time (floor). Only increasing through the year with a fixed offset (an hour
+    /// repeats when clocks go back), so it stays inside: callers ask for a date or a minute from a date's midnight.
+    @inline(__always) private func localMinute(_ instant: Date) -> Int {
         let t = instant.timeIntervalSince1970
         guard let off = fixedOffset else {
             let local = CalendarDate(instant, in: zone)

@@ -65,7 +65,6 @@ struct OvertimeAnalysisRow: Codable, Sendable, Hashable {
     var verification: String; var recordedBy: UUID; var recordedAtMs: Int64
 }
 
-/// An order with what happened to it since.
 /// What the close needs of an order: whose, which day, where it stands and what it pays.
 struct CloseOrder: Sendable, Hashable {
     var id: UUID
@@ -83,6 +82,7 @@ struct CloseOrder: Sendable, Hashable {
     }
 }
 
+/// An order with what happened to it since.
 struct OvertimeOrderRecord: Sendable, Hashable {
     enum Status: String, Sendable { case ordered, reported, confirmed, cancelled
         var labelJa: String { switch self { case .ordered: "命令済（報告待ち）"; case .reported: "報告済（確認待ち）"; case .confirmed: "確認済"; case .cancelled: "取消" } }
