@@ -86,15 +86,13 @@ enum BookService {
             let start = s.start?.dayNumber ?? .min, end = s.end?.dayNumber ?? .max
             body(s, AttendanceCalculator.days(
                 dates: dates,
+                // the calculator asks only about `dates`, the month's days: each is its own index from the 1st
                 schedule: { d in
                     let n = d.dayNumber
-                    if n < start || n > end { return nil }
-                    let i = n - first
-                    return ws.schedule(weekday: i >= 0 && i < weekdays.count ? weekdays[i] : d.weekday)
+                    return n < start || n > end ? nil : ws.schedule(weekday: weekdays[n - first])
                 },
                 dayKind: { d in
                     let i = d.dayNumber - first
-                    guard i >= 0, i < holidayNames.count else { return ws.schedule(weekday: d.weekday) == nil ? .weeklyRestDay : .workDay }
                     if let name = holidayNames[i] { return .holiday(name: name) }
                     return ws.schedule(weekday: weekdays[i]) == nil ? .weeklyRestDay : .workDay
                 },
