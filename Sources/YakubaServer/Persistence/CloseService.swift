@@ -95,6 +95,11 @@ enum CloseService {
         return all.filter { s in (s.start.map { $0 <= month.last } ?? true) && (s.end.map { $0 >= month.first } ?? true) }
     }
 
+    /// Blocking work (a bulk read on a connection of its own) on a Dispatch thread, not on one of the few threads async code shares.
+    private static func offThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { c in DispatchQueue.global(qos: .userInitiated).async { c.resume(with: Result { try work() }) } }
+    }
+
     /// The books and figures of `staff` for `month`, and what blocks the close. `computeNanos` is the pure computation's time.
     static func compute(_ sql: any SQLDatabase, municipality muni: MunicipalityRow, staff: [StaffRow], month: YearMonth, tree: DepartmentTree,
                         sqlitePath: String? = nil, now: Date = Date()) async throws -> (figures: [(StaffRow, MonthlyFigures)], blockers: CloseBlockers, computeNanos: UInt64) {
@@ -102,9 +107,15 @@ enum CloseService {
         let ids = staff.map(\.id)
         let zone = muni.zone
         let bulk = sqlitePath.map(SQLiteBulkReader.init(path:))
+        // the punches and marks, the biggest read, on a connection and a thread of their own while the rest is read beside them
+        let from = month.first.adding(days: -1).instant(atMinute: 0, in: zone), to = month.last.adding(days: 2).instant(atMinute: 0, in: zone)
+        async let bulkFacts = { () async throws -> (punches: [UUID: [Punch]], marks: [UUID: [DayMark]])? in
+            guard let bulk else { return nil }
+            return try await offThread { try bulk.closeFacts(ids: ids, fromMs: nowMs(from), toMs: nowMs(to), firstDay: month.first, lastDay: month.last) }
+        }()
         // overtime orders of the month: paid ranges count, open ones block
         let orders: [CloseOrder]
-        if let bulk { orders = try bulk.closeOrders(municipalityId: muni.id, from: month.first, to: month.last) }
+        if let bulk { orders = try await offThread { try bulk.closeOrders(municipalityId: muni.id, from: month.first, to: month.last) } }
         else {
             orders = try await OvertimeRepository.orders(sql, municipalityId: muni.id, staffIds: ids.count > 2000 ? nil : ids, from: month.first, to: month.last, limit: 1_000_000)
                 .compactMap(CloseOrder.init)
@@ -119,7 +130,7 @@ enum CloseService {
         // pending leave and corrections touching the month
         let routing = try await Routing.load(sql, municipalityId: muni.id, tree: tree)
         var leave: [LeaveRequestRow], decisions: [UUID: [LeaveDecisionRow]]? = nil
-        if let bulk { (leave, decisions) = try bulk.leave(municipalityId: muni.id, from: month.first, to: month.last) }
+        if let bulk { (leave, decisions) = try await offThread { try bulk.leave(municipalityId: muni.id, from: month.first, to: month.last) } }
         else { leave = try await LeaveRepository.requests(sql, municipalityId: muni.id, staffIds: ids.count > 2000 ? nil : ids, from: month.first, to: month.last, limit: 1_000_000) }
         leave = leave.filter { idSet.contains($0.staffId) }
         let byId = Dictionary(uniqueKeysWithValues: staff.map { ($0.id, $0) })
@@ -130,9 +141,7 @@ enum CloseService {
             .filter { c in idSet.contains(c.staffId) && ((c.at.map { nowMs($0) }).map { $0 >= fromMs && $0 < toMs } ?? false) }
 
         var facts = BookService.CloseFacts()
-        if let bulk {
-            let from = month.first.adding(days: -1).instant(atMinute: 0, in: zone), to = month.last.adding(days: 2).instant(atMinute: 0, in: zone)
-            let read = try bulk.closeFacts(ids: ids, fromMs: nowMs(from), toMs: nowMs(to), firstDay: month.first, lastDay: month.last)
+        if let read = try await bulkFacts {
             facts.punches = read.punches
             facts.marks = read.marks
             for chunk in ids.chunked(2000) {

@@ -221,31 +221,53 @@ struct SQLiteBulkReader {
         return (requests, decisions)
     }
 
-    /// The month's orders as the close needs them: where each stands and the time it pays (one row per order, the
-    /// report, confirmation and cancellation found through the (order, kind) index).
+    /// The month's orders as the close needs them: where each stands and the time it pays. One walk of the orders'
+    /// covering (municipality, date, id, …) index, each order's events (report, confirmation, cancellation) joined from
+    /// the covering (order, kind, start, end) index: the rows of one order come together, in (date, id) order, which
+    /// the index gives without sorting.
     func closeOrders(municipalityId: UUID, from: CalendarDate, to: CalendarDate) throws -> [CloseOrder] {
         var out: [CloseOrder] = []
         out.reserveCapacity(1 << 14)
         var lastDate = ("", CalendarDate(dayNumber: 0))
-        try each("""
-            SELECT o.id, o.staff_id, o.date, o.start_minute, o.end_minute, o.urgent, r.start_minute, r.end_minute,
-                   c.start_minute, c.end_minute, c.order_id IS NOT NULL, r.order_id IS NOT NULL, x.order_id IS NOT NULL
-            FROM overtime_orders o
-            LEFT JOIN overtime_order_events r ON r.order_id = o.id AND r.kind = 'reported'
-            LEFT JOIN overtime_order_events c ON c.order_id = o.id AND c.kind = 'confirmed'
-            LEFT JOIN overtime_order_events x ON x.order_id = o.id AND x.kind = 'cancelled'
-            WHERE o.municipality_id = ? AND o.date >= ? AND o.date <= ?
-            """, [.text(municipalityId.uuidString), .text(from.iso), .text(to.iso)]) { r in
-            guard let id = r.uuid(0), let staff = r.uuid(1) else { return }
-            // orders come in date order: parse each date once
-            let text = r.text(2)
-            if text != lastDate.0 { guard let d = CalendarDate(iso: text) else { return }; lastDate = (text, d) }
-            func range(_ a: Int32, _ b: Int32) -> MinuteRange? { r.isNull(a) || r.isNull(b) ? nil : MinuteRange(start: r.int(a), end: r.int(b)) }
-            let status = OvertimeOrderRecord.status(reported: r.int(11) != 0, confirmed: r.int(10) != 0, cancelled: r.int(12) != 0)
-            let paid = OvertimeOrderRecord.paidRange(status: status, ordered: MinuteRange(start: r.int(3), end: r.int(4)), urgent: r.int(5) != 0,
-                                                     reported: range(6, 7), confirmed: range(8, 9))
-            out.append(CloseOrder(id: id, staffId: staff, date: lastDate.1, status: status, paidRange: paid))
+        struct Pending {
+            var id: UUID, staff: UUID, date: CalendarDate, ordered: MinuteRange, urgent: Bool
+            var reported: MinuteRange?, confirmed: MinuteRange?, wasReported = false, wasConfirmed = false, cancelled = false
         }
+        var pending: Pending?
+        func flush() {
+            guard let p = pending else { return }
+            let status = OvertimeOrderRecord.status(reported: p.wasReported, confirmed: p.wasConfirmed, cancelled: p.cancelled)
+            let paid = OvertimeOrderRecord.paidRange(status: status, ordered: p.ordered, urgent: p.urgent, reported: p.reported, confirmed: p.confirmed)
+            out.append(CloseOrder(id: p.id, staffId: p.staff, date: p.date, status: status, paidRange: paid))
+            pending = nil
+        }
+        var idText = [UInt8](repeating: 0, count: 36)
+        try each("""
+            SELECT o.id, o.staff_id, o.date, o.start_minute, o.end_minute, o.urgent, e.kind, e.start_minute, e.end_minute
+            FROM overtime_orders o LEFT JOIN overtime_order_events e ON e.order_id = o.id
+            WHERE o.municipality_id = ? AND o.date >= ? AND o.date <= ? ORDER BY o.date, o.id
+            """, [.text(municipalityId.uuidString), .text(from.iso), .text(to.iso)]) { r in
+            guard let p = sqlite_nio_sqlite3_column_text(r.stmt, 0), sqlite_nio_sqlite3_column_bytes(r.stmt, 0) == 36 else { return }
+            // a row of the order before it: only its event is new
+            if pending == nil || memcmp(idText, p, 36) != 0 {
+                flush()
+                guard let id = SQLiteBulkReader.parseUUID(p), let staff = r.uuid(1) else { return }
+                for k in 0..<36 { idText[k] = p[k] }
+                // orders come in date order: parse each date once
+                let text = r.text(2)
+                if text != lastDate.0 { guard let d = CalendarDate(iso: text) else { return }; lastDate = (text, d) }
+                pending = Pending(id: id, staff: staff, date: lastDate.1, ordered: MinuteRange(start: r.int(3), end: r.int(4)), urgent: r.int(5) != 0)
+            }
+            guard !r.isNull(6) else { return }
+            let range: MinuteRange? = r.isNull(7) || r.isNull(8) ? nil : MinuteRange(start: r.int(7), end: r.int(8))
+            switch r.text(6) {
+            case "reported": pending?.wasReported = true; pending?.reported = range
+            case "confirmed": pending?.wasConfirmed = true; pending?.confirmed = range
+            case "cancelled": pending?.cancelled = true
+            default: break
+            }
+        }
+        flush()
         return out
     }
 }
