@@ -13,7 +13,9 @@ public enum DayKind: Hashable, Sendable {
     public var labelEn: String {
         switch self { case .workDay: "Work day"; case .weeklyRestDay: "Rest day"; case .holiday(let n): "Holiday (\(n))" }
     }
-    public var isWorkDay: Bool { self == .workDay }
+    // by pattern, not `==`: comparing with the synthesized equality copies the holiday's name (per day, per person)
+    public var isWorkDay: Bool { if case .workDay = self { true } else { false } }
+    public var isWeeklyRestDay: Bool { if case .weeklyRestDay = self { true } else { false } }
 }
 
 /// The red codes of the paper 出勤簿 (work-rules §6.3): a day or part of a day not worked for a reason.
@@ -255,7 +257,8 @@ public enum AttendanceCalculator {
             }
             if detail { allPunches += dayStray }
             let window = sched.map { MinuteRange(start: $0.start, end: $0.end) }
-            for s in daySessions {
+            // each session read in place (a copy would retain its lists of breaks and stray punches)
+            func add(_ s: borrowing WorkSession) {
                 if detail {
                     allPunches.append(s.clockIn)
                     for b in s.breaks { allPunches.append(b.start); if let e = b.end { allPunches.append(e) } }
@@ -272,7 +275,7 @@ public enum AttendanceCalculator {
                 guard let out = s.clockOut else {
                     // still at work now (today, not abandoned) is not an anomaly; otherwise a forgotten clock-out
                     if !(now.timeIntervalSince(s.clockIn.at) < abandon && dn >= todayNumber - 1) { flags.insert(.missingClockOut) }
-                    continue
+                    return
                 }
                 let outMin = max(inMin, minuteOf(out.at))
                 let span = MinuteRange(start: inMin, end: outMin)
@@ -298,6 +301,7 @@ public enum AttendanceCalculator {
                     within += max(0, min(sessionWorked, inWindow))
                 }
             }
+            for i in daySessions.indices { add(daySessions[i]) }
             // time worked through the scheduled break belongs outside: within never exceeds the scheduled time
             if let sc = sched, kind.isWorkDay { within = min(within, sc.scheduledMinutes) }
             if zip(allPunches, allPunches.dropFirst()).contains(where: { $0.at >= $1.at }) {

@@ -68,10 +68,11 @@ public enum MonthlyComputation {
         // most days share one schedule: its ranges are made once
         var lastSchedule: DailySchedule?
         var lastRanges: [MinuteRange] = []
-        for d in days {
+        // each day read in place (a copy of it would retain its arrays and the holiday's name)
+        func add(_ d: borrowing AttendanceDay) {
             let sched = d.schedule
             var scheduled: [MinuteRange] = []
-            if d.kind != .weeklyRestDay, let sc = sched {
+            if !d.kind.isWeeklyRestDay, let sc = sched {
                 if sc != lastSchedule { lastSchedule = sc; lastRanges = sc.scheduledRanges }
                 scheduled = lastRanges
             }
@@ -96,6 +97,7 @@ public enum MonthlyComputation {
             }
             if !d.flags.isDisjoint(with: MonthlyComputation.openAnomalies) { f.anomalyDays += 1 }
         }
+        for i in days.indices { add(days[i]) }
         f.payMinutes = totals.byPayClass
         f.overtimeMinutes = totals.overtimeMinutes
         return f

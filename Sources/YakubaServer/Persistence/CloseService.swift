@@ -95,9 +95,15 @@ enum CloseService {
         return all.filter { s in (s.start.map { $0 <= month.last } ?? true) && (s.end.map { $0 >= month.first } ?? true) }
     }
 
-    /// Blocking work (a bulk read on a connection of its own) on a Dispatch thread, not on one of the few threads async code shares.
+    /// Blocking work (a bulk read on a connection of its own) on a thread of its own: not on one of the few threads async
+    /// code shares, nor on Dispatch's global queue, which runs no more such work at once than there are cores (a third
+    /// read would wait for one of the first two to end).
     private static func offThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { c in DispatchQueue.global(qos: .userInitiated).async { c.resume(with: Result { try work() }) } }
+        try await withCheckedThrowingContinuation { c in
+            let t = Thread { c.resume(with: Result { try work() }) }
+            t.stackSize = 1 << 20
+            t.start()
+        }
     }
 
     /// The books and figures of `staff` for `month`, and what blocks the close. `computeNanos` is the pure computation's time.
@@ -107,12 +113,17 @@ enum CloseService {
         let ids = staff.map(\.id)
         let zone = muni.zone
         let bulk = sqlitePath.map(SQLiteBulkReader.init(path:))
-        // the punches and marks, the biggest read, on a connection and a thread of their own while the rest is read beside them
+        // the punches and marks, the biggest read, in two halves on connections and threads of their own while the rest is
+        // read beside them (SQLite in WAL mode lets readers run in parallel)
         let from = month.first.adding(days: -1).instant(atMinute: 0, in: zone), to = month.last.adding(days: 2).instant(atMinute: 0, in: zone)
-        async let bulkFacts = { () async throws -> (punches: [UUID: [Punch]], marks: [UUID: [DayMark]])? in
+        typealias Read = (punches: [UUID: [Punch]], marks: [UUID: [DayMark]])
+        func readFacts(_ part: ArraySlice<UUID>) async throws -> Read? {
             guard let bulk else { return nil }
-            return try await offThread { try bulk.closeFacts(ids: ids, fromMs: nowMs(from), toMs: nowMs(to), firstDay: month.first, lastDay: month.last) }
-        }()
+            let people = Array(part)
+            return try await offThread { try bulk.closeFacts(ids: people, fromMs: nowMs(from), toMs: nowMs(to), firstDay: month.first, lastDay: month.last) }
+        }
+        async let firstHalf = readFacts(ids[..<(ids.count / 2)])
+        async let secondHalf = readFacts(ids[(ids.count / 2)...])
         // overtime orders of the month: paid ranges count, open ones block
         let orders: [CloseOrder]
         if let bulk { orders = try await offThread { try bulk.closeOrders(municipalityId: muni.id, from: month.first, to: month.last) } }
@@ -141,9 +152,9 @@ enum CloseService {
             .filter { c in idSet.contains(c.staffId) && ((c.at.map { nowMs($0) }).map { $0 >= fromMs && $0 < toMs } ?? false) }
 
         var facts = BookService.CloseFacts()
-        if let read = try await bulkFacts {
-            facts.punches = read.punches
-            facts.marks = read.marks
+        if let one = try await firstHalf, let two = try await secondHalf {
+            facts.punches = one.punches.merging(two.punches) { a, _ in a }
+            facts.marks = one.marks.merging(two.marks) { a, _ in a }
             for chunk in ids.chunked(2000) {
                 facts.corrections.merge(try await CorrectionRepository.corrections(sql: sql, staffIds: chunk, fromMs: nowMs(from) - 86_400_000, toMs: nowMs(to))) { a, _ in a }
             }
