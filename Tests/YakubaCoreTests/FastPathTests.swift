@@ -15,6 +15,7 @@ struct FastPathTests {
             let instant = Date(timeIntervalSince1970: t)
             let date = CalendarDate(instant, in: tokyo)
             #expect(clock.date(of: instant) == date)
+            #expect(clock.dayNumber(of: instant) == date.dayNumber)
             #expect(clock.minute(of: instant, from: date) == Int((instant.timeIntervalSince(date.instant(atMinute: 0, in: tokyo)) / 60).rounded(.down)))
             t += 3_599.5   // not on minute boundaries, to check the rounding down
         }
@@ -29,6 +30,7 @@ struct FastPathTests {
             for minute in [0, 150, 510, 1035, 1439] {
                 let instant = day.instant(atMinute: minute, in: berlin)
                 #expect(clock.date(of: instant) == CalendarDate(instant, in: berlin))
+                #expect(clock.dayNumber(of: instant) == CalendarDate(instant, in: berlin).dayNumber)
             }
         }
         let after = CalendarDate(year: 2025, month: 3, day: 31)!.instant(atMinute: 510, in: berlin)

@@ -226,11 +226,11 @@ public enum AttendanceCalculator {
         let (sessions, stray) = SessionBuilder.sessions(punches)
         // each session and stray punch belongs to the date of its first punch; the lists are in time order, so each date's
         // share is a range found by binary search (no dictionary, nothing generic on the hot path)
-        let sessionDays = sessions.map { clock.date(of: $0.clockIn.at).dayNumber }
-        let strayDays = stray.map { clock.date(of: $0.at).dayNumber }
+        let sessionDays = sessions.map { clock.dayNumber(of: $0.clockIn.at) }
+        let strayDays = stray.map { clock.dayNumber(of: $0.at) }
         let sortedMarks = marks.count > 1 ? marks.sorted { $0.date < $1.date } : marks
         let markDays = sortedMarks.map(\.date.dayNumber)
-        let todayNumber = clock.date(of: now).dayNumber
+        let todayNumber = clock.dayNumber(of: now)
         let abandon = TimeInterval(rules.abandonSessionAfterHours * 3600)
 
         var out: [AttendanceDay] = []

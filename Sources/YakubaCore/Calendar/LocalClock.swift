@@ -36,8 +36,14 @@ public struct LocalClock: Sendable {
     /// The civil date of an instant.
     @inline(__always) public func date(of instant: Date) -> CalendarDate {
         guard fixedOffset != nil else { return CalendarDate(instant, in: zone) }
+        return CalendarDate(dayNumber: dayNumber(of: instant))
+    }
+
+    /// The civil date of an instant as its `dayNumber` (no year, month and day worked out and back).
+    @inline(__always) public func dayNumber(of instant: Date) -> Int {
+        guard fixedOffset != nil else { return CalendarDate(instant, in: zone).dayNumber }
         let m = localMinute(instant)
-        return CalendarDate(dayNumber: m >= 0 ? m / 1440 : (m - 1439) / 1440)
+        return m >= 0 ? m / 1440 : (m - 1439) / 1440
     }
 
     /// Minutes from `date`'s local midnight to `instant` (negative before it, past 1440 after the next midnight).

@@ -68,6 +68,13 @@ public enum MonthlyComputation {
         // most days share one schedule: its ranges are made once
         var lastSchedule: DailySchedule?
         var lastRanges: [MinuteRange] = []
+        // a person has a few orders a month: looked for by walking them, not by hashing each date
+        func ordered(_ date: CalendarDate) -> [MinuteRange] {
+            if paidOrders.isEmpty { return [] }
+            if paidOrders.count > 8 { return paidOrders[date] ?? [] }
+            for (d, ranges) in paidOrders where d == date { return ranges }
+            return []
+        }
         // each day read in place (a copy of it would retain its arrays and the holiday's name)
         func add(_ d: borrowing AttendanceDay) {
             let sched = d.schedule
@@ -80,8 +87,8 @@ public enum MonthlyComputation {
             if d.workedMinutes > 0 || d.firstIn != nil { f.daysWorked += 1 }
             f.workedMinutes += d.workedMinutes
             if !d.workedRanges.isEmpty {
-                classifier.classify(WorkedDay(date: d.date, kind: d.kind, scheduled: scheduled, worked: d.workedRanges,
-                                              ordered: paidOrders.isEmpty ? [] : paidOrders[d.date] ?? [], shortTime: shortTime), into: &totals)
+                classifier.classify(date: d.date, kind: d.kind, scheduled: scheduled, worked: d.workedRanges, ordered: ordered(d.date),
+                                    shortTime: shortTime, into: &totals)
             }
             // leave and deductions, on days with hours assigned
             if d.kind.isWorkDay, sched != nil {

@@ -252,16 +252,31 @@ public struct PayClassifier: Sendable {
         walk(day) { a, end, c in totals.minutes[c.index] += end - a }
     }
 
-    /// Walks the day's worked time in order, handing each stretch of one class to `emitSpan`.
+    /// The same, the day given by its parts (the close's days are read in place: no `WorkedDay` is made, which would
+    /// copy its lists).
+    public mutating func classify(date: CalendarDate, kind: DayKind, scheduled: [MinuteRange], worked: [MinuteRange], ordered: [MinuteRange],
+                                  shortTime: Bool, into totals: inout ClassTotals) {
+        walk(date: date, kind: kind, scheduled: scheduled, worked: worked, ordered: ordered, shortTime: shortTime, swapWeek: false) { a, end, c in
+            totals.minutes[c.index] += end - a
+        }
+    }
+
     private mutating func walk(_ day: WorkedDay, _ emitSpan: (Int, Int, MinuteClass) -> Void) {
-        let ym = YearMonth(day.date)
+        walk(date: day.date, kind: day.kind, scheduled: day.scheduled, worked: day.worked, ordered: day.ordered, shortTime: day.shortTime,
+             swapWeek: day.swapWeek, emitSpan)
+    }
+
+    /// Walks the day's worked time in order, handing each stretch of one class to `emitSpan`.
+    private mutating func walk(date: CalendarDate, kind: DayKind, scheduled: [MinuteRange], worked: [MinuteRange], ordered: [MinuteRange],
+                               shortTime: Bool, swapWeek: Bool, _ emitSpan: (Int, Int, MinuteClass) -> Void) {
+        let ym = YearMonth(date)
         if ym != month { month = ym; monthCounted = 0 }
-        let ws = day.date.dayNumber - day.date.weekday
+        let ws = date.dayNumber - date.weekday
         if ws != weekStart { weekStart = ws; weekRegular = 0 }
 
-        let workDay = day.kind.isWorkDay
-        let holidayWithHours: Bool = { if case .holiday = day.kind { return !day.scheduled.isEmpty }; return false }()
-        let countsTowardSixty = !(rules.sixtyHourCountExcludesSunday && day.date.weekday == 0)
+        let workDay = kind.isWorkDay
+        let holidayWithHours: Bool = { if case .holiday = kind { return !scheduled.isEmpty }; return false }()
+        let countsTowardSixty = !(rules.sixtyHourCountExcludesSunday && date.weekday == 0)
         var paidToday = 0 // regular + paid outside minutes so far today (short-time 7h45m band)
 
         // Emits [a, b) of one class, splitting where a running count crosses its threshold.
@@ -272,7 +287,7 @@ public struct PayClassifier: Sendable {
                 var end = b
                 switch category {
                 case .regular:
-                    if day.swapWeek {
+                    if swapWeek {
                         let room = rules.standardWeekMinutes - weekRegular
                         if room <= 0 { cat = .swapWeeklyExcess } else { end = min(b, a + room) }
                     }
@@ -295,13 +310,13 @@ public struct PayClassifier: Sendable {
             }
         }
 
-        for w in normalized(day.worked) {
+        for w in normalized(worked) {
             var t = w.start
             while t < w.end {
                 // the next boundary: a schedule, order or night edge after t
                 var next = w.end
-                let inSched = contains(day.scheduled, t, nextEdge: &next)
-                let inOrder = !rules.overtimeNeedsOrder || contains(day.ordered, t, nextEdge: &next)
+                let inSched = contains(scheduled, t, nextEdge: &next)
+                let inOrder = !rules.overtimeNeedsOrder || contains(ordered, t, nextEdge: &next)
                 let night = isNight(t, nextEdge: &next)
                 let category: WorkCategory
                 if inSched {
@@ -309,7 +324,7 @@ public struct PayClassifier: Sendable {
                 } else if !inOrder {
                     category = .unordered
                 } else if workDay {
-                    category = day.shortTime ? .withinStandardDay : .overtimeWorkDay
+                    category = shortTime ? .withinStandardDay : .overtimeWorkDay
                 } else {
                     category = .overtimeOtherDay
                 }
@@ -340,7 +355,7 @@ public struct PayClassifier: Sendable {
 
     /// Sorted, merged, empty ranges dropped.
     private func normalized(_ ranges: [MinuteRange]) -> [MinuteRange] {
-        if ranges.count <= 1 { return ranges.filter { $0.length > 0 } }
+        if ranges.count <= 1 { return ranges.allSatisfy { $0.length > 0 } ? ranges : [] } // no new array for the usual one range
         // the day computation hands them over sorted and apart: keep them as they are
         if ranges.allSatisfy({ $0.length > 0 }) && zip(ranges, ranges.dropFirst()).allSatisfy({ $0.end < $1.start }) { return ranges }
         var out: [MinuteRange] = []
