@@ -85,6 +85,7 @@ func routes(_ app: Application) throws {
     LeaveController.register(r)
     CloseController.register(r)
     CalendarController.register(r)
+    RulesController.register(r)
     NotificationController.register(r)
     TodayController.register(r)
     TokenController.register(r)

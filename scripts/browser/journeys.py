@@ -1136,6 +1136,18 @@ class Suite:
         h.audit("calendar")
         h.get("/admin/routes")
         h.audit("admin/routes")
+        # the municipality's own work rules: a wrong value is refused beside its field, the right one is saved
+        h.get("/admin/rules")
+        h.audit("admin/rules")
+        h.fill("late_grace", "90")
+        h.fill("year_end_start", "１２／２９")   # full-width, as a Japanese input method types it: accepted
+        h.submit(h.css("form[action='/admin/rules'] button[type=submit]"))
+        check("0〜60分" in field_error(h, "late_grace"), "no message beside the late-grace field")
+        check(not h.has("#year_end_start-error"), "the full-width 12/29 was refused")
+        h.audit("admin/rules (error)")
+        h.fill("late_grace", "0")
+        h.submit(h.css("form[action='/admin/rules'] button[type=submit]"))
+        check("勤務条件を保存しました" in h.flash(), f"the rules were not saved: {h.text()[:300]}")
         h.get(f"/close?month={last_month:%Y-%m}")
         h.audit("close (checks)")
         if "先に処理が必要なもの" in h.text("main"):

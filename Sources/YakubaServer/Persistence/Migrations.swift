@@ -4,7 +4,7 @@ import SQLKit
 /// One migration per schema change, registered in order. Times are stored as milliseconds since 1970 (UTC)
 /// in 64-bit integers and dates as ISO `YYYY-MM-DD` text, so both engines store and compare them alike.
 enum Migrations {
-    static let all: [any Migration] = [CreateOrganisation(), CreateAttendance(), CreateLedger(), SessionRecord.migration, CreateOvertime(), CreateLeave(), CreateClose(), CreateOvertimeAnalyses(), CreateNotifications(), CoverOrderEventIndex(), CoverOrderIndex()]
+    static let all: [any Migration] = [CreateOrganisation(), CreateAttendance(), CreateLedger(), SessionRecord.migration, CreateOvertime(), CreateLeave(), CreateClose(), CreateOvertimeAnalyses(), CreateNotifications(), CoverOrderEventIndex(), CoverOrderIndex(), AddMunicipalPolicies()]
 }
 
 struct CreateOrganisation: AsyncMigration {
@@ -261,5 +261,16 @@ struct CoverOrderIndex: AsyncMigration {
         guard let sql = db as? any SQLDatabase else { return }
         try await sql.create(index: "overtime_orders_muni_idx").on("overtime_orders").column("municipality_id").column("date").run()
         try await sql.drop(index: "overtime_orders_cover_idx").run()
+    }
+}
+
+/// The municipality's own 年次休暇 policy and pay rules (JSON `MunicipalityRow.Policies`), set on the 勤務条件 page;
+/// none means the common default.
+struct AddMunicipalPolicies: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("municipalities").field("policies", .string).update()
+    }
+    func revert(on db: any Database) async throws {
+        try await db.schema("municipalities").deleteField("policies").update()
     }
 }

@@ -37,11 +37,38 @@ struct MunicipalityRow: Codable, Sendable, Hashable {
     var rules: String
     var holidayRules: String
     var createdAtMs: Int64
+    /// JSON `Policies`; nil until HR sets the 勤務条件 (the common default)
+    var policies: String? = nil
 
     var placeList: [String] { (try? JSONDecoder().decode([String].self, from: Data(places.utf8))) ?? [] }
     var attendanceRules: AttendanceRules { (try? JSONDecoder().decode(AttendanceRules.self, from: Data(rules.utf8))) ?? .default }
     var holidays: MunicipalHolidayRules { (try? JSONDecoder().decode(MunicipalHolidayRules.self, from: Data(holidayRules.utf8))) ?? MunicipalHolidayRules() }
     var zone: TimeZone { TimeZone(identifier: timeZone) ?? TimeZone(identifier: "Asia/Tokyo")! }
+
+    /// The rules a municipality sets beyond the day's (`rules`) and the calendar's (`holidayRules`).
+    struct Policies: Codable, Sendable { var annualLeave: AnnualLeavePolicy; var pay: PayRules }
+    private var storedPolicies: Policies? { policies.flatMap { try? JSONDecoder().decode(Policies.self, from: Data($0.utf8)) } }
+    var annualLeavePolicy: AnnualLeavePolicy { storedPolicies?.annualLeave ?? .default }
+    var payRules: PayRules { storedPolicies?.pay ?? .default }
+
+    /// Everything the 勤務条件 page edits, from where each part is kept.
+    var workRules: WorkRulesSettings {
+        let h = holidays
+        return WorkRulesSettings(attendance: attendanceRules, annualLeave: annualLeavePolicy, pay: payRules,
+                                 yearEndStart: MonthDay(month: h.yearEndStartMonth, day: h.yearEndStartDay),
+                                 yearEndEnd: MonthDay(month: h.yearEndEndMonth, day: h.yearEndEndDay))
+    }
+    /// The row with `settings` put where each part is kept (the calendar's own closed days untouched).
+    func with(_ settings: WorkRulesSettings) -> MunicipalityRow {
+        var m = self
+        m.rules = Seed.json(settings.attendance)
+        var h = holidays
+        h.yearEndStartMonth = settings.yearEndStart.month; h.yearEndStartDay = settings.yearEndStart.day
+        h.yearEndEndMonth = settings.yearEndEnd.month; h.yearEndEndDay = settings.yearEndEnd.day
+        m.holidayRules = Seed.json(h)
+        m.policies = Seed.json(Policies(annualLeave: settings.annualLeave, pay: settings.pay))
+        return m
+    }
 
     static let defaultPlaces = ["本庁舎", "出先機関", "在宅", "サテライト"]
 }

@@ -57,7 +57,7 @@ enum LeaveController {
         let rows = try await LeaveRepository.requests(req.sql, municipalityId: p.municipalityId, staffIds: [me.id], limit: 200)
         let records = try await LeaveRepository.records(req.sql, rows, staffById: [me.id: me], routing: routing)
         let today = CalendarDate(Date(), in: scope.municipality.zone)
-        let annual = AnnualLeaveBook.compute(staff: me, date: today, requests: annualUses(records))
+        let annual = AnnualLeaveBook.compute(staff: me, date: today, requests: annualUses(records), policy: scope.municipality.annualLeavePolicy)
         let content: [N] = [
             el("h1", txt(l.t("休暇", "Leave"))),
             el("p", link("/leave/new", l.t("休暇を申請する", "Request leave"), cls("button")), txt(" "),
@@ -255,14 +255,14 @@ enum LeaveController {
         let routing = try await Routing.load(req.sql, municipalityId: p.municipalityId, tree: scope.tree)
 
         // the person's live requests: overlaps, the balance, yearly limits
-        let policy = AnnualLeavePolicy.default
+        let policy = muni.annualLeavePolicy
         let yearStart = policy.yearBasis.yearStart(of: from)
         let mine = try await LeaveRepository.records(req.sql, LeaveRepository.requests(req.sql, municipalityId: p.municipalityId, staffIds: [me.id], limit: 5000),
                                                      staffById: [me.id: me], routing: routing).filter(\.isLive)
         let existing = mine.filter { $0.request.toDate >= from.iso && $0.request.fromDate <= to.iso }.flatMap { $0.request.leaveDays }
         let usedThisYear = mine.filter { $0.request.typeCode == type.code && $0.request.fromDate >= yearStart.iso && $0.request.fromDate <= policy.yearBasis.yearEnd(of: from).iso }
             .map(\.request.minutes).reduce(0, +)
-        let balance = type.usesAnnualBalance ? AnnualLeaveBook.compute(staff: me, date: from, requests: annualUses(mine)).balance : nil
+        let balance = type.usesAnnualBalance ? AnnualLeaveBook.compute(staff: me, date: from, requests: annualUses(mine), policy: policy).balance : nil
         let worked = from <= today ? try await workedRanges(req.sql, muni: muni, staff: me, from: from, to: min(to, today)) : [:]
         let problems = LeaveRules.check(spec, type: type, employment: me.employment, minutesPerDay: AnnualLeaveBook.minutesPerDay(me), schedule: schedule,
                                         existingLeave: existing, worked: worked, balance: balance, usedThisYearMinutes: usedThisYear, policy: policy)
@@ -529,7 +529,7 @@ enum LeaveController {
         let rows = try await LeaveRepository.requests(req.sql, municipalityId: staff.municipalityId, staffIds: [staff.id], limit: 5000)
         let records = try await LeaveRepository.records(req.sql, rows, staffById: [staff.id: staff], routing: routing)
         let date = req.query[String.self, at: "date"].flatMap(CalendarDate.init(iso:)) ?? today
-        let annual = AnnualLeaveBook.compute(staff: staff, date: date, requests: annualUses(records))
+        let annual = AnnualLeaveBook.compute(staff: staff, date: date, requests: annualUses(records), policy: scope.municipality.annualLeavePolicy)
         let per = annual.balance.minutesPerDay
         let others = records.filter { $0.request.typeCode != "annual" && $0.state == .approved && $0.request.fromDate >= annual.yearStart.iso && $0.request.fromDate <= annual.yearEnd.iso }
         let content: [N] = [

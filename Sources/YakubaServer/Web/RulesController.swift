@@ -1,0 +1,95 @@
+import Foundation
+import Vapor
+import SQLKit
+import YakubaCore
+
+/// 勤務条件: the work rules a municipality sets in its own 条例・規則 (grace, breaks, the 年次休暇 year, carry-over and
+/// hourly cap, the 60-hour count, 年末年始). HR edits them; each change is on the ledger and applies to what is computed
+/// from then on (closed months keep their frozen figures).
+enum RulesController {
+    static func register(_ r: any RoutesBuilder) {
+        r.on(.GET, ["admin", "rules"], access: AdminController.hrOrAdmin) { req in try await page(req, values: nil, errors: [:]) }
+        r.on(.POST, ["admin", "rules"], access: AdminController.hrOrAdmin) { req in try await save(req) }
+    }
+
+    static func page(_ req: Request, values: [String: String]?, errors: [String: String], status: HTTPResponseStatus = .ok) async throws -> Response {
+        let l = req.lang
+        let scope = try await Scope.load(req)
+        let current = scope.municipality.workRules
+        let v = values ?? current.formValues
+        func text(_ name: String, label: String, hint: String, mode: String = "numeric") -> N {
+            field(id: name, label: label, error: errors[name], hint: hint) { d in
+                input(id: name, name: name, value: v[name] ?? "", describedBy: d, required: name != "hourly_cap", invalid: errors[name] != nil,
+                      extra: [("inputmode", mode), ("autocomplete", "off")])
+            }
+        }
+        func tick(_ name: String, label: String) -> N {
+            el("div", cls("field"), el("label", void("input", [("type", "checkbox"), ("name", name), ("value", "1"), ("id", name)] + ((v[name] ?? "").isEmpty ? [] : [("checked", "")])),
+                                        txt(label)))
+        }
+        let d = WorkRulesSettings.default
+        func deflt(_ s: String) -> String { l.t("既定：", "Default: ") + s }
+        return Pages.html(Pages.layout(req, title: l.t("勤務条件", "Work rules"), [
+            el("h1", txt(l.t("勤務条件の設定", "Work rules"))),
+            el("p", txt(l.t("条例・規則で自治体ごとに異なる値です。既定値は国家公務員の例に準じた一般的な値です。変更はこれからの計算（出勤簿・休暇・締め）に使われ、締め済みの月の数字は変わりません。変更は台帳に記録されます。",
+                            "These are the values a municipality sets in its own ordinances. The defaults follow the common national model. A change applies to what is computed from now on (books, leave, the close); closed months keep their figures. Every change is recorded on the ledger."))),
+            errors.isEmpty ? .empty : el("p", cls("alert"), attr("role", "alert"), txt(l.t("入力内容を確認してください（\(errors.count)件）。", "Please check the \(errors.count) field(s) marked below."))),
+            el("form", attr("method", "post"), attr("action", "/admin/rules"), attr("novalidate", ""),
+               hidden("_csrf", req.csrfToken),
+               el("fieldset", el("legend", txt(l.t("遅刻・早退と休憩", "Lateness and breaks"))),
+                  text("late_grace", label: l.t("遅刻とみなすまでの猶予（分）", "Grace before a clock-in is late (minutes)"), hint: deflt("\(d.attendance.lateGraceMinutes)")),
+                  text("early_grace", label: l.t("早退とみなすまでの猶予（分）", "Grace before a clock-out is early (minutes)"), hint: deflt("\(d.attendance.earlyLeaveGraceMinutes)")),
+                  tick("auto_break", label: l.t("休憩の打刻がない日は、所定の休憩時間を差し引く", "Deduct the scheduled break on days with no break punched")),
+                  text("break_after", label: l.t("休憩が必要になる勤務時間（時:分）", "Hours after which a break is needed (H:MM)"),
+                       hint: l.t("労働基準法34条：6時間を超えると45分、8時間を超えると60分。", "LSA Art. 34: over 6h, 45 min; over 8h, 60 min. ") + deflt("6:00"), mode: "text"),
+                  text("short_break", label: l.t("その場合の休憩（分）", "Break needed then (minutes)"), hint: deflt("\(d.attendance.shortBreakMinutes)")),
+                  text("long_day", label: l.t("長い勤務の境目（時:分）", "Long-day threshold (H:MM)"),
+                       hint: l.t("7:45 とする条例もあります。", "Some ordinances use 7:45. ") + deflt("8:00"), mode: "text"),
+                  text("long_break", label: l.t("長い勤務の休憩（分）", "Break needed on a long day (minutes)"), hint: deflt("\(d.attendance.longBreakMinutes)"))),
+               el("fieldset", el("legend", txt(l.t("年次休暇", "Annual leave"))),
+                  field(id: "leave_year", label: l.t("年の区切り（常勤職員）", "Leave year (regular staff)"), error: errors["leave_year"],
+                        hint: l.t("会計年度任用職員は常に年度です。", "Fiscal-year appointees always use the fiscal year.")) { dd in
+                      select(id: "leave_year", name: "leave_year", options: [(LeaveYearBasis.calendarYear.rawValue, l.t("暦年（1月〜12月）", "Calendar year (Jan–Dec)")),
+                                                                             (LeaveYearBasis.fiscalYear.rawValue, l.t("年度（4月〜3月）", "Fiscal year (Apr–Mar)"))],
+                             selected: v["leave_year"], describedBy: dd, invalid: errors["leave_year"] != nil)
+                  },
+                  text("carry_over", label: l.t("翌年に繰り越せる日数の上限（日）", "Days that may be carried over (days)"), hint: deflt("20")),
+                  text("hourly_cap", label: l.t("時間単位で使える上限（日／年）", "Cap on hourly use (days a year)"),
+                       hint: l.t("上限がなければ空欄。労働基準法39条4項の例は5日。", "Empty for no cap; LSA Art. 39(4) sets 5 days. ") + deflt(l.t("なし", "none")))),
+               el("fieldset", el("legend", txt(l.t("超過勤務手当", "Overtime pay"))),
+                  tick("sixty_excludes_sunday", label: l.t("月60時間の算定から日曜日の勤務を除く", "Leave Sunday work out of the 60-hour count"))),
+               el("fieldset", el("legend", txt(l.t("年末年始", "Year-end closure"))),
+                  text("year_end_start", label: l.t("初日（月/日）", "First day (M/D)"), hint: deflt("12/29"), mode: "text"),
+                  text("year_end_end", label: l.t("最終日（月/日）", "Last day (M/D)"), hint: deflt("1/3"), mode: "text")),
+               el("button", attr("type", "submit"), txt(l.t("保存", "Save")))),
+        ], flash: req.takeFlash()), status: status)
+    }
+
+    static func save(_ req: Request) async throws -> Response {
+        let l = req.lang
+        let scope = try await Scope.load(req)
+        let form = (try? req.content.decode([String: String].self)) ?? [:]
+        let settings: WorkRulesSettings
+        switch scope.municipality.workRules.applying(form) {
+        case .failure(let problems):
+            var errors: [String: String] = [:]
+            for p in problems.all where errors[p.field] == nil { errors[p.field] = l.t(p.messageJa, p.messageEn) }
+            var values: [String: String] = [:]
+            for f in WorkRulesSettings.fields { values[f] = form[f] ?? "" }
+            return try await page(req, values: values, errors: errors, status: .unprocessableEntity)
+        case .success(let s):
+            settings = s
+        }
+        let updated = scope.municipality.with(settings)
+        let actor = scope.principal.staffId
+        try await req.yakuba.writer.perform { _, sql in
+            try await sql.update("municipalities").set("rules", to: SQLBind(updated.rules)).set("holiday_rules", to: SQLBind(updated.holidayRules))
+                .set("policies", to: SQLBind(updated.policies)).where("id", .equal, SQLBind(updated.id)).run()
+            return [LedgerDraft(municipalityId: updated.id, actorId: actor, type: "municipality.rules_updated", subjectId: updated.id.uuidString.lowercased(),
+                                fact: settings)]
+        }
+        req.yakuba.forgetMunicipality(updated.id)
+        req.session.data["flash"] = l.t("勤務条件を保存しました。", "Saved the work rules.")
+        return req.redirect(to: "/admin/rules")
+    }
+}

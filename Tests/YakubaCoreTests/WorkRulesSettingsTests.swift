@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+@testable import YakubaCore
+
+// work-rules-ja.md marks the break threshold (§1.2), the leave year, carry-over and hourly cap (§3, the LSA 39条4項
+// 5-day cap ⚠️), the Sunday rule of the 60-hour count (§2.4) and the 年末年始 range as the municipality's to set.
+@Suite("勤務条件: the municipality's own settings of the rules")
+struct WorkRulesSettingsTests {
+    let base = WorkRulesSettings.default
+
+    @Test("the form shows the defaults and reading them back changes nothing")
+    func defaultsRoundTrip() throws {
+        let v = base.formValues
+        #expect(v["break_after"] == "6:00" && v["long_day"] == "8:00" && v["year_end_start"] == "12/29" && v["year_end_end"] == "1/3")
+        #expect(v["hourly_cap"] == "" && v["leave_year"] == "calendar_year" && v["auto_break"] == "1" && v["sixty_excludes_sunday"] == "1")
+        #expect(try base.applying(v).get() == base)
+    }
+
+    @Test("a municipality counting from 7h45m, a fiscal leave year, a 5-day hourly cap, 12/28–1/4, Sunday counted")
+    func aMunicipalitysOwnValues() throws {
+        var v = base.formValues
+        v["long_day"] = "7:45"; v["leave_year"] = "fiscal_year"; v["hourly_cap"] = "5"; v["carry_over"] = "10"
+        v["year_end_start"] = "12/28"; v["year_end_end"] = "1/4"; v["sixty_excludes_sunday"] = nil; v["late_grace"] = "5"; v["auto_break"] = ""
+        let s = try base.applying(v).get()
+        #expect(s.attendance.longDayThresholdMinutes == 465)
+        #expect(s.attendance.requiredBreak(worked: 470) == 60) // over 7h45m: 60 min under this 条例
+        #expect(s.attendance.lateGraceMinutes == 5 && !s.attendance.autoDeductScheduledBreak)
+        #expect(s.annualLeave.yearBasis == .fiscalYear && s.annualLeave.hourlyUseCapDays == 5 && s.annualLeave.carryOverMaxDays == 10)
+        #expect(!s.pay.sixtyHourCountExcludesSunday)
+        #expect(s.yearEndStart == MonthDay(month: 12, day: 28) && s.yearEndEnd == MonthDay(month: 1, day: 4))
+        // and an empty cap is no cap again
+        v["hourly_cap"] = " "
+        #expect(try s.applying(v).get().annualLeave.hourlyUseCapDays == nil)
+    }
+
+    @Test("full-width digits, colons and slashes typed with a Japanese input method are read")
+    func fullWidthInput() throws {
+        var v = base.formValues
+        v["break_after"] = "６：００"; v["year_end_start"] = "１２／２９"; v["carry_over"] = "２０"; v["year_end_end"] = "1月3日"
+        #expect(try base.applying(v).get() == base)
+    }
+
+    @Test("each bad field is refused with its own message, and nothing is taken", arguments: [
+        ("late_grace", "61"), ("late_grace", "-1"), ("late_grace", "五"), ("early_grace", ""),
+        ("break_after", "25:00"), ("break_after", "0:30"), ("break_after", "6時間"), ("short_break", "10"), ("short_break", "121"),
+        ("long_day", "17:00"), ("long_break", "200"), ("leave_year", "weekly"), ("leave_year", ""),
+        ("carry_over", "21"), ("carry_over", "x"), ("hourly_cap", "0"), ("hourly_cap", "41"),
+        ("year_end_start", "11/29"), ("year_end_start", "12/32"), ("year_end_start", "1229"), ("year_end_end", "2/1"), ("year_end_end", "1/0"),
+    ])
+    func badFields(field: String, value: String) {
+        var v = base.formValues
+        v[field] = value
+        guard case .failure(let problems) = base.applying(v) else { Issue.record("\(field)=\(value) was taken"); return }
+        #expect(problems.all.map(\.field) == [field])
+        #expect(problems.all.allSatisfy { !$0.messageJa.isEmpty && !$0.messageEn.isEmpty })
+    }
+
+    @Test("the long day must be longer than the first threshold, and its break no shorter")
+    func consistency() {
+        var v = base.formValues
+        v["break_after"] = "8:00"; v["long_day"] = "6:00"
+        guard case .failure(let p1) = base.applying(v) else { Issue.record("taken"); return }
+        #expect(p1.all.map(\.field) == ["long_day"])
+        v = base.formValues
+        v["short_break"] = "60"; v["long_break"] = "45"
+        guard case .failure(let p2) = base.applying(v) else { Issue.record("taken"); return }
+        #expect(p2.all.map(\.field) == ["long_break"])
+    }
+
+    @Test("a form with nothing in it names every required field")
+    func emptyForm() {
+        guard case .failure(let problems) = base.applying([:]) else { Issue.record("taken"); return }
+        let named = Set(problems.all.map(\.field))
+        #expect(named == Set(WorkRulesSettings.fields).subtracting(["auto_break", "sixty_excludes_sunday", "hourly_cap"]))
+    }
+}
