@@ -1144,6 +1144,7 @@ class Suite:
         h.submit(h.css("form[action='/admin/rules'] button[type=submit]"))
         check("0〜60分" in field_error(h, "late_grace"), "no message beside the late-grace field")
         check(not h.has("#year_end_start-error"), "the full-width 12/29 was refused")
+        h.screenshot("f-5b-rules-error.png")
         h.audit("admin/rules (error)")
         h.fill("late_grace", "0")
         h.submit(h.css("form[action='/admin/rules'] button[type=submit]"))

@@ -35,6 +35,7 @@ enum Assets {
     .field { margin: 0 0 14px; } .field label { display:block; font-weight:bold; margin-bottom:4px; }
     .field input, .field select, .field textarea { font:inherit; padding:8px; border:1px solid #767676; border-radius:4px; width:100%; max-width:420px; }
     .field.has-error input, .field.has-error select, .field.has-error textarea { border:2px solid var(--err); }
+    .field.check label { display:flex; align-items:center; gap:8px; } .field.check input { width:22px; height:22px; flex:none; }
     .error { color: var(--err); font-weight:bold; margin:2px 0; }
     .hint { color: var(--muted); margin:2px 0; font-size:.9rem; }
     .flash { background:#e6f4ea; border-left:4px solid var(--ok); padding:8px 12px; }

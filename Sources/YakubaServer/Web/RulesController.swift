@@ -24,7 +24,7 @@ enum RulesController {
             }
         }
         func tick(_ name: String, label: String) -> N {
-            el("div", cls("field"), el("label", void("input", [("type", "checkbox"), ("name", name), ("value", "1"), ("id", name)] + ((v[name] ?? "").isEmpty ? [] : [("checked", "")])),
+            el("div", cls("field check"), el("label", void("input", [("type", "checkbox"), ("name", name), ("value", "1"), ("id", name)] + ((v[name] ?? "").isEmpty ? [] : [("checked", "")])),
                                         txt(label)))
         }
         let d = WorkRulesSettings.default
