@@ -74,3 +74,49 @@ struct WorkRulesSettingsTests {
         #expect(named == Set(WorkRulesSettings.fields).subtracting(["auto_break", "sixty_excludes_sunday", "hourly_cap"]))
     }
 }
+
+// work-rules-ja.md §3.3: the common catalogue is pre-filled and the municipality's 条例 sets which special leave it has
+// and their days (夏季 3 days, 結婚 5, …); leave the law gives cannot be withdrawn.
+@Suite("休暇の種類: a municipality's leave types")
+struct LeaveTypeSettingsTests {
+    @Test("the catalogue's own values read back unchanged")
+    func roundTrip() throws {
+        let s = try LeaveCatalogue.settings(from: LeaveCatalogue.formValues(LeaveCatalogue.common)).get()
+        #expect(LeaveCatalogue.applying(s) == LeaveCatalogue.common)
+    }
+
+    @Test("夏季 5 days a year, 結婚 no longer offered, 配偶者出産 without a limit")
+    func ownValues() throws {
+        var v = LeaveCatalogue.formValues(LeaveCatalogue.common)
+        v["summer-yearly"] = "５"; v["marriage-offered"] = ""; v["spouse_birth-event"] = ""
+        let types = LeaveCatalogue.applying(try LeaveCatalogue.settings(from: v).get())
+        #expect(LeaveCatalogue.find("summer", in: types)?.yearlyLimitDays == 5)
+        #expect(LeaveCatalogue.find("marriage", in: types)?.offered == false)
+        #expect(LeaveCatalogue.find("spouse_birth", in: types)?.eventLimitDays == nil)
+        // what the form cannot change stays: 忌引 by relationship, 年次休暇 by the balance, the months of 夏季
+        #expect(LeaveCatalogue.find("bereavement", in: types)?.needsRelationship == true)
+        #expect(LeaveCatalogue.find("annual", in: types)?.usesAnnualBalance == true)
+        #expect(LeaveCatalogue.find("summer", in: types)?.months == 7...9)
+    }
+
+    @Test("leave the law gives cannot be withdrawn", arguments: ["annual", "prenatal", "postnatal", "nursing_time", "child_nursing", "short_care",
+                                                                  "care_leave", "care_time", "childcare_leave", "partial_childcare", "absence"])
+    func requiredTypes(code: String) {
+        var v = LeaveCatalogue.formValues(LeaveCatalogue.common)
+        v["\(code)-offered"] = ""
+        guard case .failure(let p) = LeaveCatalogue.settings(from: v) else { Issue.record("\(code) withdrawn"); return }
+        #expect(p.all.map(\.field) == ["\(code)-offered"])
+        // and a setting stored without it still offers it
+        let types = LeaveCatalogue.applying([code: LeaveTypeSetting(offered: false, yearlyLimitDays: nil, eventLimitDays: nil)])
+        #expect(LeaveCatalogue.find(code, in: types)?.offered == true)
+    }
+
+    @Test("a limit out of range or not a number is refused beside its field", arguments: [("summer-yearly", "0"), ("summer-yearly", "367"),
+                                                                                           ("marriage-event", "五日"), ("sick-yearly", "-3")])
+    func badLimits(field: String, value: String) {
+        var v = LeaveCatalogue.formValues(LeaveCatalogue.common)
+        v[field] = value
+        guard case .failure(let p) = LeaveCatalogue.settings(from: v) else { Issue.record("taken"); return }
+        #expect(p.all.map(\.field) == [field])
+    }
+}

@@ -52,7 +52,7 @@ struct MatrixTests {
         "POST /leave/:id/withdraw": "SAHFFFH", "POST /leave/:id/decision": "SFHAFFH", "GET /leave/book/:staffId": "SAHAAAH",
         "POST /approvals/delegations": "SFFAAAA", "GET /admin/routes": "SFFFAAA", "POST /admin/routes": "SFFFAAA",
         "GET /notifications": "SAAAAAA", "GET /calendar": "SAAAAAA", "POST /calendar/days": "SFFFAAA", "POST /calendar/days/remove": "SFFFAAA",
-        "GET /admin/rules": "SFFFAAA", "POST /admin/rules": "SFFFAAA",
+        "GET /admin/rules": "SFFFAAA", "POST /admin/rules": "SFFFAAA", "GET /admin/leave-types": "SFFFAAA", "POST /admin/leave-types": "SFFFAAA",
         "GET /close": "SFFFAAA", "POST /close": "SFFFAAA", "POST /close/reopen": "SFFFAAA", "GET /close/payroll.csv": "SFFFAAA",
     ]
 

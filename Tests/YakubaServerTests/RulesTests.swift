@@ -62,4 +62,49 @@ struct RulesTests {
             #expect(try await staff.post("/admin/rules", form).status == .forbidden)
         }
     }
+
+    @Test func hrSetsTheLeaveTypesAndRequestsFollowThem() async throws {
+        try await withCity { city in
+            let hr = Browser(city.app)
+            try await hr.login("H001")
+            let page = try await hr.get("/admin/leave-types")
+            #expect(page.status == .ok && page.body.string.contains("休暇の種類の設定"))
+            var form = LeaveCatalogue.formValues(LeaveCatalogue.common)
+
+            // bad input: a law-given leave withdrawn, a limit of 0 days: both refused, nothing saved
+            form["prenatal-offered"] = ""; form["summer-yearly"] = "0"
+            var res = try await hr.post("/admin/leave-types", form)
+            #expect(res.status == .unprocessableEntity)
+            #expect(res.body.string.contains("産前休暇は法律で定められた休暇のため、やめることはできません。"))
+            #expect(res.body.string.contains("夏季休暇の日数を1〜366日で入力するか、上限がなければ空欄にしてください。"))
+            #expect(try await MunicipalityRepository.find(city.app.db.sql, id: city.muni.id)?.policies == nil)
+
+            // this 条例 has no 結婚休暇 and 1 day of 子の看護 a year (an unusual choice, to see it bite)
+            form = LeaveCatalogue.formValues(LeaveCatalogue.common)
+            form["marriage-offered"] = ""; form["child_nursing-yearly"] = "1"
+            res = try await hr.post("/admin/leave-types", form)
+            #expect(res.status == .seeOther)
+            let types = try #require(try await MunicipalityRepository.find(city.app.db.sql, id: city.muni.id)).leaveTypes
+            #expect(LeaveCatalogue.find("marriage", in: types)?.offered == false)
+            let types2 = try await city.app.db.sql.select().column("type").from("ledger").all(decodingColumn: "type", as: String.self)
+            #expect(types2.contains("municipality.leave_types_updated"))
+
+            let staff = Browser(city.app)
+            try await staff.login("S001")
+            let newForm = try await staff.get("/leave/new")
+            #expect(!newForm.body.string.contains("value=\"marriage\""))
+            #expect(newForm.body.string.contains("value=\"summer\""))
+            let day = LeaveTests.workDay(city, after: 3)
+            res = try await staff.post("/leave", ["type": "marriage", "unit": "day", "from": day.iso, "to": day.iso])
+            #expect(res.status == .unprocessableEntity)
+            #expect(res.body.string.contains("休暇の種類を選んでください。"))
+            var two = day.adding(days: 1)
+            while two.weekday == 0 || two.weekday == 6 || city.muni.holidays.isHoliday(two) { two = two.adding(days: 1) }
+            res = try await staff.post("/leave", ["type": "child_nursing", "unit": "day", "from": day.iso, "to": two.iso])
+            #expect(res.status == .unprocessableEntity, "two days of 子の看護 over a 1-day limit")
+            // the rules page leaves the leave types as they are
+            #expect(try await hr.post("/admin/rules", WorkRulesSettings.default.formValues).status == .seeOther)
+            #expect(LeaveCatalogue.find("marriage", in: try #require(try await MunicipalityRepository.find(city.app.db.sql, id: city.muni.id)).leaveTypes)?.offered == false)
+        }
+    }
 }

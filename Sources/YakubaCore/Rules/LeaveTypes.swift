@@ -43,6 +43,9 @@ public struct LeaveType: Sendable, Codable, Hashable, Identifiable {
     public var markCode: DayMarkCode
     /// whether the days count as attended for LSA 39条's 80% rule
     public var countsAsAttended = true
+    /// whether staff may request it now (a municipality may stop offering a type its 条例 does not have; old
+    /// requests of it still read)
+    public var offered = true
 
     public var id: String { code }
 
@@ -110,6 +113,76 @@ public enum LeaveCatalogue {
     }()
 
     public static func find(_ code: String, in types: [LeaveType] = common) -> LeaveType? { types.first { $0.code == code } }
+
+    /// The types the law itself gives (LSA 39条 年次休暇, 65条 産前産後, 67条 育児時間; 育児・介護休業法 子の看護・短期介護・
+    /// 介護休暇・介護時間; 地公育休法 育児休業・部分休業) and 欠勤, which records absence: a municipality cannot stop offering them.
+    public static let required: Set<String> = ["annual", "prenatal", "postnatal", "nursing_time", "child_nursing", "short_care",
+                                               "care_leave", "care_time", "childcare_leave", "partial_childcare", "absence"]
+
+    /// `types` with a municipality's settings applied (a type with no setting is as the catalogue has it).
+    public static func applying(_ settings: [String: LeaveTypeSetting], to types: [LeaveType] = common) -> [LeaveType] {
+        types.map { t in
+            guard let s = settings[t.code] else { return t }
+            var x = t
+            x.offered = s.offered || required.contains(t.code)
+            if t.usesAnnualBalance { return x } // the balance, not a day limit, bounds 年次休暇
+            x.yearlyLimitDays = s.yearlyLimitDays
+            if !t.needsRelationship { x.eventLimitDays = s.eventLimitDays } // 忌引's days come from the relationship table
+            return x
+        }
+    }
+
+    /// The settings form's values for `types`: `CODE-offered` ("1" or ""), `CODE-yearly` and `CODE-event` (days, or empty for none).
+    public static func formValues(_ types: [LeaveType]) -> [String: String] {
+        var v: [String: String] = [:]
+        for t in types {
+            v["\(t.code)-offered"] = t.offered ? "1" : ""
+            v["\(t.code)-yearly"] = t.yearlyLimitDays.map(String.init) ?? ""
+            v["\(t.code)-event"] = t.eventLimitDays.map(String.init) ?? ""
+        }
+        return v
+    }
+
+    /// Whether a type's day limits can be set (年次休暇 is bounded by the balance; 忌引's event days by the relationship).
+    public static func editsYearlyLimit(_ t: LeaveType) -> Bool { !t.usesAnnualBalance }
+    public static func editsEventLimit(_ t: LeaveType) -> Bool { !t.usesAnnualBalance && !t.needsRelationship }
+
+    /// Reads the settings form for `types`; every problem is returned beside its field, nothing is taken unless all are right.
+    public static func settings(from form: [String: String], types: [LeaveType] = common) -> Result<[String: LeaveTypeSetting], WorkRulesSettings.Problems> {
+        var out: [String: LeaveTypeSetting] = [:]
+        var problems: [WorkRulesSettings.Problem] = []
+        func days(_ field: String, _ range: ClosedRange<Int>, _ t: LeaveType) -> Int?? {
+            let text = WorkRulesSettings.ascii(form[field] ?? "")
+            if text.isEmpty { return .some(nil) }
+            guard let v = Int(text), range.contains(v) else {
+                problems.append(.init(field: field, messageJa: "\(t.nameJa)の日数を\(range.lowerBound)〜\(range.upperBound)日で入力するか、上限がなければ空欄にしてください。",
+                                      messageEn: "Enter \(range.lowerBound) to \(range.upperBound) days for \(t.nameEn), or leave it empty for no limit."))
+                return nil
+            }
+            return .some(v)
+        }
+        for t in types {
+            let offered = !(form["\(t.code)-offered"] ?? "").isEmpty
+            if !offered && required.contains(t.code) {
+                problems.append(.init(field: "\(t.code)-offered", messageJa: "\(t.nameJa)は法律で定められた休暇のため、やめることはできません。",
+                                      messageEn: "\(t.nameEn) is given by law and cannot be withdrawn."))
+            }
+            let yearly = editsYearlyLimit(t) ? days("\(t.code)-yearly", 1...366, t) : .some(t.yearlyLimitDays)
+            let event = editsEventLimit(t) ? days("\(t.code)-event", 1...366, t) : .some(t.eventLimitDays)
+            if let yearly, let event { out[t.code] = LeaveTypeSetting(offered: offered, yearlyLimitDays: yearly, eventLimitDays: event) }
+        }
+        return problems.isEmpty ? .success(out) : .failure(WorkRulesSettings.Problems(all: problems))
+    }
+}
+
+/// What a municipality sets of a catalogue type in its 条例: whether staff may request it, and its day limits.
+public struct LeaveTypeSetting: Hashable, Sendable, Codable {
+    public var offered: Bool
+    public var yearlyLimitDays: Int?
+    public var eventLimitDays: Int?
+    public init(offered: Bool, yearlyLimitDays: Int?, eventLimitDays: Int?) {
+        self.offered = offered; self.yearlyLimitDays = yearlyLimitDays; self.eventLimitDays = eventLimitDays
+    }
 }
 
 /// Which half of the day.

@@ -48,19 +48,21 @@ public struct WorkRulesSettings: Hashable, Sendable, Codable {
         ]
     }
 
+    /// A typed value trimmed, with the digits, colon and slash a Japanese input method types full-width read as ASCII.
+    public static func ascii(_ text: String) -> String {
+        let scalars = text.trimmingCharacters(in: .whitespaces).unicodeScalars.map { u -> Unicode.Scalar in
+            (0xFF0F...0xFF1A).contains(u.value) ? Unicode.Scalar(u.value - 0xFEE0)! : u
+        }
+        return String(String.UnicodeScalarView(scalars)).trimmingCharacters(in: .whitespaces)
+    }
+
     /// Reads the form onto these settings (what the form does not hold is kept). Every field is checked and every
     /// problem returned, so the page can show each one beside its field; nothing is taken unless all are right.
     public func applying(_ form: [String: String]) -> Result<WorkRulesSettings, Problems> {
         var out = self
         var problems: [Problem] = []
         func problem(_ field: String, _ ja: String, _ en: String) { problems.append(Problem(field: field, messageJa: ja, messageEn: en)) }
-        func text(_ f: String) -> String {
-            // digits, colon and slash typed with a Japanese input method come full-width: read them as ASCII
-            let scalars = (form[f] ?? "").trimmingCharacters(in: .whitespaces).unicodeScalars.map { u -> Unicode.Scalar in
-                (0xFF0F...0xFF1A).contains(u.value) ? Unicode.Scalar(u.value - 0xFEE0)! : u
-            }
-            return String(String.UnicodeScalarView(scalars))
-        }
+        func text(_ f: String) -> String { Self.ascii(form[f] ?? "") }
         func number(_ f: String, _ range: ClosedRange<Int>, _ ja: String, _ en: String) -> Int? {
             guard let v = Int(text(f)), range.contains(v) else { problem(f, ja, en); return nil }
             return v

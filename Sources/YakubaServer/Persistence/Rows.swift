@@ -46,10 +46,25 @@ struct MunicipalityRow: Codable, Sendable, Hashable {
     var zone: TimeZone { TimeZone(identifier: timeZone) ?? TimeZone(identifier: "Asia/Tokyo")! }
 
     /// The rules a municipality sets beyond the day's (`rules`) and the calendar's (`holidayRules`).
-    struct Policies: Codable, Sendable { var annualLeave: AnnualLeavePolicy; var pay: PayRules }
+    struct Policies: Codable, Sendable {
+        var annualLeave: AnnualLeavePolicy = .default
+        var pay: PayRules = .default
+        /// by type code; a type without one is as the common catalogue has it
+        var leaveTypes: [String: LeaveTypeSetting]? = nil
+    }
     private var storedPolicies: Policies? { policies.flatMap { try? JSONDecoder().decode(Policies.self, from: Data($0.utf8)) } }
     var annualLeavePolicy: AnnualLeavePolicy { storedPolicies?.annualLeave ?? .default }
     var payRules: PayRules { storedPolicies?.pay ?? .default }
+    /// The leave types with the municipality's settings (the ones it stopped offering included, for old requests).
+    var leaveTypes: [LeaveType] { LeaveCatalogue.applying(storedPolicies?.leaveTypes ?? [:]) }
+    /// The row with these leave-type settings (the rest of the policies kept).
+    func with(leaveTypes settings: [String: LeaveTypeSetting]) -> MunicipalityRow {
+        var m = self
+        var p = storedPolicies ?? Policies()
+        p.leaveTypes = settings
+        m.policies = Seed.json(p)
+        return m
+    }
 
     /// Everything the 勤務条件 page edits, from where each part is kept.
     var workRules: WorkRulesSettings {
@@ -66,7 +81,10 @@ struct MunicipalityRow: Codable, Sendable, Hashable {
         h.yearEndStartMonth = settings.yearEndStart.month; h.yearEndStartDay = settings.yearEndStart.day
         h.yearEndEndMonth = settings.yearEndEnd.month; h.yearEndEndDay = settings.yearEndEnd.day
         m.holidayRules = Seed.json(h)
-        m.policies = Seed.json(Policies(annualLeave: settings.annualLeave, pay: settings.pay))
+        var p = storedPolicies ?? Policies()
+        p.annualLeave = settings.annualLeave
+        p.pay = settings.pay
+        m.policies = Seed.json(p)
         return m
     }
 

@@ -20,6 +20,7 @@ enum LeaveController {
         r.on(.POST, ["admin", "routes"], access: AdminController.hrOrAdmin) { req in try await setRoute(req) }
     }
 
+    /// The catalogue's names and book codes (a municipality's settings change limits and what is offered, not these).
     static let types = LeaveCatalogue.common
     static let maxAgeDays = 62
 
@@ -160,7 +161,7 @@ enum LeaveController {
         let muni = try await req.yakuba.municipality(p.municipalityId, req)
         let today = CalendarDate(Date(), in: muni.zone)
         let me = try await StaffRepository.find(req.sql, id: p.staffId)
-        let offered = types.filter { t in me.map { t.applies(to: $0.employment) } ?? true }
+        let offered = muni.leaveTypes.filter { t in t.offered && (me.map { t.applies(to: $0.employment) } ?? true) }
         func err(_ k: String) -> Bool { errors[k] != nil }
         let html = Pages.layout(req, title: l.t("休暇の申請", "Request leave"), [
             el("h1", txt(l.t("休暇の申請", "Request leave"))),
@@ -215,7 +216,7 @@ enum LeaveController {
         let muni = scope.municipality
         let today = CalendarDate(Date(), in: muni.zone)
         var errors: [String: String] = [:]
-        let type = f.type.flatMap { LeaveCatalogue.find($0, in: types) }
+        let type = f.type.flatMap { LeaveCatalogue.find($0, in: muni.leaveTypes) }.flatMap { $0.offered ? $0 : nil }
         if type == nil { errors["type"] = l.t("休暇の種類を選んでください。", "Choose the kind of leave.") }
         let unit = f.unit.flatMap(LeaveUnit.init(rawValue:))
         if unit == nil { errors["unit"] = l.t("単位を選んでください。", "Choose the unit.") }

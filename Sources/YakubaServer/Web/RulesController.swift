@@ -10,6 +10,8 @@ enum RulesController {
     static func register(_ r: any RoutesBuilder) {
         r.on(.GET, ["admin", "rules"], access: AdminController.hrOrAdmin) { req in try await page(req, values: nil, errors: [:]) }
         r.on(.POST, ["admin", "rules"], access: AdminController.hrOrAdmin) { req in try await save(req) }
+        r.on(.GET, ["admin", "leave-types"], access: AdminController.hrOrAdmin) { req in try await leaveTypes(req, values: nil, errors: [:]) }
+        r.on(.POST, ["admin", "leave-types"], access: AdminController.hrOrAdmin) { req in try await saveLeaveTypes(req) }
     }
 
     static func page(_ req: Request, values: [String: String]?, errors: [String: String], status: HTTPResponseStatus = .ok) async throws -> Response {
@@ -33,6 +35,7 @@ enum RulesController {
             el("h1", txt(l.t("勤務条件の設定", "Work rules"))),
             el("p", txt(l.t("条例・規則で自治体ごとに異なる値です。既定値は国家公務員の例に準じた一般的な値です。変更はこれからの計算（出勤簿・休暇・締め）に使われ、締め済みの月の数字は変わりません。変更は台帳に記録されます。",
                             "These are the values a municipality sets in its own ordinances. The defaults follow the common national model. A change applies to what is computed from now on (books, leave, the close); closed months keep their figures. Every change is recorded on the ledger."))),
+            el("p", link("/admin/leave-types", l.t("休暇の種類（受け付ける休暇と日数の上限）の設定へ", "Leave types: which are offered, and their day limits"))),
             errors.isEmpty ? .empty : el("p", cls("alert"), attr("role", "alert"), txt(l.t("入力内容を確認してください（\(errors.count)件）。", "Please check the \(errors.count) field(s) marked below."))),
             el("form", attr("method", "post"), attr("action", "/admin/rules"), attr("novalidate", ""),
                hidden("_csrf", req.csrfToken),
@@ -91,5 +94,81 @@ enum RulesController {
         req.yakuba.forgetMunicipality(updated.id)
         req.session.data["flash"] = l.t("勤務条件を保存しました。", "Saved the work rules.")
         return req.redirect(to: "/admin/rules")
+    }
+
+    // MARK: - 休暇の種類
+
+    static func leaveTypes(_ req: Request, values: [String: String]?, errors: [String: String], status: HTTPResponseStatus = .ok) async throws -> Response {
+        let l = req.lang
+        let scope = try await Scope.load(req)
+        let types = scope.municipality.leaveTypes
+        let v = values ?? LeaveCatalogue.formValues(types)
+        func days(_ t: LeaveType, _ kind: String, _ label: String, editable: Bool) -> N {
+            let name = "\(t.code)-\(kind)"
+            guard editable else {
+                return el("td", txt(kind == "event" && t.needsRelationship ? l.t("続柄による", "By relationship") : l.t("—（残日数による）", "— (the balance)")))
+            }
+            let error = errors[name]
+            return el("td", cls(error != nil ? "field has-error" : "field"),
+                      el("label", attr("for", name), cls("visually-hidden"), txt(l.t("\(t.nameJa)の\(label)", "\(t.nameEn): \(label)"))),
+                      error.map { el("p", attr("id", "\(name)-error"), cls("error"), attr("role", "alert"), txt($0)) } ?? .empty,
+                      input(id: name, name: name, value: v[name] ?? "", describedBy: error != nil ? "\(name)-error" : nil, invalid: error != nil,
+                            extra: [("inputmode", "numeric"), ("autocomplete", "off"), ("size", "4")]))
+        }
+        return Pages.html(Pages.layout(req, title: l.t("休暇の種類", "Leave types"), [
+            el("h1", txt(l.t("休暇の種類の設定", "Leave types"))),
+            el("p", txt(l.t("条例・規則に合わせて、職員が申請できる休暇と日数の上限を設定します。上限が空欄の休暇は日数の上限なしです。法律で定められた休暇はやめられません。単位（日・半日・時間）と有給・無給は一般的な定めのとおりです。変更は台帳に記録され、これからの申請に使われます。",
+                            "Set which kinds of leave staff may request and their day limits, as your ordinances have them; an empty limit means none. Leave given by law cannot be withdrawn. Units and pay follow the common rules. Changes are on the ledger and apply to new requests."))),
+            el("p", link("/admin/rules", l.t("勤務条件の設定へ戻る", "Back to the work rules"))),
+            errors.isEmpty ? .empty : el("p", cls("alert"), attr("role", "alert"), txt(l.t("入力内容を確認してください（\(errors.count)件）。", "Please check the \(errors.count) field(s) marked below."))),
+            el("form", attr("method", "post"), attr("action", "/admin/leave-types"), attr("novalidate", ""),
+               hidden("_csrf", req.csrfToken),
+               el("div", tableRegion(l.t("休暇の種類", "Leave types")), el("table",
+                  el("caption", txt(l.t("休暇の種類と上限", "Leave types and their limits"))),
+                  el("thead", el("tr", [l.t("休暇", "Leave"), l.t("申請を受け付ける", "Offered"), l.t("年間の上限（日）", "Days a year"), l.t("1回の上限（日）", "Days an event")]
+                      .map { el("th", attr("scope", "col"), txt($0)) })),
+                  el("tbody", types.map { t in
+                      let offered = "\(t.code)-offered"
+                      let required = LeaveCatalogue.required.contains(t.code)
+                      let error = errors[offered]
+                      return el("tr",
+                        el("th", attr("scope", "row"), txt(l.t(t.nameJa, t.nameEn)), t.paid ? .empty : el("span", cls("muted"), txt(l.t("（無給）", " (unpaid)")))),
+                        el("td", cls(error != nil ? "field check has-error" : "field check"),
+                           error.map { el("p", attr("id", "\(offered)-error"), cls("error"), attr("role", "alert"), txt($0)) } ?? .empty,
+                           el("label", void("input", [("type", "checkbox"), ("name", offered), ("value", "1"), ("id", offered)]
+                                            + ((v[offered] ?? "").isEmpty ? [] : [("checked", "")])
+                                            + (error != nil ? [("aria-describedby", "\(offered)-error"), ("aria-invalid", "true")] : [])),
+                              txt(required ? l.t("受け付ける（法定）", "Offered (by law)") : l.t("受け付ける", "Offered")),
+                              el("span", cls("visually-hidden"), txt(l.t("：\(t.nameJa)", ": \(t.nameEn)"))))),
+                        days(t, "yearly", l.t("年間の上限（日）", "days a year"), editable: LeaveCatalogue.editsYearlyLimit(t)),
+                        days(t, "event", l.t("1回の上限（日）", "days an event"), editable: LeaveCatalogue.editsEventLimit(t)))
+                  }))),
+               el("button", attr("type", "submit"), txt(l.t("保存", "Save")))),
+        ], flash: req.takeFlash()), status: status)
+    }
+
+    static func saveLeaveTypes(_ req: Request) async throws -> Response {
+        let l = req.lang
+        let scope = try await Scope.load(req)
+        let form = (try? req.content.decode([String: String].self)) ?? [:]
+        let settings: [String: LeaveTypeSetting]
+        switch LeaveCatalogue.settings(from: form) {
+        case .failure(let problems):
+            var errors: [String: String] = [:]
+            for p in problems.all where errors[p.field] == nil { errors[p.field] = l.t(p.messageJa, p.messageEn) }
+            return try await leaveTypes(req, values: form, errors: errors, status: .unprocessableEntity)
+        case .success(let s):
+            settings = s
+        }
+        let updated = scope.municipality.with(leaveTypes: settings)
+        let actor = scope.principal.staffId
+        try await req.yakuba.writer.perform { _, sql in
+            try await sql.update("municipalities").set("policies", to: SQLBind(updated.policies)).where("id", .equal, SQLBind(updated.id)).run()
+            return [LedgerDraft(municipalityId: updated.id, actorId: actor, type: "municipality.leave_types_updated", subjectId: updated.id.uuidString.lowercased(),
+                                fact: settings)]
+        }
+        req.yakuba.forgetMunicipality(updated.id)
+        req.session.data["flash"] = l.t("休暇の種類を保存しました。", "Saved the leave types.")
+        return req.redirect(to: "/admin/leave-types")
     }
 }
