@@ -1154,6 +1154,7 @@ class Suite:
         h.fill("summer-yearly", "0")
         h.submit(h.css("form[action='/admin/leave-types'] button[type=submit]"))
         check("1〜366日" in field_error(h, "summer-yearly"), "no message beside 夏季休暇's limit")
+        h.screenshot("f-5c-leave-types-error.png")
         h.audit("admin/leave-types (error)")
         h.fill("summer-yearly", "3")
         h.submit(h.css("form[action='/admin/leave-types'] button[type=submit]"))

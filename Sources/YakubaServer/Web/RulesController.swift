@@ -36,7 +36,7 @@ enum RulesController {
             el("p", txt(l.t("条例・規則で自治体ごとに異なる値です。既定値は国家公務員の例に準じた一般的な値です。変更はこれからの計算（出勤簿・休暇・締め）に使われ、締め済みの月の数字は変わりません。変更は台帳に記録されます。",
                             "These are the values a municipality sets in its own ordinances. The defaults follow the common national model. A change applies to what is computed from now on (books, leave, the close); closed months keep their figures. Every change is recorded on the ledger."))),
             el("p", link("/admin/leave-types", l.t("休暇の種類（受け付ける休暇と日数の上限）の設定へ", "Leave types: which are offered, and their day limits"))),
-            errors.isEmpty ? .empty : el("p", cls("alert"), attr("role", "alert"), txt(l.t("入力内容を確認してください（\(errors.count)件）。", "Please check the \(errors.count) field(s) marked below."))),
+            errorSummary(errors, l),
             el("form", attr("method", "post"), attr("action", "/admin/rules"), attr("novalidate", ""),
                hidden("_csrf", req.csrfToken),
                el("fieldset", el("legend", txt(l.t("遅刻・早退と休憩", "Lateness and breaks"))),
@@ -75,25 +75,38 @@ enum RulesController {
         let settings: WorkRulesSettings
         switch scope.municipality.workRules.applying(form) {
         case .failure(let problems):
-            var errors: [String: String] = [:]
-            for p in problems.all where errors[p.field] == nil { errors[p.field] = l.t(p.messageJa, p.messageEn) }
+            let errors = fieldErrors(problems, l)
             var values: [String: String] = [:]
             for f in WorkRulesSettings.fields { values[f] = form[f] ?? "" }
             return try await page(req, values: values, errors: errors, status: .unprocessableEntity)
         case .success(let s):
             settings = s
         }
-        let updated = scope.municipality.with(settings)
-        let actor = scope.principal.staffId
+        try await store(req, scope, scope.municipality.with(settings), ledgerType: "municipality.rules_updated", fact: settings)
+        req.session.data["flash"] = l.t("勤務条件を保存しました。", "Saved the work rules.")
+        return req.redirect(to: "/admin/rules")
+    }
+
+    static func fieldErrors(_ problems: WorkRulesSettings.Problems, _ l: Lang) -> [String: String] {
+        var errors: [String: String] = [:]
+        for p in problems.all where errors[p.field] == nil { errors[p.field] = l.t(p.messageJa, p.messageEn) }
+        return errors
+    }
+
+    static func errorSummary(_ errors: [String: String], _ l: Lang) -> N {
+        errors.isEmpty ? .empty : el("p", cls("alert"), attr("role", "alert"),
+                                     txt(l.t("入力内容を確認してください（\(errors.count)件）。", "Please check the \(errors.count) field(s) marked below.")))
+    }
+
+    /// Saves the municipality's rules, calendar and policies as `updated` holds them, with the change on the ledger.
+    static func store(_ req: Request, _ scope: Scope, _ updated: MunicipalityRow, ledgerType: String, fact: some Encodable) async throws {
+        let draft = LedgerDraft(municipalityId: updated.id, actorId: scope.principal.staffId, type: ledgerType, subjectId: updated.id.uuidString.lowercased(), fact: fact)
         try await req.yakuba.writer.perform { _, sql in
             try await sql.update("municipalities").set("rules", to: SQLBind(updated.rules)).set("holiday_rules", to: SQLBind(updated.holidayRules))
                 .set("policies", to: SQLBind(updated.policies)).where("id", .equal, SQLBind(updated.id)).run()
-            return [LedgerDraft(municipalityId: updated.id, actorId: actor, type: "municipality.rules_updated", subjectId: updated.id.uuidString.lowercased(),
-                                fact: settings)]
+            return [draft]
         }
         req.yakuba.forgetMunicipality(updated.id)
-        req.session.data["flash"] = l.t("勤務条件を保存しました。", "Saved the work rules.")
-        return req.redirect(to: "/admin/rules")
     }
 
     // MARK: - 休暇の種類
@@ -120,7 +133,7 @@ enum RulesController {
             el("p", txt(l.t("条例・規則に合わせて、職員が申請できる休暇と日数の上限を設定します。上限が空欄の休暇は日数の上限なしです。法律で定められた休暇はやめられません。単位（日・半日・時間）と有給・無給は一般的な定めのとおりです。変更は台帳に記録され、これからの申請に使われます。",
                             "Set which kinds of leave staff may request and their day limits, as your ordinances have them; an empty limit means none. Leave given by law cannot be withdrawn. Units and pay follow the common rules. Changes are on the ledger and apply to new requests."))),
             el("p", link("/admin/rules", l.t("勤務条件の設定へ戻る", "Back to the work rules"))),
-            errors.isEmpty ? .empty : el("p", cls("alert"), attr("role", "alert"), txt(l.t("入力内容を確認してください（\(errors.count)件）。", "Please check the \(errors.count) field(s) marked below."))),
+            errorSummary(errors, l),
             el("form", attr("method", "post"), attr("action", "/admin/leave-types"), attr("novalidate", ""),
                hidden("_csrf", req.csrfToken),
                el("div", tableRegion(l.t("休暇の種類", "Leave types")), el("table",
@@ -154,20 +167,11 @@ enum RulesController {
         let settings: [String: LeaveTypeSetting]
         switch LeaveCatalogue.settings(from: form) {
         case .failure(let problems):
-            var errors: [String: String] = [:]
-            for p in problems.all where errors[p.field] == nil { errors[p.field] = l.t(p.messageJa, p.messageEn) }
-            return try await leaveTypes(req, values: form, errors: errors, status: .unprocessableEntity)
+            return try await leaveTypes(req, values: form, errors: fieldErrors(problems, l), status: .unprocessableEntity)
         case .success(let s):
             settings = s
         }
-        let updated = scope.municipality.with(leaveTypes: settings)
-        let actor = scope.principal.staffId
-        try await req.yakuba.writer.perform { _, sql in
-            try await sql.update("municipalities").set("policies", to: SQLBind(updated.policies)).where("id", .equal, SQLBind(updated.id)).run()
-            return [LedgerDraft(municipalityId: updated.id, actorId: actor, type: "municipality.leave_types_updated", subjectId: updated.id.uuidString.lowercased(),
-                                fact: settings)]
-        }
-        req.yakuba.forgetMunicipality(updated.id)
+        try await store(req, scope, scope.municipality.with(leaveTypes: settings), ledgerType: "municipality.leave_types_updated", fact: settings)
         req.session.data["flash"] = l.t("休暇の種類を保存しました。", "Saved the leave types.")
         return req.redirect(to: "/admin/leave-types")
     }
