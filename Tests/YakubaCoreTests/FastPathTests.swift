@@ -37,6 +37,16 @@ struct FastPathTests {
         #expect(clock.minute(of: after, from: to) == 510)
     }
 
+    /// work-rules §1.1: a 休日 is a 休日 even on a Saturday (no hours) or a part-timer's working weekday; otherwise the
+    /// person's week decides between 勤務日 and 週休日.
+    @Test func dayKindFromTheCalendarAndTheWeek() {
+        #expect(DayKind(holidayName: "元日", hasHours: true) == .holiday(name: "元日"))
+        #expect(DayKind(holidayName: "年末年始", hasHours: false) == .holiday(name: "年末年始"))
+        #expect(DayKind(holidayName: nil, hasHours: true) == .workDay && DayKind(holidayName: nil, hasHours: true).isWorkDay)
+        #expect(DayKind(holidayName: nil, hasHours: false) == .weeklyRestDay && DayKind(holidayName: nil, hasHours: false).isWeeklyRestDay)
+        #expect(!DayKind.holiday(name: "元日").isWorkDay && !DayKind.holiday(name: "元日").isWeeklyRestDay)
+    }
+
     @Test func flagsBehaveAsASetInTheirDeclaredOrder() {
         var f: AttendanceFlags = [.late, .absent]
         #expect(f.contains(.late) && f.contains(.absent) && !f.contains(.corrected))

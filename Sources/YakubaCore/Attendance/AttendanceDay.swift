@@ -16,6 +16,12 @@ public enum DayKind: Hashable, Sendable {
     // by pattern, not `==`: comparing with the synthesized equality copies the holiday's name (per day, per person)
     public var isWorkDay: Bool { if case .workDay = self { true } else { false } }
     public var isWeeklyRestDay: Bool { if case .weeklyRestDay = self { true } else { false } }
+
+    /// A date's kind: a 休日 of the calendar (祝日, 年末年始, the municipality's own) whatever the person's week says; else a
+    /// 週休日 when the week assigns no hours that weekday; else a 勤務日. The books, the close and the benchmark all ask this.
+    @inline(__always) public init(holidayName: String?, hasHours: Bool) {
+        if let name = holidayName { self = .holiday(name: name) } else { self = hasHours ? .workDay : .weeklyRestDay }
+    }
 }
 
 /// The red codes of the paper 出勤簿 (work-rules §6.3): a day or part of a day not worked for a reason.

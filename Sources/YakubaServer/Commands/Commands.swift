@@ -207,7 +207,7 @@ enum PersonYearBenchmark {
             for (i, m) in months.enumerated() {
                 let punches = slices[i]
                 let days = AttendanceCalculator.days(dates: m.days, schedule: { ws.schedule(weekday: $0.weekday) },
-                                                     dayKind: { d in holidays.holidayName(d).map { .holiday(name: $0) } ?? (ws.schedule(weekday: d.weekday) == nil ? .weeklyRestDay : .workDay) },
+                                                     dayKind: { d in DayKind(holidayName: holidays.holidayName(d), hasHours: ws.schedule(weekday: d.weekday) != nil) },
                                                      punches: punches, marks: [], isPartTime: false, rules: .default, zone: zone, now: now)
                 sink &+= MonthlyComputation.figures(days: days, paidOrders: orders, shortTime: false).overtimeMinutes
             }

@@ -17,10 +17,7 @@ struct AttendanceBook: Sendable {
 enum BookService {
     static func dayKind(_ muni: MunicipalityRow, _ schedule: WeeklySchedule) -> @Sendable (CalendarDate) -> DayKind {
         let rules = muni.holidays
-        return { date in
-            if let name = rules.holidayName(date) { return .holiday(name: name) }
-            return schedule.schedule(weekday: date.weekday) == nil ? .weeklyRestDay : .workDay
-        }
+        return { date in DayKind(holidayName: rules.holidayName(date), hasHours: schedule.schedule(weekday: date.weekday) != nil) }
     }
 
     /// The facts a month of books is computed from, read from the database.
@@ -93,8 +90,7 @@ enum BookService {
                 },
                 dayKind: { d in
                     let i = d.dayNumber - first
-                    if let name = holidayNames[i] { return .holiday(name: name) }
-                    return ws.schedule(weekday: weekdays[i]) == nil ? .weeklyRestDay : .workDay
+                    return DayKind(holidayName: holidayNames[i], hasHours: ws.schedule(weekday: weekdays[i]) != nil)
                 },
                 punches: eff, marks: f.marks[s.id] ?? [], isPartTime: s.employment.isPartTime, rules: rules, clock: clock, now: now, detail: false))
         }
