@@ -1,5 +1,6 @@
 import Foundation
 import Vapor
+import Synchronization
 
 /// The whole program: configure, register commands, create the first administrator before serving, run.
 public enum Yakuba {
@@ -14,7 +15,20 @@ public enum Yakuba {
                 { label in var h = StreamLogHandler.standardError(label: label); h.logLevel = level; return h }
             }
         } else {
-            try LoggingSystem.bootstrap(from: &env)
+            // Vapor's own console logger, made once per label and copied after that: Vapor asks for a logger on every
+            // request, and building a console logger's fragments each time was a visible share of a request's work.
+            try LoggingSystem.bootstrap(from: &env) { level in
+                let console = Terminal()
+                let made = Mutex<[String: ConsoleLogger]>([:])
+                return { label in
+                    made.withLock { m in
+                        if let l = m[label] { return l }
+                        let l = ConsoleLogger(label: label, console: console, level: level)
+                        m[label] = l
+                        return l
+                    }
+                }
+            }
         }
         let app = try await Application.make(env)
         var exitCode: Int32 = 0

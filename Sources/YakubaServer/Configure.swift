@@ -70,11 +70,12 @@ public func configure(_ app: Application, config: AppConfig) async throws {
 
 func routes(_ app: Application) throws {
     let r = app.routes
-    r.on(.GET, ["healthz"], access: .anonymous) { _ in
+    // answered on the request's event loop (no async task): load balancers and monitors call it often
+    r.on(.GET, ["healthz"], access: .anonymous, future: { req in
         let res = Response(status: .ok, body: .init(string: "{\"status\":\"ok\"}"))
-        res.headers.contentType = .json
-        return res
-    }
+        res.headers.add(name: .contentType, value: "application/json; charset=utf-8")
+        return req.eventLoop.makeSucceededFuture(res)
+    })
     Assets.register(r)
     AuthController.register(r, throttle: app.yakuba.throttle)
     PunchController.register(r)

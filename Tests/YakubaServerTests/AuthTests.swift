@@ -124,3 +124,20 @@ struct AuthTests {
         for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) }
     }
 }
+
+@Suite("API token keys")
+struct TokenKeyTests {
+    /// Tokens are stored as SHA-256 hex and looked up in memory by the digest's bytes: the two must name the same key.
+    @Test func theStoredHexAndTheDigestGiveTheSameKey() {
+        for _ in 0..<50 {
+            let token = TokenCache.newToken()
+            let hex = TokenCache.hash(token)
+            #expect(TokenCache.Key(hex: hex) == TokenCache.Key(TokenCache.digest(token)))
+            #expect(TokenCache.Key(hex: hex.uppercased()) == TokenCache.Key(TokenCache.digest(token)))
+            #expect(TokenCache.Key(hex: TokenCache.hash(token + "x")) != TokenCache.Key(TokenCache.digest(token)))
+        }
+        #expect(TokenCache.Key(hex: "") == nil)
+        #expect(TokenCache.Key(hex: String(repeating: "g", count: 64)) == nil)
+        #expect(TokenCache.Key(hex: String(repeating: "a", count: 63)) == nil)
+    }
+}

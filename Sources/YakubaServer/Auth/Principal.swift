@@ -69,9 +69,49 @@ extension Request {
 /// API tokens: shown once, stored as SHA-256. Looked up in memory, so a punch costs no token query.
 final class TokenCache: Sendable {
     struct Entry: Sendable { var tokenId: UUID; var principal: Principal }
-    private let map = Mutex<[String: Entry]>([:])
+    /// Keyed by the digest's 32 bytes, not its hex: every API request looks a token up, and the hex text cost
+    /// an allocation and 64 characters of formatting each time.
+    private let map = Mutex<[Key: Entry]>([:])
 
-    static func hash(_ token: String) -> String { Ledger.hex(SHA256.hash(data: Array(token.utf8))) }
+    /// A SHA-256 digest as four words.
+    struct Key: Hashable, Sendable {
+        var a: UInt64, b: UInt64, c: UInt64, d: UInt64
+        init(_ digest: SHA256.Digest) {
+            (a, b, c, d) = digest.withUnsafeBytes { r in
+                (r.loadUnaligned(fromByteOffset: 0, as: UInt64.self), r.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                 r.loadUnaligned(fromByteOffset: 16, as: UInt64.self), r.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+            }
+        }
+        /// From the stored hex text (64 lowercase or uppercase hex digits); nil for anything else.
+        init?(hex: String) {
+            let u = Array(hex.utf8)
+            guard u.count == 64 else { return nil }
+            var bytes = [UInt8](repeating: 0, count: 32)
+            for i in 0..<32 {
+                guard let hi = Self.nibble(u[2 * i]), let lo = Self.nibble(u[2 * i + 1]) else { return nil }
+                bytes[i] = hi << 4 | lo
+            }
+            (a, b, c, d) = bytes.withUnsafeBytes { r in
+                (r.loadUnaligned(fromByteOffset: 0, as: UInt64.self), r.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                 r.loadUnaligned(fromByteOffset: 16, as: UInt64.self), r.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+            }
+        }
+        private static func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+    }
+
+    static func digest(_ token: String) -> SHA256.Digest {
+        var t = token
+        return t.withUTF8 { SHA256.hash(data: $0) }
+    }
+    /// What is stored for a token: its SHA-256 in hex.
+    static func hash(_ token: String) -> String { Ledger.hex(digest(token)) }
 
     /// `ykb_` + 32 random bytes in base64url.
     static func newToken() -> String {
@@ -80,19 +120,23 @@ final class TokenCache: Sendable {
         return "ykb_" + Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
-    func lookup(_ token: String) -> Principal? { map.withLock { $0[Self.hash(token)]?.principal } }
+    func lookup(_ token: String) -> Principal? {
+        let key = Key(Self.digest(token))
+        return map.withLock { $0[key]?.principal }
+    }
 
     func load(_ sql: any SQLDatabase) async throws {
         let tokens = try await sql.select().column("*").from("api_tokens").where("revoked_at_ms", .is, SQLLiteral.null)
             .all(decoding: ApiTokenRow.self, with: rowDecoder)
         let staff = try await StaffRepository.find(sql, ids: Set(tokens.map(\.staffId)))
-        var m: [String: Entry] = [:]
-        for t in tokens { if let s = staff[t.staffId], s.active { m[t.tokenHash] = Entry(tokenId: t.id, principal: Self.principal(s, viaToken: true)) } }
+        var m: [Key: Entry] = [:]
+        for t in tokens { if let s = staff[t.staffId], s.active, let k = Key(hex: t.tokenHash) { m[k] = Entry(tokenId: t.id, principal: Self.principal(s, viaToken: true)) } }
         map.withLock { $0 = m }
     }
 
     func add(hash: String, tokenId: UUID, staff: StaffRow) {
-        map.withLock { $0[hash] = Entry(tokenId: tokenId, principal: Self.principal(staff, viaToken: true)) }
+        guard let key = Key(hex: hash) else { return }
+        map.withLock { $0[key] = Entry(tokenId: tokenId, principal: Self.principal(staff, viaToken: true)) }
     }
     func revoke(tokenId: UUID) { map.withLock { m in m = m.filter { $0.value.tokenId != tokenId } } }
     /// After a roster change: new roles, or no access at all when retired.
