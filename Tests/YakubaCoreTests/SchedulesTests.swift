@@ -41,12 +41,26 @@ struct SchedulesTests {
         #expect(Schedules.check(.make(weekdays: [1, 2, 3, 4, 5], day: p.day), for: .regular).isEmpty)
     }
 
-    @Test func datedAssignments() {
-        let a = [ScheduleAssignment(from: d(2026, 4, 1), week: .standard),
-                 ScheduleAssignment(from: d(2026, 10, 1), week: .make(weekdays: [1, 2, 3, 4], day: .standard))]
-        #expect(ScheduleAssignment.week(on: d(2026, 3, 31), a) == nil)
-        #expect(ScheduleAssignment.week(on: d(2026, 9, 30), a) == .standard)
-        #expect(ScheduleAssignment.week(on: d(2026, 10, 1), a)?.workingWeekdays == [1, 2, 3, 4])
+    @Test func datedAssignmentsChangeTheHoursFromTheirDateOnly() {
+        // 勤務時間の割振りの変更 from a date (work-rules §1): the days before it keep the schedule they had.
+        let four = WeeklySchedule.make(weekdays: [1, 2, 3, 4], day: .standard)
+        let base = WeeklySchedule.make(weekdays: [1, 2, 3], day: .standard)
+        let t = ScheduleTimeline(base: base, assignments: [ScheduleAssignment(from: d(2026, 10, 1), week: four),
+                                                           ScheduleAssignment(from: d(2026, 4, 1), week: .standard)])
+        #expect(t.week(on: d(2026, 3, 31)) == base)                 // before any assignment: the schedule given
+        #expect(t.week(on: d(2026, 4, 1)) == .standard)
+        #expect(t.week(on: d(2026, 9, 30)) == .standard)            // given out of order, applied in date order
+        #expect(t.week(on: d(2026, 10, 1)) == four)
+        // Friday 2 Oct 2026 is a 週休日 under the new hours; Friday 25 Sep was a work day
+        #expect(t.day(on: d(2026, 10, 2)) == nil)
+        #expect(t.day(on: d(2026, 9, 25)) == .standard)
+        // two assignments on one date: the one recorded later (last given) applies — a mistake is mended by a new fact
+        let mended = ScheduleTimeline(base: base, assignments: [ScheduleAssignment(from: d(2026, 10, 1), week: four),
+                                                                ScheduleAssignment(from: d(2026, 10, 1), week: .standard)])
+        #expect(mended.week(on: d(2026, 10, 5)) == .standard)
+        // no assignments: every day from the base
+        #expect(ScheduleTimeline(base: base).day(on: d(2026, 9, 30)) == .standard)   // a Wednesday
+        #expect(ScheduleTimeline(base: base).day(on: d(2026, 10, 1)) == nil)         // a Thursday
     }
 
     @Test func restDaySwapWithinMinus4PlusEightWeeks() {

@@ -215,9 +215,63 @@ struct RosterEditTests {
             #expect(try await Browser(city.app).login("S001").status == .unauthorized)
             let ledger = try await city.app.db.sql.select().column("type").from("ledger").where("subject_id", .equal, city.staffA.id.uuidString.lowercased())
                 .all(decodingColumn: "type", as: String.self)
-            #expect(ledger == ["staff.created", "staff.updated", "staff.updated"])
+            // the new hours (月水金 from today) are a dated assignment, recorded with the hours the person had until then
+            #expect(ledger == ["staff.created", "staff.updated", "staff.schedule_assigned", "staff.schedule_assigned", "staff.updated"])
             fields["family_kana"] = "ひらがな"
             #expect(try await hr.post("/admin/staff/\(city.staffA2.id)", fields).status == .unprocessableEntity)
+        }
+    }
+
+    @Test func newHoursApplyFromTheirDateAndTheDaysBeforeKeepTheirs() async throws {
+        // 勤務時間の割振りの変更 from a date (work-rules §1): the book of a month keeps 8:30 before the date and shows
+        // 9:00 from it; a date before the appointment, a bad date, or one in a closed month is refused beside the field.
+        try await withCity { city in
+            let hr = Browser(city.app)
+            try await hr.login("H001")
+            let zone = city.muni.zone
+            let month = YearMonth(CalendarDate(Date(), in: zone))
+            let from = month.first.adding(days: 14)
+            var fields = ["family_name": "職員", "given_name": "太郎", "family_kana": "テスト", "given_kana": "タロウ", "employment_type": "regular",
+                          "department": city.deptA1.id.uuidString, "position": "主事", "weekdays": "月火水木金", "start": "9:00", "end": "17:45",
+                          "break_minutes": "60", "start_date": "2020-04-01", "active": "1", "schedule_from": "2019-04-01"]
+            #expect(try await hr.get("/admin/staff/\(city.staffA.id)/edit").body.string.contains("勤務時間の適用開始日"))
+            var res = try await hr.post("/admin/staff/\(city.staffA.id)", fields)
+            #expect(res.status == .unprocessableEntity)
+            #expect(res.body.string.contains("任用開始日（2020-04-01）以降の日にしてください"))
+            fields["schedule_from"] = "来月から"
+            res = try await hr.post("/admin/staff/\(city.staffA.id)", fields)
+            #expect(res.status == .unprocessableEntity)
+            #expect(res.body.string.contains("適用開始日を YYYY-MM-DD で入力してください"))
+            // a closed month cannot change under its frozen figures
+            let closed = month.first.adding(days: -1)
+            try await city.app.db.sql.insert(into: "monthly_closes").model(
+                CloseEventRow(id: UUID(), municipalityId: city.muni.id, month: YearMonth(closed).iso, departmentId: nil, action: "closed", reason: "",
+                              staffCount: 0, actorId: city.hr.id, atMs: nowMs()), with: rowEncoder).run()
+            fields["schedule_from"] = closed.iso
+            res = try await hr.post("/admin/staff/\(city.staffA.id)", fields)
+            #expect(res.status == .unprocessableEntity)
+            #expect(res.body.string.contains("\(YearMonth(closed).iso) は締め済みです"))
+            #expect(try await StaffRepository.find(city.app.db.sql, id: city.staffA.id)?.weeklySchedule == .standard, "nothing saved")
+
+            fields["schedule_from"] = from.iso
+            #expect(try await hr.post("/admin/staff/\(city.staffA.id)", fields).status == .seeOther)
+            let staff = try #require(try await StaffRepository.find(city.app.db.sql, id: city.staffA.id))
+            let book = try await BookService.books(city.app.db.sql, municipality: city.muni, staff: [staff], month: month)[0]
+            for d in book.days where d.kind.isWorkDay {
+                #expect(d.schedule?.start == (d.date < from ? 510 : 540), "\(d.date.iso)")
+            }
+            // two weeks on each side of the date: work days under both schedules are checked
+            #expect(book.days.contains { $0.date < from && $0.kind.isWorkDay } && book.days.contains { $0.date >= from && $0.kind.isWorkDay })
+            // the book says when the hours changed
+            #expect(book.weeks.map(\.from) == [month.first, from])
+            let page = try await hr.get("/books/\(city.staffA.id)?month=\(month.iso)").body.string
+            #expect(page.contains("\(showDate(from, .ja))から 38:45（月火水木金）"))
+            // the edit form now shows the new hours
+            #expect(try await hr.get("/admin/staff/\(city.staffA.id)/edit").body.string.contains("value=\"9:00\""))
+            // saving again without a change of hours adds no assignment
+            #expect(try await hr.post("/admin/staff/\(city.staffA.id)", fields).status == .seeOther)
+            let assignments = try await ScheduleRepository.assignments(city.app.db.sql, staffIds: [city.staffA.id])[city.staffA.id] ?? []
+            #expect(assignments.map(\.from) == [CalendarDate(iso: "2020-04-01")!, from])
         }
     }
 

@@ -32,10 +32,34 @@ public struct ScheduleAssignment: Sendable, Codable, Hashable {
     public var week: WeeklySchedule
     public init(from: CalendarDate, week: WeeklySchedule) { self.from = from; self.week = week }
 
-    /// The schedule in force on `date` from a list of assignments.
-    public static func week(on date: CalendarDate, _ list: [ScheduleAssignment]) -> WeeklySchedule? {
-        list.filter { $0.from <= date }.max { $0.from < $1.from }?.week
+}
+
+/// Which weekly schedule is in force on each day for one person: the schedule they were given, replaced from a date on by
+/// each dated assignment (勤務時間の割振りの変更). Changing a person's hours from a date leaves the days before it as
+/// they were: their books, leave hours and overtime checks keep the schedule those days had.
+public struct ScheduleTimeline: Sendable, Hashable {
+    public let base: WeeklySchedule
+    /// in date order; of two on the same date, the later one recorded (last in the given list) applies
+    public let assignments: [ScheduleAssignment]
+
+    public init(base: WeeklySchedule, assignments: [ScheduleAssignment] = []) {
+        self.base = base
+        // a stable sort: on one date the assignment recorded last stays last, and wins
+        self.assignments = assignments.enumerated().sorted { $0.element.from != $1.element.from ? $0.element.from < $1.element.from : $0.offset < $1.offset }.map(\.element)
     }
+
+    /// The weekly schedule in force on `date`: the latest assignment from that date or before, else the base.
+    public func week(on date: CalendarDate) -> WeeklySchedule {
+        var found = base
+        for a in assignments {
+            if a.from > date { break }
+            found = a.week
+        }
+        return found
+    }
+
+    /// The day's 正規の勤務時間 on `date` (nil: a 週休日 by the schedule in force then).
+    public func day(on date: CalendarDate) -> DailySchedule? { week(on: date).schedule(weekday: date.weekday) }
 }
 
 /// What is wrong with a weekly schedule for a kind of appointment.

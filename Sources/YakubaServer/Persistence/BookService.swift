@@ -12,19 +12,18 @@ struct AttendanceBook: Sendable {
     var corrections: [PunchCorrection]
     /// the raw punches of the month, originals included
     var rawPunches: [PunchRow]
+    /// the weekly schedules in force during the month: the one on the 1st, then each that starts within it
+    var weeks: [(from: CalendarDate, week: WeeklySchedule)] = []
 }
 
 enum BookService {
-    static func dayKind(_ muni: MunicipalityRow, _ schedule: WeeklySchedule) -> @Sendable (CalendarDate) -> DayKind {
-        let rules = muni.holidays
-        return { date in DayKind(holidayName: rules.holidayName(date), hasHours: schedule.schedule(weekday: date.weekday) != nil) }
-    }
-
     /// The facts a month of books is computed from, read from the database.
     struct Facts: Sendable {
         var punches: [UUID: [PunchRow]] = [:]
         var corrections: [UUID: [PunchCorrection]] = [:]
         var marks: [UUID: [DayMark]] = [:]
+        /// dated schedule assignments of those who have any
+        var assignments: [UUID: [ScheduleAssignment]] = [:]
     }
 
     static func facts(_ sql: any SQLDatabase, municipality muni: MunicipalityRow, staffIds ids: [UUID], month: YearMonth) async throws -> Facts {
@@ -38,6 +37,7 @@ enum BookService {
         }
         f.corrections = try await CorrectionRepository.corrections(sql: sql, staffIds: ids, fromMs: nowMs(from) - 86_400_000, toMs: nowMs(to))
         f.marks = try await DayMarkRepository.marks(sql, staffIds: ids, from: month.first, to: month.last)
+        f.assignments = try await ScheduleRepository.assignments(sql, staffIds: ids)
         return f
     }
 
@@ -52,12 +52,14 @@ enum BookService {
         var punches: [UUID: [Punch]] = [:]
         var corrections: [UUID: [PunchCorrection]] = [:]
         var marks: [UUID: [DayMark]] = [:]
+        var assignments: [UUID: [ScheduleAssignment]] = [:]
 
         init() {}
         init(_ f: Facts) {
             punches = f.punches.mapValues { $0.map(\.punch) }
             corrections = f.corrections
             marks = f.marks
+            assignments = f.assignments
         }
     }
 
@@ -81,6 +83,19 @@ enum BookService {
             if let known = schedules[s.schedule] { ws = known } else { ws = s.weeklySchedule; schedules[s.schedule] = ws }
             // the person's employment as day numbers, each date's weekday looked up: one day number per call
             let start = s.start?.dayNumber ?? .min, end = s.end?.dayNumber ?? .max
+            if let assigned = f.assignments[s.id], !assigned.isEmpty {
+                // hours changed from a date: each day's schedule from the one in force that day
+                let timeline = ScheduleTimeline(base: ws, assignments: assigned)
+                body(s, AttendanceCalculator.days(
+                    dates: dates,
+                    schedule: { d in
+                        let n = d.dayNumber
+                        return n < start || n > end ? nil : timeline.day(on: d)
+                    },
+                    dayKind: { d in DayKind(holidayName: holidayNames[d.dayNumber - first], hasHours: timeline.day(on: d) != nil) },
+                    punches: eff, marks: f.marks[s.id] ?? [], isPartTime: s.employment.isPartTime, rules: rules, clock: clock, now: now, detail: false))
+                continue
+            }
             body(s, AttendanceCalculator.days(
                 dates: dates,
                 // the calculator asks only about `dates`, the month's days: each is its own index from the 1st
@@ -112,6 +127,7 @@ enum BookService {
         let monthStart = nowMs(month.first.instant(atMinute: 0, in: zone)), monthEnd = nowMs(month.last.adding(days: 1).instant(atMinute: 0, in: zone))
         // most people share a handful of schedules: decode each JSON text once
         var schedules: [String: WeeklySchedule] = [:]
+        let holidays = muni.holidays
         return staff.map { s in
             let raw = punches[s.id] ?? []
             let corr = corrections[s.id] ?? []
@@ -119,21 +135,26 @@ enum BookService {
             let ws: WeeklySchedule
             if let known = schedules[s.schedule] { ws = known } else { ws = s.weeklySchedule; schedules[s.schedule] = ws }
             let start = s.start, end = s.end
+            let timeline = ScheduleTimeline(base: ws, assignments: f.assignments[s.id] ?? [])
             let days = AttendanceCalculator.days(
                 dates: month.days,
                 schedule: { d in
                     if let st = start, d < st { return nil }
                     if let en = end, d > en { return nil }
-                    return ws.schedule(weekday: d.weekday)
+                    return timeline.day(on: d)
                 },
-                dayKind: dayKind(muni, ws), punches: eff, marks: marks[s.id] ?? [], isPartTime: s.employment.isPartTime,
+                dayKind: { d in DayKind(holidayName: holidays.holidayName(d), hasHours: timeline.day(on: d) != nil) }, punches: eff, marks: marks[s.id] ?? [], isPartTime: s.employment.isPartTime,
                 rules: rules, zone: zone, now: now)
             let monthCorrections = corr.filter { c in
                 let t = c.at.map { nowMs($0) } ?? nowMs(c.requestedAt)
                 return (t >= monthStart && t < monthEnd) || raw.contains { $0.id == c.targetPunchId && $0.atMs >= monthStart && $0.atMs < monthEnd }
             }.sorted { $0.requestedAt < $1.requestedAt }
+            var weeks = [(from: month.first, week: timeline.week(on: month.first))]
+            for a in timeline.assignments where a.from > month.first && a.from <= month.last {
+                if weeks.last?.from == a.from { weeks[weeks.count - 1].week = a.week } else { weeks.append((a.from, a.week)) }
+            }
             return AttendanceBook(staff: s, month: month, days: days, totals: AttendanceTotals(days: days), corrections: monthCorrections,
-                                  rawPunches: raw.filter { $0.atMs >= monthStart && $0.atMs < monthEnd })
+                                  rawPunches: raw.filter { $0.atMs >= monthStart && $0.atMs < monthEnd }, weeks: weeks)
         }
     }
 }

@@ -153,6 +153,7 @@ enum CloseService {
 
         var facts = BookService.CloseFacts()
         if let one = try await firstHalf, let two = try await secondHalf {
+            facts.assignments = try await ScheduleRepository.assignments(sql, municipalityId: muni.id)
             facts.punches = one.punches.merging(two.punches) { a, _ in a }
             facts.marks = one.marks.merging(two.marks) { a, _ in a }
             for chunk in ids.chunked(2000) {

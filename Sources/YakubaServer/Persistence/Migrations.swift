@@ -4,7 +4,7 @@ import SQLKit
 /// One migration per schema change, registered in order. Times are stored as milliseconds since 1970 (UTC)
 /// in 64-bit integers and dates as ISO `YYYY-MM-DD` text, so both engines store and compare them alike.
 enum Migrations {
-    static let all: [any Migration] = [CreateOrganisation(), CreateAttendance(), CreateLedger(), SessionRecord.migration, CreateOvertime(), CreateLeave(), CreateClose(), CreateOvertimeAnalyses(), CreateNotifications(), CoverOrderEventIndex(), CoverOrderIndex(), AddMunicipalPolicies()]
+    static let all: [any Migration] = [CreateOrganisation(), CreateAttendance(), CreateLedger(), SessionRecord.migration, CreateOvertime(), CreateLeave(), CreateClose(), CreateOvertimeAnalyses(), CreateNotifications(), CoverOrderEventIndex(), CoverOrderIndex(), AddMunicipalPolicies(), CreateScheduleAssignments()]
 }
 
 struct CreateOrganisation: AsyncMigration {
@@ -272,5 +272,27 @@ struct AddMunicipalPolicies: AsyncMigration {
     }
     func revert(on db: any Database) async throws {
         try await db.schema("municipalities").deleteField("policies").update()
+    }
+}
+
+/// Dated schedule assignments (勤務時間の割振りの変更 from a date): facts, never updated; the latest on or before a day
+/// applies, and of two on one date the later recorded. `staff.schedule` keeps the schedule in force most recently set.
+struct CreateScheduleAssignments: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("schedule_assignments")
+            .id()
+            .field("municipality_id", .uuid, .required, .references("municipalities", "id"))
+            .field("staff_id", .uuid, .required, .references("staff", "id"))
+            .field("from_date", .string, .required)
+            .field("schedule", .string, .required)         // JSON WeeklySchedule
+            .field("recorded_by", .uuid)
+            .field("recorded_at_ms", .int64, .required)
+            .create()
+        if let sql = db as? any SQLDatabase {
+            try await sql.create(index: "schedule_assignments_staff_idx").on("schedule_assignments").column("staff_id").column("from_date").run()
+        }
+    }
+    func revert(on db: any Database) async throws {
+        try await db.schema("schedule_assignments").delete()
     }
 }

@@ -235,3 +235,26 @@ func correction(_ c: CorrectionRow, _ d: DecisionRow?) -> PunchCorrection {
                     requestedAt: dateFromMs(c.requestedAtMs), decidedBy: d?.decidedBy, decidedAt: d.map { dateFromMs($0.decidedAtMs) },
                     decisionComment: d?.comment)
 }
+
+/// A dated schedule assignment (`schedule_assignments`): from `fromDate` on, the person works `schedule`.
+struct ScheduleAssignmentRow: Codable, Sendable {
+    var id: UUID
+    var municipalityId: UUID
+    var staffId: UUID
+    var fromDate: String
+    var schedule: String
+    var recordedBy: UUID?
+    var recordedAtMs: Int64
+
+    var assignment: ScheduleAssignment? {
+        guard let from = CalendarDate(iso: fromDate), let week = try? JSONDecoder().decode(WeeklySchedule.self, from: Data(schedule.utf8)) else { return nil }
+        return ScheduleAssignment(from: from, week: week)
+    }
+}
+
+extension StaffRow {
+    /// The schedule in force on each day: `schedule` (the one most recently set), replaced on and after each dated assignment.
+    func timeline(_ assignments: [ScheduleAssignment]?) -> ScheduleTimeline {
+        ScheduleTimeline(base: weeklySchedule, assignments: assignments ?? [])
+    }
+}

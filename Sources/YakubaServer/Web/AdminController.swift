@@ -64,6 +64,8 @@ enum AdminController {
         var start: String? = nil; var end: String? = nil; var break_minutes: String? = nil; var start_date: String? = nil
         var role_approver: String? = nil; var role_hr: String? = nil
         var active: String? = nil
+        /// when the hours change: the first day of the new hours (勤務時間の割振りの変更); the days before keep theirs
+        var schedule_from: String? = nil
 
         init() {}
         init(_ s: StaffRow) {
@@ -109,6 +111,10 @@ enum AdminController {
                text("start", l.t("始業", "Start"), form.start ?? "8:30"), text("end", l.t("終業", "End"), form.end ?? "17:15"),
                text("break_minutes", l.t("休憩（分、または 12:00-13:00）", "Break (minutes, or 12:00-13:00)"), form.break_minutes ?? "60"),
                text("start_date", l.t("任用開始日", "Start date"), form.start_date ?? CalendarDate(Date(), in: scope.municipality.zone).iso, hint: "YYYY-MM-DD"),
+               editing == nil ? .empty : text("schedule_from", l.t("勤務時間の適用開始日", "New hours apply from"),
+                                              form.schedule_from ?? CalendarDate(Date(), in: scope.municipality.zone).iso,
+                                              hint: l.t("勤務曜日・時刻を変えたとき、この日から新しい勤務時間になります。この日より前の出勤簿・休暇・超過勤務は元の勤務時間のままです（YYYY-MM-DD）。",
+                                                        "When the weekdays or times change, the new hours apply from this day; the books, leave and overtime of earlier days keep the old hours (YYYY-MM-DD).")),
                el("fieldset", el("legend", txt(l.t("役割", "Roles"))),
                   el("label", void("input", [("type", "checkbox"), ("name", "role_approver"), ("value", "1"), ("id", "role_approver")] + (form.role_approver != nil ? [("checked", "")] : [])), txt(l.t("所属長（所属の承認者）", "Approver of the department"))),
                   el("label", void("input", [("type", "checkbox"), ("name", "role_hr"), ("value", "1"), ("id", "role_hr")] + (form.role_hr != nil ? [("checked", "")] : [])), txt(l.t("人事課", "HR")))),
@@ -122,7 +128,9 @@ enum AdminController {
     struct FieldErrors: Error { var errors: [String: String] }
 
     struct ValidStaff { var number: String; var family: String; var given: String; var fk: String; var gk: String; var type: EmploymentType
-        var dept: DepartmentRow; var schedule: WeeklySchedule; var startDate: CalendarDate; var roles: [Role] }
+        var dept: DepartmentRow; var schedule: WeeklySchedule; var startDate: CalendarDate; var roles: [Role]
+        /// editing, with new hours: the day they apply from
+        var scheduleFrom: CalendarDate? = nil }
 
     /// Checks the staff form; `editing` skips the number (it cannot change) and the duplicate check against itself.
     static func validate(_ req: Request, _ f: StaffForm, scope: Scope, editing: StaffRow?) async throws -> Result<ValidStaff, FieldErrors> {
@@ -171,6 +179,27 @@ enum AdminController {
         }
         let startDate = f.start_date.flatMap(CalendarDate.init(iso:))
         if startDate == nil { errors["start_date"] = l.t("日付を YYYY-MM-DD で入力してください。", "Give the date as YYYY-MM-DD.") }
+        // editing with new hours: from which day (not before the appointment, not in a month already closed)
+        var scheduleFrom: CalendarDate? = nil
+        if let old = editing, let s = schedule, s != old.weeklySchedule {
+            let today = CalendarDate(Date(), in: scope.municipality.zone)
+            // the form fills in today; a post without the field (a script) means today too
+            let given = f.schedule_from.map { $0.trimmingCharacters(in: .whitespaces) } ?? today.iso
+            if let from = CalendarDate(iso: given) {
+                if let st = startDate, from < st {
+                    errors["schedule_from"] = l.t("任用開始日（\(st.iso)）以降の日にしてください。", "Give a day on or after the start date (\(st.iso)).")
+                } else if from.dayNumber > today.dayNumber + 366 {
+                    errors["schedule_from"] = l.t("1年以内の日にしてください。", "Give a day within a year from today.")
+                } else if let dept, let closed = try await firstClosedMonth(req.sql, scope: scope, departmentId: dept.id, from: from, to: today) {
+                    errors["schedule_from"] = l.t("\(closed.iso) は締め済みです。締めた月の勤務時間は変えられません。翌月以降の日にするか、人事課で締めを解除してください。",
+                                                  "\(closed.iso) is closed: its hours cannot change. Give a later day, or have HR re-open the month.")
+                } else {
+                    scheduleFrom = from
+                }
+            } else {
+                errors["schedule_from"] = l.t("勤務時間を変えるときは、適用開始日を YYYY-MM-DD で入力してください。", "Give the day the new hours apply from as YYYY-MM-DD.")
+            }
+        }
         if editing == nil, errors["staff_number"] == nil, try await StaffRepository.find(req.sql, municipalityId: scope.principal.municipalityId, staffNumber: number) != nil {
             errors["staff_number"] = l.t("この職員番号はすでに使われています。", "This staff number is already used.")
         }
@@ -179,7 +208,18 @@ enum AdminController {
         if f.role_approver != nil { roles.append(.approver) }
         if f.role_hr != nil { roles.append(.hr) }
         return .success(ValidStaff(number: number, family: family, given: given, fk: fk, gk: gk, type: type!, dept: dept!, schedule: schedule!,
-                                   startDate: startDate!, roles: roles))
+                                   startDate: startDate!, roles: roles, scheduleFrom: scheduleFrom))
+    }
+
+    /// The first month from `from`'s to `to`'s that is closed for the department, if any.
+    static func firstClosedMonth(_ sql: any SQLDatabase, scope: Scope, departmentId: UUID, from: CalendarDate, to: CalendarDate) async throws -> YearMonth? {
+        var m = YearMonth(from), last = YearMonth(max(from, to))
+        if last < m { last = m }
+        while m <= last {
+            if try await CloseService.isClosed(sql, municipalityId: scope.principal.municipalityId, departmentId: departmentId, date: m.first, tree: scope.tree) { return m }
+            m = m.next
+        }
+        return nil
     }
 
     static func createStaff(_ req: Request) async throws -> Response {
@@ -226,13 +266,30 @@ enum AdminController {
         row.updatedAtMs = max(nowMs(), old.updatedAtMs + 1)
         let updated = row
         let actor = scope.principal.staffId
+        // new hours from a date: recorded as a dated assignment; the first one also records the hours the person had until then
+        var assignments: [ScheduleAssignmentRow] = []
+        if let from = v.scheduleFrom {
+            let now = nowMs()
+            if try await ScheduleRepository.assignments(req.sql, staffIds: [old.id])[old.id]?.isEmpty ?? true {
+                assignments.append(ScheduleAssignmentRow(id: UUID.timeOrdered(), municipalityId: old.municipalityId, staffId: old.id, fromDate: old.startDate,
+                                                         schedule: old.schedule, recordedBy: actor, recordedAtMs: now - 1))
+            }
+            assignments.append(ScheduleAssignmentRow(id: UUID.timeOrdered(), municipalityId: old.municipalityId, staffId: old.id, fromDate: from.iso,
+                                                     schedule: updated.schedule, recordedBy: actor, recordedAtMs: now))
+        }
+        let newAssignments = assignments
         try await req.yakuba.writer.perform { _, sql in
             try await sql.update("staff").set(model: updated, with: rowEncoder).where("id", .equal, SQLBind(updated.id)).run()
+            var drafts: [LedgerDraft] = []
+            for a in newAssignments {
+                try await ScheduleRepository.insert(a, sql)
+                drafts.append(LedgerDraft(municipalityId: a.municipalityId, actorId: actor, type: "staff.schedule_assigned", subjectId: a.staffId.uuidString.lowercased(), fact: a))
+            }
             try await sql.delete(from: "approver_departments").where("staff_id", .equal, SQLBind(updated.id)).run()
             if v.roles.contains(.approver) {
                 try await sql.insert(into: "approver_departments").columns("staff_id", "department_id").values(SQLBind(updated.id), SQLBind(v.dept.id)).run()
             }
-            return [LedgerDraft(municipalityId: updated.municipalityId, actorId: actor, type: "staff.updated", subjectId: updated.id.uuidString.lowercased(), fact: updated.ledgerFact)]
+            return [LedgerDraft(municipalityId: updated.municipalityId, actorId: actor, type: "staff.updated", subjectId: updated.id.uuidString.lowercased(), fact: updated.ledgerFact)] + drafts
         }
         req.yakuba.tokens.refresh(staff: updated)
         req.session.data["flash"] = l.t("\(updated.fullName)（\(updated.staffNumber)）の情報を変更しました。", "Saved \(updated.fullName) (\(updated.staffNumber)).")

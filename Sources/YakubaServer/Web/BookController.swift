@@ -108,7 +108,9 @@ enum BookController {
                el("dt", txt(l.t("氏名", "Name"))), el("dd", txt("\(staff.fullName)（\(staff.fullKana)）")),
                el("dt", txt(l.t("所属", "Department"))), el("dd", txt(scope.tree.path(staff.departmentId))),
                el("dt", txt(l.t("雇用形態・職", "Type and position"))), el("dd", txt(l.t(staff.employment.labelJa, staff.employment.labelEn) + "・" + staff.position)),
-               el("dt", txt(l.t("週の勤務時間", "Weekly hours"))), el("dd", txt(formatDuration(staff.weeklySchedule.weeklyMinutes) + "（\(staff.weeklySchedule.weekdaysText)）"))),
+               el("dt", txt(l.t("週の勤務時間", "Weekly hours"))), el("dd", txt(b.weeks.enumerated().map { i, w in
+                   (i == 0 ? "" : l.t("、\(showDate(w.from, l))から ", ", from \(showDate(w.from, l)) ")) + formatDuration(w.week.weeklyMinutes) + "（\(w.week.weekdaysText)）"
+               }.joined()))),
             print ? .empty : el("nav", cls("noprint"), attr("aria-label", l.t("月と出力", "Month and exports")),
                el("p",
                   link("\(base)?month=\(m.previous.iso)", l.t("← 前月", "← Previous month")), txt("　"),

@@ -252,7 +252,7 @@ enum LeaveController {
         }
         guard errors.isEmpty, let type, let unit, let from, let to else { return try await form(req, form: f, errors: errors, status: .unprocessableEntity) }
         let spec = LeaveRequestSpec(typeCode: type.code, from: from, to: to, unit: unit, half: half, range: range, relationship: relationship)
-        let schedule = scheduleFunction(me, muni)
+        let schedule = scheduleFunction(me, try await ScheduleRepository.timeline(req.sql, staff: me), muni)
         let routing = try await Routing.load(req.sql, municipalityId: p.municipalityId, tree: scope.tree)
 
         // the person's live requests: overlaps, the balance, yearly limits
@@ -292,13 +292,13 @@ enum LeaveController {
         return req.redirect(to: "/leave")
     }
 
-    static func scheduleFunction(_ s: StaffRow, _ muni: MunicipalityRow) -> (CalendarDate) -> DailySchedule? {
-        let ws = s.weeklySchedule, holidays = muni.holidays, start = s.start, end = s.end
+    static func scheduleFunction(_ s: StaffRow, _ timeline: ScheduleTimeline, _ muni: MunicipalityRow) -> (CalendarDate) -> DailySchedule? {
+        let holidays = muni.holidays, start = s.start, end = s.end
         return { d in
             if let start, d < start { return nil }
             if let end, d > end { return nil }
             if holidays.isHoliday(d) { return nil }
-            return ws.schedule(weekday: d.weekday)
+            return timeline.day(on: d)
         }
     }
 

@@ -1,0 +1,35 @@
+import Foundation
+import SQLKit
+import YakubaCore
+
+/// Dated schedule assignments: read per person, written with the roster change that makes them.
+enum ScheduleRepository {
+    /// Each person's assignments, in the order they were recorded (a later one on the same date wins).
+    static func assignments(_ sql: any SQLDatabase, staffIds: [UUID]) async throws -> [UUID: [ScheduleAssignment]] {
+        var out: [UUID: [ScheduleAssignment]] = [:]
+        for chunk in staffIds.chunked(500) {
+            let rows = try await sql.select().column("*").from("schedule_assignments").where("staff_id", .in, SQLBind.group(chunk))
+                .orderBy("recorded_at_ms").all(decoding: ScheduleAssignmentRow.self, with: rowDecoder)
+            for r in rows { if let a = r.assignment { out[r.staffId, default: []].append(a) } }
+        }
+        return out
+    }
+
+    /// Every assignment of a municipality (a small table: a row per change of someone's hours), for the close.
+    static func assignments(_ sql: any SQLDatabase, municipalityId: UUID) async throws -> [UUID: [ScheduleAssignment]] {
+        var out: [UUID: [ScheduleAssignment]] = [:]
+        let rows = try await sql.select().column("*").from("schedule_assignments").where("municipality_id", .equal, SQLBind(municipalityId))
+            .orderBy("recorded_at_ms").all(decoding: ScheduleAssignmentRow.self, with: rowDecoder)
+        for r in rows { if let a = r.assignment { out[r.staffId, default: []].append(a) } }
+        return out
+    }
+
+    /// A person's timeline, read from the database.
+    static func timeline(_ sql: any SQLDatabase, staff: StaffRow) async throws -> ScheduleTimeline {
+        staff.timeline(try await assignments(sql, staffIds: [staff.id])[staff.id])
+    }
+
+    static func insert(_ row: ScheduleAssignmentRow, _ sql: any SQLDatabase) async throws {
+        try await sql.insert(into: "schedule_assignments").model(row, with: rowEncoder).run()
+    }
+}
