@@ -76,11 +76,11 @@ final class TokenCache: Sendable {
     /// A SHA-256 digest as four words.
     struct Key: Hashable, Sendable {
         var a: UInt64, b: UInt64, c: UInt64, d: UInt64
-        init(_ digest: SHA256.Digest) {
-            (a, b, c, d) = digest.withUnsafeBytes { r in
-                (r.loadUnaligned(fromByteOffset: 0, as: UInt64.self), r.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
-                 r.loadUnaligned(fromByteOffset: 16, as: UInt64.self), r.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
-            }
+        init(_ digest: SHA256.Digest) { self = digest.withUnsafeBytes(Key.init(words:)) }
+        /// the first 32 bytes as four words
+        private init(words r: UnsafeRawBufferPointer) {
+            a = r.loadUnaligned(fromByteOffset: 0, as: UInt64.self); b = r.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+            c = r.loadUnaligned(fromByteOffset: 16, as: UInt64.self); d = r.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
         }
         /// From the stored hex text (64 lowercase or uppercase hex digits); nil for anything else.
         init?(hex: String) {
@@ -91,10 +91,7 @@ final class TokenCache: Sendable {
                 guard let hi = Self.nibble(u[2 * i]), let lo = Self.nibble(u[2 * i + 1]) else { return nil }
                 bytes[i] = hi << 4 | lo
             }
-            (a, b, c, d) = bytes.withUnsafeBytes { r in
-                (r.loadUnaligned(fromByteOffset: 0, as: UInt64.self), r.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
-                 r.loadUnaligned(fromByteOffset: 16, as: UInt64.self), r.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
-            }
+            self = bytes.withUnsafeBytes(Key.init(words:))
         }
         private static func nibble(_ c: UInt8) -> UInt8? {
             switch c {

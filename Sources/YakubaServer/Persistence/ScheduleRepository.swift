@@ -8,9 +8,7 @@ enum ScheduleRepository {
     static func assignments(_ sql: any SQLDatabase, staffIds: [UUID]) async throws -> [UUID: [ScheduleAssignment]] {
         var out: [UUID: [ScheduleAssignment]] = [:]
         for chunk in staffIds.chunked(500) {
-            let rows = try await sql.select().column("*").from("schedule_assignments").where("staff_id", .in, SQLBind.group(chunk))
-                .orderBy("recorded_at_ms").all(decoding: ScheduleAssignmentRow.self, with: rowDecoder)
-            for r in rows { if let a = r.assignment { out[r.staffId, default: []].append(a) } }
+            try await read(sql, "staff_id", .in, SQLBind.group(chunk), into: &out)
         }
         return out
     }
@@ -18,10 +16,15 @@ enum ScheduleRepository {
     /// Every assignment of a municipality (a small table: a row per change of someone's hours), for the close.
     static func assignments(_ sql: any SQLDatabase, municipalityId: UUID) async throws -> [UUID: [ScheduleAssignment]] {
         var out: [UUID: [ScheduleAssignment]] = [:]
-        let rows = try await sql.select().column("*").from("schedule_assignments").where("municipality_id", .equal, SQLBind(municipalityId))
+        try await read(sql, "municipality_id", .equal, SQLBind(municipalityId), into: &out)
+        return out
+    }
+
+    private static func read(_ sql: any SQLDatabase, _ column: String, _ op: SQLBinaryOperator, _ value: any SQLExpression,
+                             into out: inout [UUID: [ScheduleAssignment]]) async throws {
+        let rows = try await sql.select().column("*").from("schedule_assignments").where(SQLIdentifier(column), op, value)
             .orderBy("recorded_at_ms").all(decoding: ScheduleAssignmentRow.self, with: rowDecoder)
         for r in rows { if let a = r.assignment { out[r.staffId, default: []].append(a) } }
-        return out
     }
 
     /// A person's timeline, read from the database.
