@@ -83,6 +83,7 @@ func routes(_ app: Application) throws {
     BookController.register(r)
     CorrectionController.register(r)
     OvertimeController.register(r)
+    SwapController.register(r)
     LeaveController.register(r)
     CloseController.register(r)
     CalendarController.register(r)

@@ -63,6 +63,48 @@ struct SchedulesTests {
         #expect(ScheduleTimeline(base: base).day(on: d(2026, 10, 1)) == nil)         // a Thursday
     }
 
+    @Test func aSwappedRestDayIsWorkedWithTheHoursOfTheDayItWasSwappedWith() {
+        // 週休日の振替 (work-rules §1.4): Saturday 28 Nov is worked, Wednesday 2 Dec (the next week) becomes the 週休日.
+        let swap = RestDaySwap(workOn: d(2026, 11, 28), restOn: d(2026, 12, 2))
+        let t = ScheduleTimeline(base: .standard, swaps: [swap])
+        #expect(t.day(on: d(2026, 11, 28)) == .standard)
+        #expect(t.day(on: d(2026, 12, 2)) == nil)
+        #expect(t.day(on: d(2026, 12, 3)) == .standard)
+        // the Saturday's week (Sun 22 Nov – Sat 28 Nov) gets more than 38h45m: that week is marked for the 25/100 band
+        #expect(t.swapWeekStarts == [d(2026, 11, 22).dayNumber])
+        // swapped within one week, the week keeps 38h45m: no band
+        #expect(ScheduleTimeline(base: .standard, swaps: [RestDaySwap(workOn: d(2026, 11, 28), restOn: d(2026, 11, 23))]).swapWeekStarts.isEmpty)
+        // the hours worked on the swapped day are those of the day given up, under the schedule in force then
+        let four = WeeklySchedule.make(weekdays: [1, 2, 3, 4, 5], day: DailySchedule(start: 540, end: 1065, breakWindow: MinuteRange(start: 720, end: 780)))
+        let changed = ScheduleTimeline(base: .standard, assignments: [ScheduleAssignment(from: d(2026, 12, 1), week: four)], swaps: [swap])
+        #expect(changed.day(on: d(2026, 11, 28))?.start == 540)
+    }
+
+    @Test func aSwapIntoAnotherWeekPaysTheWeeksExcessAt25() {
+        // 振替 that crosses a week (work-rules §1.4, §2.4): Mon–Fri and the swapped Saturday worked 8:30–17:15 come to
+        // 46h30m of 正規 time in the week of 22 Nov; the 7h45m beyond 38h45m is 超過勤務 paid at 25/100 (振替超過), not at 125/100.
+        let swap = RestDaySwap(workOn: d(2026, 11, 28), restOn: d(2026, 12, 2))
+        let t = ScheduleTimeline(base: .standard, swaps: [swap])
+        let zone = TimeZone(identifier: "Asia/Tokyo")!
+        let nov = YearMonth(year: 2026, month: 11)!
+        var punches: [EffectivePunch] = []
+        for date in (23...28).map({ d(2026, 11, $0) }) {
+            punches.append(EffectivePunch(id: UUID(), kind: .clockIn, at: date.instant(atMinute: 510, in: zone), place: "本庁舎", source: .selfService, correctionId: nil))
+            punches.append(EffectivePunch(id: UUID(), kind: .clockOut, at: date.instant(atMinute: 1035, in: zone), place: "本庁舎", source: .selfService, correctionId: nil))
+        }
+        let days = AttendanceCalculator.days(dates: nov.days, schedule: { t.day(on: $0) },
+                                             dayKind: { DayKind(holidayName: nil, hasHours: t.day(on: $0) != nil) },
+                                             punches: punches, marks: [], isPartTime: false, rules: .default, zone: zone,
+                                             now: d(2026, 12, 5).instant(atMinute: 0, in: zone))
+        #expect(days.first { $0.date == d(2026, 11, 28) }?.kind.isWorkDay == true)
+        let banded = MonthlyComputation.figures(days: days, paidOrders: [:], shortTime: false, swapWeeks: t.swapWeekStarts)
+        #expect(banded.payMinutes[.p25] == 465)
+        #expect(banded.payMinutes[.p125] == nil || banded.payMinutes[.p125] == 0)
+        #expect(banded.overtimeMinutes == 465)
+        let unbanded = MonthlyComputation.figures(days: days, paidOrders: [:], shortTime: false)
+        #expect(unbanded.payMinutes[.p25] == nil || unbanded.payMinutes[.p25] == 0)
+    }
+
     @Test func restDaySwapWithinMinus4PlusEightWeeks() {
         // 週休日の振替: [the work day − 4 weeks, + 8 weeks] (見附市規則3条).
         let work = d(2026, 11, 28) // a Saturday worked

@@ -60,8 +60,9 @@ public enum MonthlyComputation {
     /// - days: the month's attendance days, in order (from `AttendanceCalculator`).
     /// - paidOrders: per date, the paid ranges of confirmed (or reported) overtime orders.
     /// - shortTime: short-time or part-time staff (the 100/100 band up to 7h45m).
+    /// - swapWeeks: the weeks (their Sunday's day number) a 週休日の振替 brings work into (`ScheduleTimeline.swapWeekStarts`)
     public static func figures(days: [AttendanceDay], paidOrders: [CalendarDate: [MinuteRange]], shortTime: Bool,
-                               rules: PayRules = .default) -> MonthlyFigures {
+                               rules: PayRules = .default, swapWeeks: Set<Int> = []) -> MonthlyFigures {
         var f = MonthlyFigures()
         var classifier = PayClassifier(rules: rules)
         var totals = ClassTotals()
@@ -88,7 +89,8 @@ public enum MonthlyComputation {
             f.workedMinutes += d.workedMinutes
             if !d.workedRanges.isEmpty {
                 classifier.classify(date: d.date, kind: d.kind, scheduled: scheduled, worked: d.workedRanges, ordered: ordered(d.date),
-                                    shortTime: shortTime, into: &totals)
+                                    shortTime: shortTime, swapWeek: !swapWeeks.isEmpty && swapWeeks.contains(d.date.dayNumber - d.date.weekday),
+                                    into: &totals)
             }
             // leave and deductions, on days with hours assigned
             if d.kind.isWorkDay, sched != nil {

@@ -255,8 +255,8 @@ public struct PayClassifier: Sendable {
     /// The same, the day given by its parts (the close's days are read in place: no `WorkedDay` is made, which would
     /// copy its lists).
     public mutating func classify(date: CalendarDate, kind: DayKind, scheduled: [MinuteRange], worked: [MinuteRange], ordered: [MinuteRange],
-                                  shortTime: Bool, into totals: inout ClassTotals) {
-        walk(date: date, kind: kind, scheduled: scheduled, worked: worked, ordered: ordered, shortTime: shortTime, swapWeek: false) { a, end, c in
+                                  shortTime: Bool, swapWeek: Bool = false, into totals: inout ClassTotals) {
+        walk(date: date, kind: kind, scheduled: scheduled, worked: worked, ordered: ordered, shortTime: shortTime, swapWeek: swapWeek) { a, end, c in
             totals.minutes[c.index] += end - a
         }
     }

@@ -34,18 +34,48 @@ public struct ScheduleAssignment: Sendable, Codable, Hashable {
 
 }
 
+/// 週休日の振替 (work-rules-ja.md §1.4): the person works the 週休日 `workOn`, with the hours `restOn` had, and `restOn`
+/// (a work day) becomes their 週休日 instead.
+public struct RestDaySwap: Sendable, Codable, Hashable {
+    public var workOn: CalendarDate
+    public var restOn: CalendarDate
+    public init(workOn: CalendarDate, restOn: CalendarDate) { self.workOn = workOn; self.restOn = restOn }
+
+    /// The first day (a Sunday, as a day number) of each week that a swap brings a 週休日's work into from another
+    /// week: in such a week, 正規 time beyond 38h45m is paid at 25/100 (週休日の振替による週超過).
+    public static func weekStarts(_ swaps: [RestDaySwap]) -> Set<Int> {
+        Set(swaps.filter { $0.workOn.dayNumber - $0.workOn.weekday != $0.restOn.dayNumber - $0.restOn.weekday }
+            .map { $0.workOn.dayNumber - $0.workOn.weekday })
+    }
+}
+
 /// Which weekly schedule is in force on each day for one person: the schedule they were given, replaced from a date on by
-/// each dated assignment (勤務時間の割振りの変更). Changing a person's hours from a date leaves the days before it as
-/// they were: their books, leave hours and overtime checks keep the schedule those days had.
+/// each dated assignment (勤務時間の割振りの変更), and the days moved by 週休日の振替. Changing a person's hours from a
+/// date leaves the days before it as they were: their books, leave hours and overtime checks keep the schedule those days had.
 public struct ScheduleTimeline: Sendable, Hashable {
     public let base: WeeklySchedule
     /// in date order; of two on the same date, the later one recorded (last in the given list) applies
     public let assignments: [ScheduleAssignment]
+    /// the swaps in force (cancelled ones left out)
+    public let swaps: [RestDaySwap]
 
-    public init(base: WeeklySchedule, assignments: [ScheduleAssignment] = []) {
+    public init(base: WeeklySchedule, assignments: [ScheduleAssignment] = [], swaps: [RestDaySwap] = []) {
         self.base = base
         // a stable sort: on one date the assignment recorded last stays last, and wins
         self.assignments = assignments.enumerated().sorted { $0.element.from != $1.element.from ? $0.element.from < $1.element.from : $0.offset < $1.offset }.map(\.element)
+        self.swaps = swaps
+    }
+
+    /// The weeks whose 正規 time beyond 38h45m is paid at 25/100 (`RestDaySwap.weekStarts`).
+    public var swapWeekStarts: Set<Int> { RestDaySwap.weekStarts(swaps) }
+
+    /// How a swap touches `date`: the day worked instead of a 週休日, the day off instead, or neither.
+    public func swap(on date: CalendarDate) -> (RestDaySwap, worked: Bool)? {
+        for s in swaps {
+            if s.workOn == date { return (s, true) }
+            if s.restOn == date { return (s, false) }
+        }
+        return nil
     }
 
     /// The weekly schedule in force on `date`: the latest assignment from that date or before, else the base.
@@ -58,8 +88,14 @@ public struct ScheduleTimeline: Sendable, Hashable {
         return found
     }
 
-    /// The day's 正規の勤務時間 on `date` (nil: a 週休日 by the schedule in force then).
-    public func day(on date: CalendarDate) -> DailySchedule? { week(on: date).schedule(weekday: date.weekday) }
+    /// The day's 正規の勤務時間 on `date` (nil: a 週休日 by the schedule in force then, or the day off of a swap); a 週休日
+    /// swapped into work has the hours of the work day it was swapped with.
+    public func day(on date: CalendarDate) -> DailySchedule? {
+        if !swaps.isEmpty, let (s, worked) = swap(on: date) {
+            return worked ? week(on: s.restOn).schedule(weekday: s.restOn.weekday) : nil
+        }
+        return week(on: date).schedule(weekday: date.weekday)
+    }
 }
 
 /// What is wrong with a weekly schedule for a kind of appointment.

@@ -14,6 +14,8 @@ struct AttendanceBook: Sendable {
     var rawPunches: [PunchRow]
     /// the weekly schedules in force during the month: the one on the 1st, then each that starts within it
     var weeks: [(from: CalendarDate, week: WeeklySchedule)] = []
+    /// the person's 週休日の振替 in force (to mark the days they move)
+    var timeline: ScheduleTimeline? = nil
 }
 
 enum BookService {
@@ -22,8 +24,9 @@ enum BookService {
         var punches: [UUID: [PunchRow]] = [:]
         var corrections: [UUID: [PunchCorrection]] = [:]
         var marks: [UUID: [DayMark]] = [:]
-        /// dated schedule assignments of those who have any
+        /// dated schedule assignments and 週休日の振替 of those who have any
         var assignments: [UUID: [ScheduleAssignment]] = [:]
+        var swaps: [UUID: [RestDaySwap]] = [:]
     }
 
     static func facts(_ sql: any SQLDatabase, municipality muni: MunicipalityRow, staffIds ids: [UUID], month: YearMonth) async throws -> Facts {
@@ -38,6 +41,7 @@ enum BookService {
         f.corrections = try await CorrectionRepository.corrections(sql: sql, staffIds: ids, fromMs: nowMs(from) - 86_400_000, toMs: nowMs(to))
         f.marks = try await DayMarkRepository.marks(sql, staffIds: ids, from: month.first, to: month.last)
         f.assignments = try await ScheduleRepository.assignments(sql, staffIds: ids)
+        f.swaps = try await ScheduleRepository.swaps(sql, staffIds: ids)
         return f
     }
 
@@ -53,6 +57,7 @@ enum BookService {
         var corrections: [UUID: [PunchCorrection]] = [:]
         var marks: [UUID: [DayMark]] = [:]
         var assignments: [UUID: [ScheduleAssignment]] = [:]
+        var swaps: [UUID: [RestDaySwap]] = [:]
 
         init() {}
         init(_ f: Facts) {
@@ -60,6 +65,7 @@ enum BookService {
             corrections = f.corrections
             marks = f.marks
             assignments = f.assignments
+            swaps = f.swaps
         }
     }
 
@@ -83,9 +89,10 @@ enum BookService {
             if let known = schedules[s.schedule] { ws = known } else { ws = s.weeklySchedule; schedules[s.schedule] = ws }
             // the person's employment as day numbers, each date's weekday looked up: one day number per call
             let start = s.start?.dayNumber ?? .min, end = s.end?.dayNumber ?? .max
-            if let assigned = f.assignments[s.id], !assigned.isEmpty {
-                // hours changed from a date: each day's schedule from the one in force that day
-                let timeline = ScheduleTimeline(base: ws, assignments: assigned)
+            let assigned = f.assignments[s.id] ?? [], swapped = f.swaps[s.id] ?? []
+            if !assigned.isEmpty || !swapped.isEmpty {
+                // hours changed from a date, or days swapped: each day's schedule from the one in force that day
+                let timeline = ScheduleTimeline(base: ws, assignments: assigned, swaps: swapped)
                 body(s, AttendanceCalculator.days(
                     dates: dates,
                     schedule: { d in
@@ -135,7 +142,7 @@ enum BookService {
             let ws: WeeklySchedule
             if let known = schedules[s.schedule] { ws = known } else { ws = s.weeklySchedule; schedules[s.schedule] = ws }
             let start = s.start, end = s.end
-            let timeline = ScheduleTimeline(base: ws, assignments: f.assignments[s.id] ?? [])
+            let timeline = ScheduleTimeline(base: ws, assignments: f.assignments[s.id] ?? [], swaps: f.swaps[s.id] ?? [])
             let days = AttendanceCalculator.days(
                 dates: month.days,
                 schedule: { d in
@@ -154,7 +161,8 @@ enum BookService {
                 if weeks.last?.from == a.from { weeks[weeks.count - 1].week = a.week } else { weeks.append((a.from, a.week)) }
             }
             return AttendanceBook(staff: s, month: month, days: days, totals: AttendanceTotals(days: days), corrections: monthCorrections,
-                                  rawPunches: raw.filter { $0.atMs >= monthStart && $0.atMs < monthEnd }, weeks: weeks)
+                                  rawPunches: raw.filter { $0.atMs >= monthStart && $0.atMs < monthEnd }, weeks: weeks,
+                                  timeline: timeline)
         }
     }
 }

@@ -154,6 +154,7 @@ enum CloseService {
         var facts = BookService.CloseFacts()
         if let one = try await firstHalf, let two = try await secondHalf {
             facts.assignments = try await ScheduleRepository.assignments(sql, municipalityId: muni.id)
+            facts.swaps = try await ScheduleRepository.swaps(sql, municipalityId: muni.id)
             facts.punches = one.punches.merging(two.punches) { a, _ in a }
             facts.marks = one.marks.merging(two.marks) { a, _ in a }
             for chunk in ids.chunked(2000) {
@@ -165,6 +166,8 @@ enum CloseService {
                 facts.punches.merge(f.punches) { a, _ in a }
                 facts.corrections.merge(f.corrections) { a, _ in a }
                 facts.marks.merge(f.marks) { a, _ in a }
+                facts.assignments.merge(f.assignments) { a, _ in a }
+                facts.swaps.merge(f.swaps) { a, _ in a }
             }
         }
         // the pure computation: facts in memory → days → figures, on every core; each person's days are dropped once
@@ -177,7 +180,9 @@ enum CloseService {
             var out: [(StaffRow, MonthlyFigures, [AttendanceDay])] = []
             out.reserveCapacity(parts[i].count)
             BookService.eachMonth(frozenFacts, municipality: muni, staff: parts[i], month: month, now: now, schedules: schedules) { s, days in
-                let f = MonthlyComputation.figures(days: days, paidOrders: frozenPaid[s.id] ?? [:], shortTime: s.employment.isPartTime, rules: payRules)
+                let swaps = frozenFacts.swaps[s.id].map { RestDaySwap.weekStarts($0) } ?? []
+                let f = MonthlyComputation.figures(days: days, paidOrders: frozenPaid[s.id] ?? [:], shortTime: s.employment.isPartTime, rules: payRules,
+                                                   swapWeeks: swaps)
                 out.append((s, f, f.anomalyDays == 0 ? [] : days.filter { !$0.flags.isDisjoint(with: MonthlyComputation.openAnomalies) }))
             }
             results.withLock { $0[i] = out }

@@ -4,7 +4,7 @@ import SQLKit
 /// One migration per schema change, registered in order. Times are stored as milliseconds since 1970 (UTC)
 /// in 64-bit integers and dates as ISO `YYYY-MM-DD` text, so both engines store and compare them alike.
 enum Migrations {
-    static let all: [any Migration] = [CreateOrganisation(), CreateAttendance(), CreateLedger(), SessionRecord.migration, CreateOvertime(), CreateLeave(), CreateClose(), CreateOvertimeAnalyses(), CreateNotifications(), CoverOrderEventIndex(), CoverOrderIndex(), AddMunicipalPolicies(), CreateScheduleAssignments()]
+    static let all: [any Migration] = [CreateOrganisation(), CreateAttendance(), CreateLedger(), SessionRecord.migration, CreateOvertime(), CreateLeave(), CreateClose(), CreateOvertimeAnalyses(), CreateNotifications(), CoverOrderEventIndex(), CoverOrderIndex(), AddMunicipalPolicies(), CreateScheduleAssignments(), CreateRestDaySwaps()]
 }
 
 struct CreateOrganisation: AsyncMigration {
@@ -294,5 +294,29 @@ struct CreateScheduleAssignments: AsyncMigration {
     }
     func revert(on db: any Database) async throws {
         try await db.schema("schedule_assignments").delete()
+    }
+}
+
+/// 週休日の振替 as facts: a swap, and later perhaps its cancellation (a row naming the swap it cancels).
+struct CreateRestDaySwaps: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("rest_day_swaps")
+            .id()
+            .field("municipality_id", .uuid, .required, .references("municipalities", "id"))
+            .field("staff_id", .uuid, .required, .references("staff", "id"))
+            .field("work_on", .string, .required)
+            .field("rest_on", .string, .required)
+            .field("reason", .string, .required)
+            .field("cancels_id", .uuid)
+            .field("recorded_by", .uuid, .required)
+            .field("recorded_at_ms", .int64, .required)
+            .create()
+        if let sql = db as? any SQLDatabase {
+            try await sql.create(index: "rest_day_swaps_staff_idx").on("rest_day_swaps").column("staff_id").column("work_on").run()
+            try await sql.create(index: "rest_day_swaps_muni_idx").on("rest_day_swaps").column("municipality_id").column("work_on").run()
+        }
+    }
+    func revert(on db: any Database) async throws {
+        try await db.schema("rest_day_swaps").delete()
     }
 }

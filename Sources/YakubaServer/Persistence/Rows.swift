@@ -252,9 +252,28 @@ struct ScheduleAssignmentRow: Codable, Sendable {
     }
 }
 
+/// A 週休日の振替 (`rest_day_swaps`), or, with `cancelsId`, the cancellation of one.
+struct RestDaySwapRow: Codable, Sendable, Hashable {
+    var id: UUID
+    var municipalityId: UUID
+    var staffId: UUID
+    var workOn: String
+    var restOn: String
+    var reason: String
+    var cancelsId: UUID?
+    var recordedBy: UUID
+    var recordedAtMs: Int64
+
+    var swap: RestDaySwap? {
+        guard let w = CalendarDate(iso: workOn), let r = CalendarDate(iso: restOn) else { return nil }
+        return RestDaySwap(workOn: w, restOn: r)
+    }
+}
+
 extension StaffRow {
-    /// The schedule in force on each day: `schedule` (the one most recently set), replaced on and after each dated assignment.
-    func timeline(_ assignments: [ScheduleAssignment]?) -> ScheduleTimeline {
-        ScheduleTimeline(base: weeklySchedule, assignments: assignments ?? [])
+    /// The schedule in force on each day: `schedule` (the one most recently set), replaced on and after each dated
+    /// assignment, with the days moved by swaps.
+    func timeline(_ assignments: [ScheduleAssignment]?, swaps: [RestDaySwap]? = nil) -> ScheduleTimeline {
+        ScheduleTimeline(base: weeklySchedule, assignments: assignments ?? [], swaps: swaps ?? [])
     }
 }

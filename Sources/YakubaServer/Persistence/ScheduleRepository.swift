@@ -29,7 +29,43 @@ enum ScheduleRepository {
 
     /// A person's timeline, read from the database.
     static func timeline(_ sql: any SQLDatabase, staff: StaffRow) async throws -> ScheduleTimeline {
-        staff.timeline(try await assignments(sql, staffIds: [staff.id])[staff.id])
+        staff.timeline(try await assignments(sql, staffIds: [staff.id])[staff.id], swaps: try await swaps(sql, staffIds: [staff.id])[staff.id])
+    }
+
+    // MARK: 週休日の振替
+
+    /// The swap rows (swaps and cancellations) of a municipality, in the order recorded.
+    static func swapRows(_ sql: any SQLDatabase, municipalityId: UUID) async throws -> [RestDaySwapRow] {
+        try await sql.select().column("*").from("rest_day_swaps").where("municipality_id", .equal, SQLBind(municipalityId))
+            .orderBy("recorded_at_ms").all(decoding: RestDaySwapRow.self, with: rowDecoder)
+    }
+
+    /// The swaps in force: those not cancelled.
+    static func active(_ rows: [RestDaySwapRow]) -> [RestDaySwapRow] {
+        let cancelled = Set(rows.compactMap(\.cancelsId))
+        return rows.filter { $0.cancelsId == nil && !cancelled.contains($0.id) }
+    }
+
+    /// Each person's swaps in force.
+    static func swaps(_ sql: any SQLDatabase, staffIds: [UUID]) async throws -> [UUID: [RestDaySwap]] {
+        var out: [UUID: [RestDaySwap]] = [:]
+        for chunk in staffIds.chunked(500) {
+            let rows = try await sql.select().column("*").from("rest_day_swaps").where("staff_id", .in, SQLBind.group(chunk))
+                .orderBy("recorded_at_ms").all(decoding: RestDaySwapRow.self, with: rowDecoder)
+            for r in active(rows) { if let s = r.swap { out[r.staffId, default: []].append(s) } }
+        }
+        return out
+    }
+
+    /// Every swap in force in a municipality, by person (for the close).
+    static func swaps(_ sql: any SQLDatabase, municipalityId: UUID) async throws -> [UUID: [RestDaySwap]] {
+        var out: [UUID: [RestDaySwap]] = [:]
+        for r in active(try await swapRows(sql, municipalityId: municipalityId)) { if let s = r.swap { out[r.staffId, default: []].append(s) } }
+        return out
+    }
+
+    static func insert(_ row: RestDaySwapRow, _ sql: any SQLDatabase) async throws {
+        try await sql.insert(into: "rest_day_swaps").model(row, with: rowEncoder).run()
     }
 
     static func insert(_ row: ScheduleAssignmentRow, _ sql: any SQLDatabase) async throws {

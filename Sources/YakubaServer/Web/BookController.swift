@@ -126,6 +126,10 @@ enum BookController {
                    let rowClass: String = { switch d.kind { case .workDay: ""; case .weeklyRestDay: "rest"; case .holiday: "holiday" } }()
                    let sched = d.kind.isWorkDay ? d.schedule.map { "\(WeeklySchedule.formatClock($0.start))–\(WeeklySchedule.formatClock($0.end))" } ?? "—" : "—"
                    var notes: [N] = d.marks.map { mk in el("span", cls("tag info"), txt(l.t(mk.code.labelJa, mk.code.labelEn) + (mk.minutes.map { " \(formatDuration($0))" } ?? ""))) }
+                   if let (s, worked) = b.timeline?.swap(on: d.date) {
+                       notes.append(el("span", cls("tag info"), txt(worked ? l.t("振替勤務（\(showDate(s.restOn, l))と振替）", "Swapped in (for \(showDate(s.restOn, l)))")
+                                                                       : l.t("振替による週休日（\(showDate(s.workOn, l))に勤務）", "Rest day by swap (worked \(showDate(s.workOn, l)))"))))
+                   }
                    notes += d.flags.sorted().map { f in el("span", cls(f.isAnomaly ? "tag anomaly" : "tag info"), txt(l.t(f.labelJa, f.labelEn) + (f == .late ? " \(d.lateMinutes)\(l.t("分", "m"))" : f == .earlyLeave ? " \(d.earlyLeaveMinutes)\(l.t("分", "m"))" : ""))) }
                    for p in d.punches where p.source == .proxy {
                        notes.append(el("span", cls("tag info"), txt(l.t("代理打刻", "Entered by manager") + ": \(l.t(p.kind.labelJa, p.kind.labelEn)) \(showTime(p.at, zone))")))

@@ -1,0 +1,176 @@
+import Foundation
+import Vapor
+import SQLKit
+import YakubaCore
+
+/// 週休日の振替 (work-rules-ja.md §1.4): the 所属長 (or HR) has a person work a 週休日 and rest on a work day instead,
+/// within 4 weeks before and 8 weeks after the day worked. Swaps are facts; a cancellation is a new fact naming the swap.
+enum SwapController {
+    static func register(_ r: any RoutesBuilder) {
+        r.on(.GET, ["swaps"], access: OvertimeController.orderers) { req in try await page(req, form: SwapForm(), errors: [:]) }
+        r.on(.POST, ["swaps"], access: OvertimeController.orderers) { req in try await create(req) }
+        r.on(.POST, ["swaps", ":id", "cancel"], access: OvertimeController.orderers) { req in try await cancel(req) }
+    }
+
+    struct SwapForm: Content {
+        var staff_number: String? = nil; var work_on: String? = nil; var rest_on: String? = nil; var reason: String? = nil
+    }
+
+    // MARK: - The page
+
+    static func page(_ req: Request, form: SwapForm, errors: [String: String], status: HTTPResponseStatus = .ok) async throws -> Response {
+        let l = req.lang
+        let scope = try await Scope.load(req)
+        let p = scope.principal
+        let today = CalendarDate(Date(), in: scope.municipality.zone)
+        let month = req.query[String.self, at: "month"].flatMap(YearMonth.init(iso:)) ?? YearMonth(today)
+        // the swaps of the people the caller may order, touching the month
+        let all = try await ScheduleRepository.swapRows(req.sql, municipalityId: p.municipalityId)
+        let cancelled = Set(all.compactMap(\.cancelsId))
+        let inMonth = all.filter { r in
+            r.cancelsId == nil && [r.workOn, r.restOn].contains { CalendarDate(iso: $0).map { YearMonth($0) == month } ?? false }
+        }
+        let staff = try await StaffRepository.find(req.sql, ids: Set(inMonth.map(\.staffId)))
+        let shown = inMonth.filter { staff[$0.staffId].map(scope.canApprove(for:)) ?? false }
+        var suggestions: [StaffRow] = []
+        if let depts = scope.visibleDepartments, !depts.isEmpty {
+            suggestions = try await req.sql.select().column("*").from("staff").where("municipality_id", .equal, SQLBind(p.municipalityId))
+                .where("department_id", .in, SQLBind.group(Array(depts))).where("active", .equal, SQLBind(true)).orderBy("staff_number").limit(500)
+                .all(decoding: StaffRow.self, with: rowDecoder).filter { $0.id != p.staffId }
+        }
+        func text(_ id: String, _ label: String, type: String = "text", hint: String? = nil, required: Bool = true, extra: [(String, String?)] = []) -> N {
+            field(id: id, label: label + (required ? l.t("（必須）", " (required)") : ""), error: errors[id], hint: hint) { d in
+                input(id: id, name: id, type: type, value: [("staff_number", form.staff_number), ("work_on", form.work_on), ("rest_on", form.rest_on),
+                                                           ("reason", form.reason)].first { $0.0 == id }?.1 ?? "",
+                      describedBy: d, required: required, invalid: errors[id] != nil, extra: extra)
+            }
+        }
+        let html = Pages.layout(req, title: l.t("週休日の振替", "Rest-day swaps"), [
+            el("h1", txt(l.t("週休日の振替", "Rest-day swaps"))),
+            el("p", txt(l.t("週休日に勤務させるときは、勤務する日の4週間前から8週間後までの勤務日を週休日に振り替えます。振り替えた日の勤務時間は、振替先の日の勤務時間です。週をまたいで週38時間45分を超えた時間は、超過勤務（25/100）として締めに入ります。",
+                            "To have someone work a rest day, move their rest day to a work day within 4 weeks before and 8 weeks after it. The day worked takes the hours of the day given up. Hours beyond 38h45m in a week because of the swap go into the close as overtime at 25/100."))),
+            errors.isEmpty ? .empty : el("p", cls("alert"), attr("role", "alert"), txt(l.t("入力内容を確認してください（\(errors.count)件）。", "Please check \(errors.count) field(s)."))),
+            el("form", attr("method", "post"), attr("action", "/swaps"), attr("novalidate", ""),
+               hidden("_csrf", req.csrfToken),
+               text("staff_number", l.t("職員番号", "Staff number"), extra: [("list", suggestions.isEmpty ? nil : "swap-staff"), ("autocomplete", "off")]),
+               suggestions.isEmpty ? .empty : el("datalist", [attr("id", "swap-staff")] + suggestions.map { s in
+                   el("option", attr("value", s.staffNumber), txt("\(s.fullName)（\(scope.tree.path(s.departmentId))）"))
+               }),
+               text("work_on", l.t("勤務させる週休日", "Rest day to be worked"), type: "date", hint: "YYYY-MM-DD"),
+               text("rest_on", l.t("振替後の週休日（元の勤務日）", "New rest day (a work day now)"), type: "date", hint: "YYYY-MM-DD"),
+               text("reason", l.t("理由", "Reason"), required: false),
+               el("button", attr("type", "submit"), txt(l.t("振り替える", "Swap")))),
+            el("h2", txt(l.t("\(showMonth(month, l))の振替", "Swaps in \(month.iso)"))),
+            el("p", link("/swaps?month=\(month.previous.iso)", l.t("← 前月", "← Previous month")), txt("　"),
+               link("/swaps?month=\(month.next.iso)", l.t("翌月 →", "Next month →"))),
+            shown.isEmpty ? el("p", cls("muted"), txt(l.t("この月の振替はありません。", "No swaps this month."))) :
+            el("div", tableRegion(l.t("振替の一覧", "Swaps")), el("table",
+               el("caption", txt(l.t("振替の一覧", "Swaps"))),
+               el("thead", el("tr", [l.t("職員", "Staff"), l.t("勤務する週休日", "Rest day worked"), l.t("振替後の週休日", "New rest day"),
+                                     l.t("理由", "Reason"), l.t("状態", "State"), l.t("操作", "Action")].map { el("th", attr("scope", "col"), txt($0)) })),
+               el("tbody", shown.map { r in
+                   let s = staff[r.staffId]
+                   let live = !cancelled.contains(r.id)
+                   return el("tr",
+                      el("th", attr("scope", "row"), txt(s.map { "\($0.fullName)（\($0.staffNumber)）" } ?? "")),
+                      el("td", txt(CalendarDate(iso: r.workOn).map { showDate($0, l, weekday: true) } ?? r.workOn)),
+                      el("td", txt(CalendarDate(iso: r.restOn).map { showDate($0, l, weekday: true) } ?? r.restOn)),
+                      el("td", txt(r.reason)),
+                      el("td", txt(live ? l.t("有効", "In force") : l.t("取消済み", "Cancelled"))),
+                      el("td", live ? el("form", attr("method", "post"), attr("action", "/swaps/\(r.id.uuidString)/cancel"), cls("inline"),
+                                         hidden("_csrf", req.csrfToken),
+                                         el("button", attr("type", "submit"), cls("secondary"),
+                                            attr("aria-label", l.t("\(s?.fullName ?? "")の\(r.workOn)の振替を取り消す", "Cancel the swap of \(s?.fullName ?? "") on \(r.workOn)")),
+                                            txt(l.t("取り消す", "Cancel")))) : .empty))
+               })))
+        ])
+        return Pages.html(html, status: status)
+    }
+
+    // MARK: - Create
+
+    static func create(_ req: Request) async throws -> Response {
+        let l = req.lang
+        let scope = try await Scope.load(req)
+        let p = scope.principal
+        let muni = scope.municipality
+        let f = try req.content.decode(SwapForm.self)
+        var errors: [String: String] = [:]
+        let number = (f.staff_number ?? "").trimmingCharacters(in: .whitespaces)
+        var staff: StaffRow?
+        if number.isEmpty { errors["staff_number"] = l.t("職員番号を入力してください。", "Give the staff number.") }
+        else if let s = try await StaffRepository.find(req.sql, municipalityId: p.municipalityId, staffNumber: number), s.active, scope.canApprove(for: s) { staff = s }
+        else { errors["staff_number"] = l.t("あなたが振替を命じられる職員ではありません（自分自身も不可）。", "Not someone you can give a swap to (nor yourself).") }
+        let workOn = f.work_on.flatMap { CalendarDate(iso: $0.trimmingCharacters(in: .whitespaces)) }
+        let restOn = f.rest_on.flatMap { CalendarDate(iso: $0.trimmingCharacters(in: .whitespaces)) }
+        if workOn == nil { errors["work_on"] = l.t("日付を YYYY-MM-DD で入力してください。", "Give the date as YYYY-MM-DD.") }
+        if restOn == nil { errors["rest_on"] = l.t("日付を YYYY-MM-DD で入力してください。", "Give the date as YYYY-MM-DD.") }
+        let reason = (f.reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        if reason.count > 200 { errors["reason"] = l.t("200文字以内で入力してください。", "Use at most 200 characters.") }
+        if let staff, let workOn, let restOn {
+            let timeline = try await ScheduleRepository.timeline(req.sql, staff: staff)
+            let holidays = muni.holidays
+            func employed(_ d: CalendarDate) -> Bool { (staff.start.map { d >= $0 } ?? true) && (staff.end.map { d <= $0 } ?? true) }
+            // the day to be worked: a 週休日 now (a 休日 is worked against a 代休日 instead), not already moved by a swap
+            if timeline.swap(on: workOn) != nil || timeline.swap(on: restOn) != nil {
+                errors[timeline.swap(on: workOn) != nil ? "work_on" : "rest_on"] = l.t("この日はすでに振替の対象です。先に取り消してください。", "This day is already part of a swap; cancel that first.")
+            } else if !employed(workOn) {
+                errors["work_on"] = l.t("任用期間内の日にしてください。", "Give a day within the appointment.")
+            } else if holidays.isHoliday(workOn) {
+                errors["work_on"] = l.t("休日の勤務は振替ではなく代休日で扱います。週休日を選んでください。", "Work on a 休日 is given a 代休日, not a swap: choose a rest day.")
+            } else if timeline.day(on: workOn) != nil {
+                errors["work_on"] = l.t("この日は勤務日です。勤務させる週休日を選んでください。", "This is a work day: choose the rest day to be worked.")
+            } else if let problem = Schedules.swapProblem(workOn: workOn, restOn: restOn,
+                                                        isWorkDay: { employed($0) && !holidays.isHoliday($0) && timeline.day(on: $0) != nil }) {
+                errors["rest_on"] = l.t(problem.messageJa, problem.messageEn)
+            }
+            if errors.isEmpty {
+                for d in [workOn, restOn] where errors.isEmpty {
+                    if try await CloseService.isClosed(req.sql, municipalityId: p.municipalityId, departmentId: staff.departmentId, date: d, tree: scope.tree) {
+                        errors[d == workOn ? "work_on" : "rest_on"] = l.t("\(showMonth(YearMonth(d), l))は締め済みです。", "\(YearMonth(d).iso) is closed.")
+                    }
+                }
+            }
+        }
+        guard errors.isEmpty, let staff, let workOn, let restOn else { return try await page(req, form: f, errors: errors, status: .unprocessableEntity) }
+        let row = RestDaySwapRow(id: UUID.timeOrdered(), municipalityId: p.municipalityId, staffId: staff.id, workOn: workOn.iso, restOn: restOn.iso,
+                                 reason: reason, cancelsId: nil, recordedBy: p.staffId, recordedAtMs: nowMs())
+        try await req.yakuba.writer.perform { _, sql in
+            try await ScheduleRepository.insert(row, sql)
+            return [LedgerDraft(municipalityId: row.municipalityId, actorId: p.staffId, type: "schedule.rest_day_swapped", subjectId: row.id.lowerText, fact: row)]
+        }
+        req.session.data["flash"] = l.t("\(staff.fullName)の\(showDate(workOn, l))を勤務日に、\(showDate(restOn, l))を週休日に振り替えました。",
+                                         "\(staff.fullName) works \(workOn.iso) and rests on \(restOn.iso) instead.")
+        return req.redirect(to: "/swaps?month=\(YearMonth(workOn).iso)")
+    }
+
+    // MARK: - Cancel
+
+    static func cancel(_ req: Request) async throws -> Response {
+        let l = req.lang
+        let scope = try await Scope.load(req)
+        let p = scope.principal
+        let notFound = ProblemError(status: .notFound, title: l.t("振替が見つかりません。", "Swap not found."))
+        guard let id = req.parameters.get("id", as: UUID.self) else { throw notFound }
+        let rows = try await ScheduleRepository.swapRows(req.sql, municipalityId: p.municipalityId)
+        guard let swap = rows.first(where: { $0.id == id && $0.cancelsId == nil }),
+              let staff = try await StaffRepository.find(req.sql, id: swap.staffId), scope.canApprove(for: staff) else { throw notFound }
+        if rows.contains(where: { $0.cancelsId == id }) {
+            req.session.data["flash"] = l.t("この振替はすでに取り消されています。", "This swap was already cancelled.")
+            return req.redirect(to: "/swaps?month=\(swap.workOn.prefix(7))")
+        }
+        for d in [swap.workOn, swap.restOn].compactMap({ CalendarDate(iso: $0) }) {
+            if try await CloseService.isClosed(req.sql, municipalityId: p.municipalityId, departmentId: staff.departmentId, date: d, tree: scope.tree) {
+                throw ProblemError(status: .conflict, title: l.t("\(showMonth(YearMonth(d), l))は締め済みのため、この振替は取り消せません。", "\(YearMonth(d).iso) is closed: the swap cannot be cancelled."))
+            }
+        }
+        let row = RestDaySwapRow(id: UUID.timeOrdered(), municipalityId: swap.municipalityId, staffId: swap.staffId, workOn: swap.workOn, restOn: swap.restOn,
+                                 reason: "", cancelsId: swap.id, recordedBy: p.staffId, recordedAtMs: nowMs())
+        try await req.yakuba.writer.perform { _, sql in
+            try await ScheduleRepository.insert(row, sql)
+            return [LedgerDraft(municipalityId: row.municipalityId, actorId: p.staffId, type: "schedule.rest_day_swap_cancelled", subjectId: swap.id.lowerText, fact: row)]
+        }
+        req.session.data["flash"] = l.t("\(staff.fullName)の振替（\(swap.workOn)）を取り消しました。", "Cancelled the swap of \(staff.fullName) on \(swap.workOn).")
+        return req.redirect(to: "/swaps?month=\(swap.workOn.prefix(7))")
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+import SQLKit
+@testable import YakubaServer
+import YakubaCore
+
+@Suite("週休日の振替 (work-rules §1.4)")
+struct SwapTests {
+    @Test func theManagerSwapsARestDayTheBookFollowsAndACancelUndoesIt() async throws {
+        try await withCity { city in
+            let zone = city.muni.zone
+            let holidays = city.muni.holidays
+            // the next Saturday (not a 休日) whose following Wednesday is an ordinary work day
+            var sat = CalendarDate(Date(), in: zone).adding(days: 1)
+            while sat.weekday != 6 || holidays.isHoliday(sat) || holidays.isHoliday(sat.adding(days: 4)) { sat = sat.adding(days: 1) }
+            let wed = sat.adding(days: 4)
+            let m = Browser(city.app)
+            try await m.login("M001")
+            #expect(try await m.get("/swaps").body.string.contains("週休日の振替"))
+            var form = ["staff_number": "S001", "work_on": sat.adding(days: 2).iso, "rest_on": wed.iso, "reason": "窓口の臨時開庁"]
+            var res = try await m.post("/swaps", form)
+            #expect(res.status == .unprocessableEntity)
+            #expect(res.body.string.contains("この日は勤務日です"), "a Monday is not a rest day to be worked")
+            form["work_on"] = sat.iso; form["rest_on"] = sat.adding(days: 60).iso
+            res = try await m.post("/swaps", form)
+            #expect(res.status == .unprocessableEntity)
+            #expect(res.body.string.contains("4週間前から8週間後まで"))
+            form["rest_on"] = sat.adding(days: 1).iso
+            res = try await m.post("/swaps", form)
+            #expect(res.body.string.contains("振替先は勤務日にしてください"), "a Sunday is not a work day to give up")
+            form["rest_on"] = wed.iso; form["staff_number"] = "S101"
+            res = try await m.post("/swaps", form)
+            #expect(res.status == .unprocessableEntity)
+            #expect(res.body.string.contains("振替を命じられる職員ではありません"), "建設部 is not this manager's")
+            form["staff_number"] = "S001"; form["work_on"] = "来週の土曜"
+            #expect(try await m.post("/swaps", form).body.string.contains("YYYY-MM-DD"))
+            #expect(try await ScheduleRepository.swapRows(city.app.db.sql, municipalityId: city.muni.id).isEmpty, "nothing saved")
+
+            form["work_on"] = sat.iso
+            #expect(try await m.post("/swaps", form).status == .seeOther)
+            #expect(try await m.post("/swaps", form).body.string.contains("すでに振替の対象"), "the same day twice")
+            func day(_ d: CalendarDate) async throws -> AttendanceDay {
+                let staff = try #require(try await StaffRepository.find(city.app.db.sql, id: city.staffA.id))
+                let book = try await BookService.books(city.app.db.sql, municipality: city.muni, staff: [staff], month: YearMonth(d))[0]
+                return try #require(book.days.first { $0.date == d })
+            }
+            #expect(try await day(sat).kind.isWorkDay)
+            #expect(try await day(sat).schedule?.start == 510)
+            #expect(try await !day(wed).kind.isWorkDay)
+            let page = try await m.get("/books/\(city.staffA.id)?month=\(YearMonth(sat).iso)").body.string
+            #expect(page.contains("振替勤務（\(showDate(wed, .ja))と振替）"))
+            let list = try await m.get("/swaps?month=\(YearMonth(sat).iso)").body.string
+            #expect(list.contains("窓口の臨時開庁") && list.contains("有効"))
+
+            // staff cannot see or make swaps; a cancellation is a new fact and restores the days
+            let s = Browser(city.app)
+            try await s.login("S001")
+            #expect(try await s.get("/swaps").status == .forbidden)
+            let swap = try #require(try await ScheduleRepository.swapRows(city.app.db.sql, municipalityId: city.muni.id).first)
+            #expect(try await m.post("/swaps/\(swap.id)/cancel", [:]).status == .seeOther)
+            #expect(try await !day(sat).kind.isWorkDay)
+            #expect(try await day(wed).kind.isWorkDay)
+            #expect(try await m.get("/swaps?month=\(YearMonth(sat).iso)").body.string.contains("取消済み"))
+            let ledger = try await city.app.db.sql.select().column("type").from("ledger").where("type", .like, "schedule.%")
+                .all(decodingColumn: "type", as: String.self)
+            #expect(ledger == ["schedule.rest_day_swapped", "schedule.rest_day_swap_cancelled"])
+            #expect(try await m.post("/swaps/\(UUID())/cancel", [:]).status == .notFound)
+        }
+    }
+}
