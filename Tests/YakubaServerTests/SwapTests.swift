@@ -40,6 +40,7 @@ struct SwapTests {
 
             form["work_on"] = sat.iso
             #expect(try await m.post("/swaps", form).status == .seeOther)
+            #expect(try await m.get("/swaps?month=\(YearMonth(sat).iso)").body.string.contains("を週休日に振り替えました"), "the confirmation is shown")
             #expect(try await m.post("/swaps", form).body.string.contains("すでに振替の対象"), "the same day twice")
             func day(_ d: CalendarDate) async throws -> AttendanceDay {
                 let staff = try #require(try await StaffRepository.find(city.app.db.sql, id: city.staffA.id))

@@ -1159,6 +1159,30 @@ class Suite:
         h.fill("summer-yearly", "3")
         h.submit(h.css("form[action='/admin/leave-types'] button[type=submit]"))
         check("休暇の種類を保存しました" in h.flash(), f"the leave types were not saved: {h.text()[:300]}")
+        # 週休日の振替, months ahead (clear of the orders above): a work day is refused as the day to be worked, beside its
+        # field; a Saturday swapped with the Wednesday after it is saved (the next Saturday is tried if one is a 休日)
+        far = (next_month + dt.timedelta(days=62)).replace(day=1)
+        saturdays = [far + dt.timedelta(days=i) for i in range(28) if (far + dt.timedelta(days=i)).weekday() == 5]
+        h.get("/swaps")
+        h.audit("swaps")
+        h.fill("staff_number", s_no)
+        h.set_value("work_on", (saturdays[0] + dt.timedelta(days=2)).isoformat())
+        h.set_value("rest_on", (saturdays[0] + dt.timedelta(days=4)).isoformat())
+        h.submit(h.css("form[action='/swaps'] button[type=submit]"))
+        check("勤務日です" in field_error(h, "work_on"), "no message beside the day to be worked")
+        h.screenshot("f-5d-swap-error.png")
+        h.audit("swaps (error)")
+        for sat in saturdays:
+            h.get("/swaps")   # the audit above left the English page
+            h.fill("staff_number", s_no)
+            h.set_value("work_on", sat.isoformat())
+            h.set_value("rest_on", (sat + dt.timedelta(days=4)).isoformat())
+            h.submit(h.css("form[action='/swaps'] button[type=submit]"))
+            if h.has(".flash"):
+                break
+        check(h.has(".flash") and "振り替えました" in h.flash(), f"no swap was saved: {h.text('main')[:400]}")
+        check("有効" in h.text("main table"), "the swap list does not show the swap")
+        h.screenshot("f-5e-swapped.png")
         h.get(f"/close?month={last_month:%Y-%m}")
         h.audit("close (checks)")
         if "先に処理が必要なもの" in h.text("main"):

@@ -83,7 +83,7 @@ enum SwapController {
                                             attr("aria-label", l.t("\(s?.fullName ?? "")の\(r.workOn)の振替を取り消す", "Cancel the swap of \(s?.fullName ?? "") on \(r.workOn)")),
                                             txt(l.t("取り消す", "Cancel")))) : .empty))
                })))
-        ])
+        ], flash: req.takeFlash())
         return Pages.html(html, status: status)
     }
 
