@@ -59,6 +59,7 @@ struct SwapTests {
             let s = Browser(city.app)
             try await s.login("S001")
             #expect(try await s.get("/swaps").status == .forbidden)
+            #expect(try await s.get("/notifications").body.string.contains("週休日の振替：\(showDate(sat, .ja, weekday: true))に勤務し"), "the person is told")
             let swap = try #require(try await ScheduleRepository.swapRows(city.app.db.sql, municipalityId: city.muni.id).first)
             #expect(try await m.post("/swaps/\(swap.id)/cancel", [:]).status == .seeOther)
             #expect(try await !day(sat).kind.isWorkDay)

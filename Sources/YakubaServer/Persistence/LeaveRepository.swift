@@ -221,22 +221,23 @@ struct AnnualLeaveBook: Sendable {
     var grantedDays: Int
     var uses: [Use]
 
-    static func minutesPerDay(_ s: StaffRow) -> Int {
-        let ws = s.weeklySchedule
+    /// A day of leave in minutes: the week's hours over its work days (7h45m for the standard week).
+    static func minutesPerDay(_ ws: WeeklySchedule) -> Int {
         let days = ws.workingWeekdays.count
         return days == 0 ? 465 : max(1, ws.weeklyMinutes / days)
     }
 
     /// The book for the leave year containing `date`. `requests` are the person's annual-leave requests that are
     /// pending or approved (pending ones hold their days, so two requests cannot spend the same day).
-    static func compute(staff s: StaffRow, date: CalendarDate, requests: [(LeaveRequestRow, approved: Bool)],
+    /// - week: the person's weekly schedule in force on `date` (their hours may have changed from a date on)
+    static func compute(staff s: StaffRow, week: WeeklySchedule, date: CalendarDate, requests: [(LeaveRequestRow, approved: Bool)],
                         policy: AnnualLeavePolicy = .default, frontLoaded: FrontLoadedLeavePolicy = FrontLoadedLeavePolicy()) -> AnnualLeaveBook {
-        let perDay = minutesPerDay(s)
+        let perDay = minutesPerDay(week)
         let fiscalStaff = s.employment == .fiscalYearFullTime || s.employment == .fiscalYearPartTime
         var p = policy
         if fiscalStaff { p.yearBasis = .fiscalYear }
         let hired = s.start ?? date
-        let ws = s.weeklySchedule
+        let ws = week
         func grant(_ yearStart: CalendarDate) -> Int {
             let yearEnd = p.yearBasis.yearEnd(of: yearStart)
             if fiscalStaff {

@@ -58,7 +58,8 @@ enum LeaveController {
         let rows = try await LeaveRepository.requests(req.sql, municipalityId: p.municipalityId, staffIds: [me.id], limit: 200)
         let records = try await LeaveRepository.records(req.sql, rows, staffById: [me.id: me], routing: routing)
         let today = CalendarDate(Date(), in: scope.municipality.zone)
-        let annual = AnnualLeaveBook.compute(staff: me, date: today, requests: annualUses(records), policy: scope.municipality.annualLeavePolicy)
+        let annual = AnnualLeaveBook.compute(staff: me, week: try await ScheduleRepository.timeline(req.sql, staff: me).week(on: today), date: today,
+                                             requests: annualUses(records), policy: scope.municipality.annualLeavePolicy)
         let content: [N] = [
             el("h1", txt(l.t("休暇", "Leave"))),
             el("p", link("/leave/new", l.t("休暇を申請する", "Request leave"), cls("button")), txt(" "),
@@ -106,7 +107,7 @@ enum LeaveController {
                                    l.t("理由", "Reason"), l.t("状態", "Status"), l.t("操作", "Action")]).map { el("th", attr("scope", "col"), txt($0)) })),
             el("tbody", records.map { r in
                 let s = staffById[r.request.staffId]
-                let per = s.map(AnnualLeaveBook.minutesPerDay) ?? 465
+                let per = s.map { AnnualLeaveBook.minutesPerDay($0.weeklySchedule) } ?? 465
                 var action: N = .empty
                 if mode == .mine, r.state.isOpen || r.state == .noApprover {
                     action = el("form", attr("method", "post"), attr("action", "/leave/\(r.request.id.uuidString)/withdraw"), cls("inline-form"),
@@ -252,7 +253,8 @@ enum LeaveController {
         }
         guard errors.isEmpty, let type, let unit, let from, let to else { return try await form(req, form: f, errors: errors, status: .unprocessableEntity) }
         let spec = LeaveRequestSpec(typeCode: type.code, from: from, to: to, unit: unit, half: half, range: range, relationship: relationship)
-        let schedule = scheduleFunction(me, try await ScheduleRepository.timeline(req.sql, staff: me), muni)
+        let timeline = try await ScheduleRepository.timeline(req.sql, staff: me)
+        let schedule = scheduleFunction(me, timeline, muni)
         let routing = try await Routing.load(req.sql, municipalityId: p.municipalityId, tree: scope.tree)
 
         // the person's live requests: overlaps, the balance, yearly limits
@@ -263,9 +265,9 @@ enum LeaveController {
         let existing = mine.filter { $0.request.toDate >= from.iso && $0.request.fromDate <= to.iso }.flatMap { $0.request.leaveDays }
         let usedThisYear = mine.filter { $0.request.typeCode == type.code && $0.request.fromDate >= yearStart.iso && $0.request.fromDate <= policy.yearBasis.yearEnd(of: from).iso }
             .map(\.request.minutes).reduce(0, +)
-        let balance = type.usesAnnualBalance ? AnnualLeaveBook.compute(staff: me, date: from, requests: annualUses(mine), policy: policy).balance : nil
+        let balance = type.usesAnnualBalance ? AnnualLeaveBook.compute(staff: me, week: timeline.week(on: from), date: from, requests: annualUses(mine), policy: policy).balance : nil
         let worked = from <= today ? try await workedRanges(req.sql, muni: muni, staff: me, from: from, to: min(to, today)) : [:]
-        let problems = LeaveRules.check(spec, type: type, employment: me.employment, minutesPerDay: AnnualLeaveBook.minutesPerDay(me), schedule: schedule,
+        let problems = LeaveRules.check(spec, type: type, employment: me.employment, minutesPerDay: AnnualLeaveBook.minutesPerDay(timeline.week(on: from)), schedule: schedule,
                                         existingLeave: existing, worked: worked, balance: balance, usedThisYearMinutes: usedThisYear, policy: policy)
         for problem in problems where errors[problem.field] == nil { errors[problem.field] = l.t(problem.messageJa, problem.messageEn) }
         guard errors.isEmpty else { return try await form(req, form: f, errors: errors, status: .unprocessableEntity) }
@@ -530,7 +532,8 @@ enum LeaveController {
         let rows = try await LeaveRepository.requests(req.sql, municipalityId: staff.municipalityId, staffIds: [staff.id], limit: 5000)
         let records = try await LeaveRepository.records(req.sql, rows, staffById: [staff.id: staff], routing: routing)
         let date = req.query[String.self, at: "date"].flatMap(CalendarDate.init(iso:)) ?? today
-        let annual = AnnualLeaveBook.compute(staff: staff, date: date, requests: annualUses(records), policy: scope.municipality.annualLeavePolicy)
+        let annual = AnnualLeaveBook.compute(staff: staff, week: try await ScheduleRepository.timeline(req.sql, staff: staff).week(on: date), date: date,
+                                             requests: annualUses(records), policy: scope.municipality.annualLeavePolicy)
         let per = annual.balance.minutesPerDay
         let others = records.filter { $0.request.typeCode != "annual" && $0.state == .approved && $0.request.fromDate >= annual.yearStart.iso && $0.request.fromDate <= annual.yearEnd.iso }
         let content: [N] = [
