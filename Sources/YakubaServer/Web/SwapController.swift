@@ -135,20 +135,25 @@ enum SwapController {
         guard errors.isEmpty, let staff, let workOn, let restOn else { return try await page(req, form: f, errors: errors, status: .unprocessableEntity) }
         let row = RestDaySwapRow(id: UUID.timeOrdered(), municipalityId: p.municipalityId, staffId: staff.id, workOn: workOn.iso, restOn: restOn.iso,
                                  reason: reason, cancelsId: nil, recordedBy: p.staffId, recordedAtMs: nowMs())
-        // the person learns of it in Yakuba (their book link shows the month of the day they work)
-        let notes = Notifications.make(municipalityId: p.municipalityId, to: [staff.id], kind: "schedule.rest_day_swapped",
-                                       ja: "週休日の振替：\(showDate(workOn, .ja, weekday: true))に勤務し、\(showDate(restOn, .ja, weekday: true))が週休日になります",
-                                       en: "Rest-day swap: you work on \(workOn.iso) and rest on \(restOn.iso) instead",
-                                       link: "/books/\(staff.id.uuidString)?month=\(YearMonth(workOn).iso)")
-        try await req.yakuba.writer.perform { _, sql in
-            try await ScheduleRepository.insert(row, sql)
-            try await Notifications.insert(notes, sql)
-            return [LedgerDraft(municipalityId: row.municipalityId, actorId: p.staffId, type: "schedule.rest_day_swapped", subjectId: row.id.lowerText, fact: row)]
-        }
-        await Notifications.deliver(req, notes)
+        try await record(req, row, type: "schedule.rest_day_swapped", subject: row.id,
+                         ja: "週休日の振替：\(showDate(workOn, .ja, weekday: true))に勤務し、\(showDate(restOn, .ja, weekday: true))が週休日になります",
+                         en: "Rest-day swap: you work on \(workOn.iso) and rest on \(restOn.iso) instead")
         req.session.data["flash"] = l.t("\(staff.fullName)の\(showDate(workOn, l))を勤務日に、\(showDate(restOn, l))を週休日に振り替えました。",
                                          "\(staff.fullName) works \(workOn.iso) and rests on \(restOn.iso) instead.")
         return req.redirect(to: "/swaps?month=\(YearMonth(workOn).iso)")
+    }
+
+    /// Stores a swap row on the ledger, and tells the person in Yakuba (the link opens their book at the month worked).
+    static func record(_ req: Request, _ row: RestDaySwapRow, type: String, subject: UUID, ja: String, en: String) async throws {
+        let actor = try req.requirePrincipal().staffId
+        let notes = Notifications.make(municipalityId: row.municipalityId, to: [row.staffId], kind: type, ja: ja, en: en,
+                                       link: "/books/\(row.staffId.uuidString)?month=\(row.workOn.prefix(7))")
+        try await req.yakuba.writer.perform { _, sql in
+            try await ScheduleRepository.insert(row, sql)
+            try await Notifications.insert(notes, sql)
+            return [LedgerDraft(municipalityId: row.municipalityId, actorId: actor, type: type, subjectId: subject.lowerText, fact: row)]
+        }
+        await Notifications.deliver(req, notes)
     }
 
     // MARK: - Cancel
@@ -173,16 +178,9 @@ enum SwapController {
         }
         let row = RestDaySwapRow(id: UUID.timeOrdered(), municipalityId: swap.municipalityId, staffId: swap.staffId, workOn: swap.workOn, restOn: swap.restOn,
                                  reason: "", cancelsId: swap.id, recordedBy: p.staffId, recordedAtMs: nowMs())
-        let notes = Notifications.make(municipalityId: p.municipalityId, to: [staff.id], kind: "schedule.rest_day_swap_cancelled",
-                                       ja: "週休日の振替（\(swap.workOn)に勤務、\(swap.restOn)が週休日）は取り消されました",
-                                       en: "The rest-day swap (work on \(swap.workOn), rest on \(swap.restOn)) was cancelled",
-                                       link: "/books/\(staff.id.uuidString)?month=\(swap.workOn.prefix(7))")
-        try await req.yakuba.writer.perform { _, sql in
-            try await ScheduleRepository.insert(row, sql)
-            try await Notifications.insert(notes, sql)
-            return [LedgerDraft(municipalityId: row.municipalityId, actorId: p.staffId, type: "schedule.rest_day_swap_cancelled", subjectId: swap.id.lowerText, fact: row)]
-        }
-        await Notifications.deliver(req, notes)
+        try await record(req, row, type: "schedule.rest_day_swap_cancelled", subject: swap.id,
+                         ja: "週休日の振替（\(swap.workOn)に勤務、\(swap.restOn)が週休日）は取り消されました",
+                         en: "The rest-day swap (work on \(swap.workOn), rest on \(swap.restOn)) was cancelled")
         req.session.data["flash"] = l.t("\(staff.fullName)の振替（\(swap.workOn)）を取り消しました。", "Cancelled the swap of \(staff.fullName) on \(swap.workOn).")
         return req.redirect(to: "/swaps?month=\(swap.workOn.prefix(7))")
     }
