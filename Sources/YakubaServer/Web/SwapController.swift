@@ -117,7 +117,7 @@ enum SwapController {
             } else if !employed(workOn) {
                 errors["work_on"] = l.t("任用期間内の日にしてください。", "Give a day within the appointment.")
             } else if holidays.isHoliday(workOn) {
-                errors["work_on"] = l.t("休日の勤務は振替ではなく代休日で扱います。週休日を選んでください。", "Work on a 休日 is given a 代休日, not a swap: choose a rest day.")
+                errors["work_on"] = l.t("休日の勤務は振替ではなく代休日で扱います。週休日を選んでください。", "Work on a public or municipal holiday is given a compensatory day off (代休日), not a swap: choose a weekly rest day.")
             } else if timeline.day(on: workOn) != nil {
                 errors["work_on"] = l.t("この日は勤務日です。勤務させる週休日を選んでください。", "This is a work day: choose the rest day to be worked.")
             } else if let problem = Schedules.swapProblem(workOn: workOn, restOn: restOn,
