@@ -117,6 +117,67 @@ struct FastPathTests {
         #expect(inOrder[CalendarDate(year: 2025, month: 6, day: 12)!]?.marks.count == 1)
         #expect(inOrder[CalendarDate(year: 2025, month: 6, day: 2)!]?.workedRanges.count == 2)   // the lunch hour cut out
     }
+
+    /// The close folds each day into the figures as it is computed (`MonthlyComputation.closeMonth`), reusing one day's
+    /// storage for the next: over seeded months of every shape (breaks, forgotten clock-outs, stray punches, night work,
+    /// holidays, part-time, orders, leave marks, 振替 weeks) it gives exactly the figures and open days of the plain path.
+    @Test func theClosesFoldedMonthEqualsDaysThenFigures() {
+        var rng = SeededGenerator(seed: 11)
+        let month = YearMonth(year: 2025, month: 11)!
+        let clock = LocalClock(zone: tokyo, from: month.first, to: month.last)
+        let now = month.last.adding(days: 3).instant(atMinute: 600, in: tokyo)
+        let holidays: Set<Int> = [CalendarDate(year: 2025, month: 11, day: 3)!.dayNumber, CalendarDate(year: 2025, month: 11, day: 24)!.dayNumber]
+        for n in 0..<300 {
+            let ws = n % 4 == 0 ? WeeklySchedule.make(weekdays: [1, 2, 3, 4], day: DailySchedule(start: 540, end: 900, breakWindow: MinuteRange(start: 720, end: 765)))
+                                : WeeklySchedule.standard
+            var punches: [EffectivePunch] = []
+            var marks: [DayMark] = []
+            var orders: [CalendarDate: [MinuteRange]] = [:]
+            for d in month.days {
+                let roll = Int.random(in: 0..<20, using: &rng)
+                if roll == 0 { marks.append(DayMark(date: d, code: .annualLeave)); continue }
+                if roll == 1 { marks.append(DayMark(date: d, code: .sickLeave, minutes: 60)) }
+                if roll == 2 { continue }   // absent
+                let start = 480 + Int.random(in: 0..<90, using: &rng)
+                let end = 1000 + Int.random(in: 0..<(roll == 3 ? 700 : 240), using: &rng)
+                punches.append(punch(.clockIn, d, start))
+                if roll == 4 { punches.append(punch(.breakStart, d, 730)); punches.append(punch(.breakEnd, d, 770)) }
+                if roll == 5 { punches.append(punch(.breakEnd, d, 700)) }           // a stray break end
+                if roll != 6 { punches.append(punch(.clockOut, d, end)) }           // 6: a forgotten clock-out
+                if roll == 7 || roll == 3 { orders[d] = [MinuteRange(start: 1035, end: 1035 + Int.random(in: 30..<600, using: &rng))] }
+            }
+            let schedule: (CalendarDate) -> DailySchedule? = { ws.schedule(weekday: $0.weekday) }
+            let dayKind: (CalendarDate) -> DayKind = { d in
+                DayKind(holidayName: holidays.contains(d.dayNumber) ? "祝日" : nil, hasHours: ws.schedule(weekday: d.weekday) != nil)
+            }
+            let swapWeeks: Set<Int> = n % 5 == 0 ? [CalendarDate(year: 2025, month: 11, day: 9)!.dayNumber] : []
+            let partTime = n % 4 == 0
+            let days = AttendanceCalculator.days(dates: month.days, schedule: schedule, dayKind: dayKind, punches: punches, marks: marks,
+                                                 isPartTime: partTime, rules: .default, clock: clock, now: now, detail: false)
+            let plain = MonthlyComputation.figures(days: days, paidOrders: orders, shortTime: partTime, swapWeeks: swapWeeks)
+            let folded = MonthlyComputation.closeMonth(dates: month.days, schedule: schedule, dayKind: dayKind, punches: punches, marks: marks,
+                                                       isPartTime: partTime, attendanceRules: .default, clock: clock, now: now,
+                                                       paidOrders: orders, swapWeeks: swapWeeks)
+            #expect(folded.figures == plain)
+            #expect(folded.openDays == days.filter { !$0.flags.isDisjoint(with: MonthlyComputation.openAnomalies) })
+        }
+    }
+
+    @Test func aDatesStoredDayNumberAgreesWithItsParts() {
+        // 1955–2099, the span the holiday calendar covers: built from parts or from a day number, the same date
+        var previous: CalendarDate?
+        var wrong: [Int] = []
+        for n in CalendarDate(year: 1955, month: 1, day: 1)!.dayNumber...CalendarDate(year: 2099, month: 12, day: 31)!.dayNumber {
+            let a = CalendarDate(dayNumber: n)
+            let b = CalendarDate(year: a.year, month: a.month, day: a.day)!
+            var ok = a.dayNumber == n && b.dayNumber == n && a == b && a.hashValue == b.hashValue && CalendarDate(iso: a.iso) == a
+            if let p = previous { ok = ok && p < a && p != a && p.adding(days: 1) == a && p.month * 100 + p.day != a.month * 100 + a.day }
+            if !ok { wrong.append(n) }
+            previous = a
+        }
+        #expect(wrong.isEmpty)
+        #expect(CalendarDate(dayNumber: 0).iso == "1970-01-01" && CalendarDate(year: 2025, month: 4, day: 1)!.weekday == 2)
+    }
 }
 
 @Suite("The stored form of a month's figures")

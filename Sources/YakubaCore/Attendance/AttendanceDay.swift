@@ -210,6 +210,11 @@ public struct AttendanceDay: Hashable, Sendable {
     public var scheduledMinutes: Int { kind.isWorkDay ? (schedule?.scheduledMinutes ?? 0) : 0 }
 }
 
+/// What takes a person's days one at a time, in date order, from `AttendanceCalculator.forEachDay`.
+public protocol AttendanceDaySink {
+    mutating func add(_ day: borrowing AttendanceDay)
+}
+
 public enum AttendanceCalculator {
     /// Computes each day of `dates` for one person.
     /// - punches: the person's effective punches from a day before the first date to a day after the last.
@@ -229,6 +234,25 @@ public enum AttendanceCalculator {
     public static func days(dates: [CalendarDate], schedule: (CalendarDate) -> DailySchedule?, dayKind: (CalendarDate) -> DayKind,
                             punches: [EffectivePunch], marks: [DayMark], isPartTime: Bool, rules: AttendanceRules,
                             clock: LocalClock, now: Date, detail: Bool = true) -> [AttendanceDay] {
+        var out = DayList()
+        out.days.reserveCapacity(dates.count)
+        forEachDay(dates: dates, schedule: schedule, dayKind: dayKind, punches: punches, marks: marks, isPartTime: isPartTime,
+                   rules: rules, clock: clock, now: now, detail: detail, into: &out)
+        return out.days
+    }
+
+    private struct DayList: AttendanceDaySink {
+        var days: [AttendanceDay] = []
+        mutating func add(_ day: borrowing AttendanceDay) { days.append(copy day) }
+    }
+
+    /// The same days, each handed to `sink` in date order instead of collected: the close folds them into figures as they
+    /// come, so a day that the sink does not keep leaves its worked ranges' storage to the next day (no allocation per day).
+    /// The sink is a value passed `inout`, not a closure over variables, which would have each access checked at run time.
+    public static func forEachDay<Sink: AttendanceDaySink>(dates: [CalendarDate], schedule: (CalendarDate) -> DailySchedule?,
+                                                           dayKind: (CalendarDate) -> DayKind, punches: [EffectivePunch], marks: [DayMark],
+                                                           isPartTime: Bool, rules: AttendanceRules, clock: LocalClock, now: Date,
+                                                           detail: Bool = true, into sink: inout Sink) {
         let (sessions, stray) = SessionBuilder.sessions(punches)
         // each session and stray punch belongs to the date of its first punch; the lists are in time order, so each date's
         // share is a range found by binary search (no dictionary, nothing generic on the hot path)
@@ -239,29 +263,32 @@ public enum AttendanceCalculator {
         let todayNumber = clock.dayNumber(of: now)
         let abandon = TimeInterval(rules.abandonSessionAfterHours * 3600)
 
-        var out: [AttendanceDay] = []
-        out.reserveCapacity(dates.count)
+        // reused from day to day: unique again once the previous day is gone, unless `body` kept it
+        var workedRanges: [MinuteRange] = []
+        var breakRanges: [MinuteRange] = []
         for date in dates {
             let dn = date.dayNumber
             let kind = dayKind(date)
             let sched = schedule(date)
-            let daySessions = sessions[dayRange(sessionDays, dn)]
-            let dayStray = stray[dayRange(strayDays, dn)]
-            let dayMarks = Array(sortedMarks[dayRange(markDays, dn)])
+            // the day's shares as index ranges (a slice would retain the whole list, each day)
+            let daySessions = dayRange(sessionDays, dn)
+            let dayStray = dayRange(strayDays, dn)
+            let markRange = dayRange(markDays, dn)
+            let dayMarks = markRange.isEmpty ? [] : Array(sortedMarks[markRange])
             @inline(__always) func minuteOf(_ d: Date) -> Int { clock.minute(of: d, fromDay: dn) }
 
             var flags = AttendanceFlags()
             var worked = 0, breaks = 0, within = 0
-            var workedRanges: [MinuteRange] = []
             var allPunches: [EffectivePunch] = []
             var places: [String] = []
-            var corrected = dayStray.contains { $0.source == .correction }
+            var corrected = dayStray.contains { stray[$0].source == .correction }
             if !daySessions.isEmpty {
-                // one allocation each for the usual day (in, out, perhaps a break)
+                // one allocation for the usual day (in, out, perhaps a break)
                 if detail { allPunches.reserveCapacity(dayStray.count + daySessions.count * 4) }
+                if !workedRanges.isEmpty { workedRanges.removeAll(keepingCapacity: true) }
                 workedRanges.reserveCapacity(daySessions.count * 2)
             }
-            if detail { allPunches += dayStray }
+            if detail { allPunches += stray[dayStray] }
             let window = sched.map { MinuteRange(start: $0.start, end: $0.end) }
             // each session read in place (a copy would retain its lists of breaks and stray punches)
             func add(_ s: borrowing WorkSession) {
@@ -285,7 +312,7 @@ public enum AttendanceCalculator {
                 }
                 let outMin = max(inMin, minuteOf(out.at))
                 let span = MinuteRange(start: inMin, end: outMin)
-                var breakRanges: [MinuteRange] = []
+                if !breakRanges.isEmpty { breakRanges.removeAll(keepingCapacity: true) }
                 var sessionBreak = 0
                 for b in s.breaks {
                     guard let e = b.end else { flags.insert(.openBreak); continue }
@@ -307,7 +334,7 @@ public enum AttendanceCalculator {
                     within += max(0, min(sessionWorked, inWindow))
                 }
             }
-            for i in daySessions.indices { add(daySessions[i]) }
+            for i in daySessions { add(sessions[i]) }
             // time worked through the scheduled break belongs outside: within never exceeds the scheduled time
             if let sc = sched, kind.isWorkDay { within = min(within, sc.scheduledMinutes) }
             if zip(allPunches, allPunches.dropFirst()).contains(where: { $0.at >= $1.at }) {
@@ -316,8 +343,8 @@ public enum AttendanceCalculator {
             if !dayStray.isEmpty { flags.insert(.missingClockIn) }
             if corrected { flags.insert(.corrected) }
 
-            let firstIn = daySessions.first?.clockIn.at
-            let lastOut = daySessions.last?.clockOut?.at
+            let firstIn = daySessions.isEmpty ? nil : sessions[daySessions.lowerBound].clockIn.at
+            let lastOut = daySessions.isEmpty ? nil : sessions[daySessions.upperBound - 1].clockOut?.at
             var late = 0, early = 0
             if kind.isWorkDay, let sc = sched {
                 if let fi = firstIn {
@@ -351,12 +378,11 @@ public enum AttendanceCalculator {
             if isPartTime && outside > 0 { flags.insert(.beyondSchedule) }
             if worked > 0, breaks < rules.requiredBreak(worked: worked) { flags.insert(.insufficientBreak) }
 
-            out.append(AttendanceDay(date: date, kind: kind, schedule: sched, punches: allPunches, firstIn: firstIn, lastOut: lastOut,
-                                     workedMinutes: worked, breakMinutes: breaks, withinScheduleMinutes: within,
-                                     outsideScheduleMinutes: outside, lateMinutes: late, earlyLeaveMinutes: early,
-                                     places: places, marks: dayMarks, flags: flags, workedRanges: workedRanges))
+            sink.add(AttendanceDay(date: date, kind: kind, schedule: sched, punches: allPunches, firstIn: firstIn, lastOut: lastOut,
+                                   workedMinutes: worked, breakMinutes: breaks, withinScheduleMinutes: within,
+                                   outsideScheduleMinutes: outside, lateMinutes: late, earlyLeaveMinutes: early,
+                                   places: places, marks: dayMarks, flags: flags, workedRanges: daySessions.isEmpty ? [] : workedRanges))
         }
-        return out
     }
 }
 
@@ -381,12 +407,12 @@ func subtract(_ cuts: [MinuteRange], from span: MinuteRange) -> [MinuteRange] {
 func subtract(_ cuts: [MinuteRange], from span: MinuteRange, into out: inout [MinuteRange]) {
     if span.length <= 0 { return }
     var t = span.start
-    func cut(_ c: MinuteRange) {
-        guard c.end > t && c.start < span.end else { return }
+    // a loop, not a nested function over `t` and `out` (its captures would be checked for exclusive access at run time)
+    let ordered = cuts.count <= 1 || zip(cuts, cuts.dropFirst()).allSatisfy({ $0.start <= $1.start }) ? cuts : cuts.sorted(by: { $0.start < $1.start })
+    for c in ordered where c.end > t && c.start < span.end {
         if c.start > t { out.append(MinuteRange(start: t, end: c.start)) }
         t = max(t, c.end)
     }
-    if cuts.count <= 1 { cuts.first.map(cut) } else { for c in cuts.sorted(by: { $0.start < $1.start }) { cut(c) } }
     if t < span.end { out.append(MinuteRange(start: t, end: span.end)) }
 }
 

@@ -71,28 +71,27 @@ public enum SessionBuilder {
     public static func sessions(_ punches: [EffectivePunch]) -> (sessions: [WorkSession], strayBeforeFirstIn: [EffectivePunch]) {
         var result: [WorkSession] = []
         var stray: [EffectivePunch] = []
+        result.reserveCapacity(punches.count / 2)
         var current: WorkSession?
+        // the open session is changed in place and moved out when it ends (a copy would retain its lists each punch)
         for p in punches {
             switch p.kind {
             case .clockIn:
-                if let c = current { result.append(c) }
+                if let c = current.take() { result.append(c) }
                 current = WorkSession(clockIn: p, clockOut: nil, breaks: [], stray: [])
             case .clockOut:
-                guard var c = current else { stray.append(p); continue }
-                c.clockOut = p
-                result.append(c)
-                current = nil
+                guard current != nil else { stray.append(p); continue }
+                current!.clockOut = p
+                result.append(current.take()!)
             case .breakStart:
-                guard var c = current else { stray.append(p); continue }
-                if let last = c.breaks.last, last.end == nil { c.stray.append(p) } else { c.breaks.append((p, nil)) }
-                current = c
+                guard current != nil else { stray.append(p); continue }
+                if current!.breaks.last.map({ $0.end == nil }) ?? false { current!.stray.append(p) } else { current!.breaks.append((p, nil)) }
             case .breakEnd:
-                guard var c = current else { stray.append(p); continue }
-                if let last = c.breaks.last, last.end == nil { c.breaks[c.breaks.count - 1].end = p } else { c.stray.append(p) }
-                current = c
+                guard current != nil else { stray.append(p); continue }
+                if current!.breaks.last.map({ $0.end == nil }) ?? false { current!.breaks[current!.breaks.count - 1].end = p } else { current!.stray.append(p) }
             }
         }
-        if let c = current { result.append(c) }
+        if let c = current.take() { result.append(c) }
         return (result, stray)
     }
 

@@ -6,19 +6,29 @@ public struct CalendarDate: Hashable, Comparable, Sendable, Codable, CustomStrin
     public let year: Int
     public let month: Int
     public let day: Int
+    /// Days since 1970-01-01 (proleptic Gregorian), after Howard Hinnant's algorithm: kept beside the parts, as the day
+    /// computation compares, hashes and finds weekdays of dates hundreds of thousands of times in a close.
+    public let dayNumber: Int
 
     /// Creates a date, returning nil for impossible dates (2025-02-30, month 13, …).
     public init?(year: Int, month: Int, day: Int) {
         guard (1...9999).contains(year), (1...12).contains(month),
               day >= 1, day <= CalendarDate.daysIn(year: year, month: month) else { return nil }
-        self.year = year
-        self.month = month
-        self.day = day
+        self.init(unchecked: year, month, day)
     }
 
     private init(unchecked year: Int, _ month: Int, _ day: Int) {
         self.year = year; self.month = month; self.day = day
+        dayNumber = CalendarDate.dayNumber(year: year, month: month, day: day)
     }
+
+    private init(unchecked year: Int, _ month: Int, _ day: Int, dayNumber: Int) {
+        self.year = year; self.month = month; self.day = day; self.dayNumber = dayNumber
+    }
+
+    // the day number says it all: the parts follow from it
+    public static func == (a: CalendarDate, b: CalendarDate) -> Bool { a.dayNumber == b.dayNumber }
+    public func hash(into h: inout Hasher) { h.combine(dayNumber) }
 
     /// Parses `YYYY-MM-DD` strictly (also accepts `YYYY/MM/DD`, as typed in Excel rosters).
     public init?(iso string: String) {
@@ -52,8 +62,7 @@ public struct CalendarDate: Hashable, Comparable, Sendable, Codable, CustomStrin
         }
     }
 
-    /// Days since 1970-01-01 (proleptic Gregorian), after Howard Hinnant's algorithm.
-    public var dayNumber: Int {
+    static func dayNumber(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -72,7 +81,7 @@ public struct CalendarDate: Hashable, Comparable, Sendable, Codable, CustomStrin
         let mp = (5 * doy + 2) / 153
         let d = doy - (153 * mp + 2) / 5 + 1
         let m = mp < 10 ? mp + 3 : mp - 9
-        self.init(unchecked: yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+        self.init(unchecked: yoe + era * 400 + (m <= 2 ? 1 : 0), m, d, dayNumber: z0)
     }
 
     public func adding(days: Int) -> CalendarDate { CalendarDate(dayNumber: dayNumber + days) }

@@ -63,53 +63,99 @@ public enum MonthlyComputation {
     /// - swapWeeks: the weeks (their Sunday's day number) a 週休日の振替 brings work into (`ScheduleTimeline.swapWeekStarts`)
     public static func figures(days: [AttendanceDay], paidOrders: [CalendarDate: [MinuteRange]], shortTime: Bool,
                                rules: PayRules = .default, swapWeeks: Set<Int> = []) -> MonthlyFigures {
-        var f = MonthlyFigures()
-        var classifier = PayClassifier(rules: rules)
-        var totals = ClassTotals()
-        // most days share one schedule: its ranges are made once
-        var lastSchedule: DailySchedule?
-        var lastRanges: [MinuteRange] = []
-        // a person has a few orders a month: looked for by walking them, not by hashing each date
-        func ordered(_ date: CalendarDate) -> [MinuteRange] {
-            if paidOrders.isEmpty { return [] }
-            if paidOrders.count > 8 { return paidOrders[date] ?? [] }
-            for (d, ranges) in paidOrders where d == date { return ranges }
-            return []
+        var b = MonthlyFiguresBuilder(paidOrders: paidOrders, shortTime: shortTime, rules: rules, swapWeeks: swapWeeks)
+        for i in days.indices { b.add(days[i]) }
+        return b.figures
+    }
+}
+
+extension MonthlyComputation {
+    /// A person's month for the close: each day computed (as `AttendanceCalculator.days` does, without the list of punches)
+    /// and folded straight into the figures; only the days with an anomaly still open are kept, for the list HR checks.
+    public static func closeMonth(dates: [CalendarDate], schedule: (CalendarDate) -> DailySchedule?, dayKind: (CalendarDate) -> DayKind,
+                                  punches: [EffectivePunch], marks: [DayMark], isPartTime: Bool, attendanceRules: AttendanceRules,
+                                  clock: LocalClock, now: Date, paidOrders: [CalendarDate: [MinuteRange]], payRules: PayRules = .default,
+                                  swapWeeks: Set<Int> = []) -> (figures: MonthlyFigures, openDays: [AttendanceDay]) {
+        var sink = CloseSink(builder: MonthlyFiguresBuilder(paidOrders: paidOrders, shortTime: isPartTime, rules: payRules, swapWeeks: swapWeeks))
+        AttendanceCalculator.forEachDay(dates: dates, schedule: schedule, dayKind: dayKind, punches: punches, marks: marks, isPartTime: isPartTime,
+                                        rules: attendanceRules, clock: clock, now: now, detail: false, into: &sink)
+        return (sink.builder.figures, sink.open)
+    }
+
+    private struct CloseSink: AttendanceDaySink {
+        var builder: MonthlyFiguresBuilder
+        var open: [AttendanceDay] = []
+        mutating func add(_ day: borrowing AttendanceDay) {
+            builder.add(day)
+            if !day.flags.isDisjoint(with: MonthlyComputation.openAnomalies) { open.append(copy day) }
         }
-        // each day read in place (a copy of it would retain its arrays and the holiday's name)
-        func add(_ d: borrowing AttendanceDay) {
-            let sched = d.schedule
-            var scheduled: [MinuteRange] = []
-            if !d.kind.isWeeklyRestDay, let sc = sched {
-                if sc != lastSchedule { lastSchedule = sc; lastRanges = sc.scheduledRanges }
-                scheduled = lastRanges
-            }
-            if d.kind.isWorkDay && sched != nil { f.scheduledDays += 1; f.scheduledMinutes += d.scheduledMinutes }
-            if d.workedMinutes > 0 || d.firstIn != nil { f.daysWorked += 1 }
-            f.workedMinutes += d.workedMinutes
-            if !d.workedRanges.isEmpty {
-                classifier.classify(date: d.date, kind: d.kind, scheduled: scheduled, worked: d.workedRanges, ordered: ordered(d.date),
-                                    shortTime: shortTime, swapWeek: !swapWeeks.isEmpty && swapWeeks.contains(d.date.dayNumber - d.date.weekday),
-                                    into: &totals)
-            }
-            // leave and deductions, on days with hours assigned
-            if d.kind.isWorkDay, sched != nil {
-                for m in d.marks {
-                    if m.code.isPaid {
-                        if let part = m.minutes { f.paidLeavePartMinutes += part } else if !m.code.countsAsPresence { f.paidLeaveDays += 1 }
-                    } else {
-                        f.unpaidMinutes += m.minutes ?? d.scheduledMinutes
-                    }
+    }
+}
+
+/// A person's month folded into `MonthlyFigures` one day at a time, in date order: `MonthlyComputation.figures(days:…)`
+/// over a list, or the close straight from `AttendanceCalculator.forEachDay` without keeping the days.
+public struct MonthlyFiguresBuilder: AttendanceDaySink {
+    private var f = MonthlyFigures()
+    private var classifier: PayClassifier
+    private var totals = ClassTotals()
+    private let shortTime: Bool
+    private let swapWeeks: Set<Int>
+    /// the dates with paid orders as day numbers, beside their ranges: a person has a few a month, found by comparing
+    /// integers (hashing each worked date, or walking the dictionary, retains and hashes for nothing)
+    private let orderDays: [Int]
+    private let orderRanges: [[MinuteRange]]
+    // most days share one schedule: its ranges are made once
+    private var lastSchedule: DailySchedule?
+    private var lastRanges: [MinuteRange] = []
+
+    public init(paidOrders: [CalendarDate: [MinuteRange]], shortTime: Bool, rules: PayRules = .default, swapWeeks: Set<Int> = []) {
+        classifier = PayClassifier(rules: rules)
+        self.shortTime = shortTime
+        self.swapWeeks = swapWeeks
+        orderDays = paidOrders.keys.map(\.dayNumber)
+        orderRanges = Array(paidOrders.values)
+    }
+
+    private func ordered(_ dayNumber: Int) -> [MinuteRange] {
+        for i in orderDays.indices where orderDays[i] == dayNumber { return orderRanges[i] }
+        return []
+    }
+
+    /// Adds the next day (read in place: a copy of it would retain its arrays and the holiday's name).
+    public mutating func add(_ d: borrowing AttendanceDay) {
+        let sched = d.schedule
+        let restDay = d.kind.isWeeklyRestDay
+        if !restDay, let sc = sched, sc != lastSchedule { lastSchedule = sc; lastRanges = sc.scheduledRanges }
+        if d.kind.isWorkDay && sched != nil { f.scheduledDays += 1; f.scheduledMinutes += d.scheduledMinutes }
+        if d.workedMinutes > 0 || d.firstIn != nil { f.daysWorked += 1 }
+        f.workedMinutes += d.workedMinutes
+        if !d.workedRanges.isEmpty {
+            let dn = d.date.dayNumber
+            classifier.classify(date: d.date, kind: d.kind, scheduled: restDay || sched == nil ? [] : lastRanges, worked: d.workedRanges,
+                                ordered: orderDays.isEmpty ? [] : ordered(dn), shortTime: shortTime,
+                                swapWeek: !swapWeeks.isEmpty && swapWeeks.contains(dn - d.date.weekday), into: &totals)
+        }
+        // leave and deductions, on days with hours assigned
+        if d.kind.isWorkDay, sched != nil {
+            for m in d.marks {
+                if m.code.isPaid {
+                    if let part = m.minutes { f.paidLeavePartMinutes += part } else if !m.code.countsAsPresence { f.paidLeaveDays += 1 }
+                } else {
+                    f.unpaidMinutes += m.minutes ?? d.scheduledMinutes
                 }
-                if d.flags.contains(.absent) { f.unpaidMinutes += d.scheduledMinutes }
-                f.unpaidMinutes += d.lateMinutes + d.earlyLeaveMinutes
             }
-            if !d.flags.isDisjoint(with: MonthlyComputation.openAnomalies) { f.anomalyDays += 1 }
+            if d.flags.contains(.absent) { f.unpaidMinutes += d.scheduledMinutes }
+            f.unpaidMinutes += d.lateMinutes + d.earlyLeaveMinutes
         }
-        for i in days.indices { add(days[i]) }
-        f.payMinutes = totals.byPayClass
-        f.overtimeMinutes = totals.overtimeMinutes
-        return f
+        if !d.flags.isDisjoint(with: MonthlyComputation.openAnomalies) { f.anomalyDays += 1 }
+    }
+
+    /// The month so far.
+    public var figures: MonthlyFigures {
+        var out = f
+        out.payMinutes = totals.byPayClass
+        out.overtimeMinutes = totals.overtimeMinutes
+        return out
     }
 }
 

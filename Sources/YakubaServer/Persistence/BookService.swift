@@ -69,52 +69,65 @@ enum BookService {
         }
     }
 
-    /// Only the days of each person's month, for the close (no totals, no correction history), handed to `body` one person
-    /// at a time, so that a close of thousands never holds every day at once: pure computation.
+    /// Each person's month for the close, folded into its figures as the days are computed (the days are not kept, but
+    /// for those with an anomaly still open, which HR checks), handed to `body` one person at a time: pure computation.
     /// - schedules: weekly schedules already decoded, by their stored text (`weeklySchedules(of:)`); others are decoded here.
-    static func eachMonth(_ f: CloseFacts, municipality muni: MunicipalityRow, staff: [StaffRow], month: YearMonth, now: Date = Date(),
-                          schedules decoded: [String: WeeklySchedule] = [:], _ body: (StaffRow, [AttendanceDay]) -> Void) {
+    /// - paidOrders: per person and date, the paid ranges of their confirmed or reported overtime orders.
+    static func closeFigures(_ f: CloseFacts, municipality muni: MunicipalityRow, staff: [StaffRow], month: YearMonth, now: Date = Date(),
+                             schedules decoded: [String: WeeklySchedule] = [:], paidOrders: [UUID: [CalendarDate: [MinuteRange]]],
+                             _ body: (StaffRow, MonthlyFigures, [AttendanceDay]) -> Void) {
         let rules = muni.attendanceRules
+        let payRules = muni.payRules
         let holidays = muni.holidays
         let dates = month.days
         let first = month.first.dayNumber
         // the calendar's 休日 of the month, by day of the month; one clock for everybody
         let holidayNames: [String?] = dates.map { holidays.holidayName($0) }
-        let weekdays = dates.map(\.weekday)
         let clock = LocalClock(zone: muni.zone, from: month.first, to: month.last)
-        var schedules = decoded
+        // each weekly schedule's month, day by day: made here, on this thread, so the close's threads do not share (and
+        // count references to) one schedule's storage for every day of every person
+        struct Plan { var schedules: [DailySchedule?]; var kinds: [DayKind] }
+        var plans: [String: Plan] = [:]
         for s in staff {
             let eff = PunchStream.effective(raw: f.punches[s.id] ?? [], corrections: f.corrections[s.id] ?? [])
-            let ws: WeeklySchedule
-            if let known = schedules[s.schedule] { ws = known } else { ws = s.weeklySchedule; schedules[s.schedule] = ws }
-            // the person's employment as day numbers, each date's weekday looked up: one day number per call
+            let swapped = f.swaps[s.id] ?? []
+            let orders = paidOrders[s.id] ?? [:], swapWeeks = swapped.isEmpty ? [] : RestDaySwap.weekStarts(swapped)
+            // the person's employment as day numbers
             let start = s.start?.dayNumber ?? .min, end = s.end?.dayNumber ?? .max
-            let assigned = f.assignments[s.id] ?? [], swapped = f.swaps[s.id] ?? []
+            let assigned = f.assignments[s.id] ?? []
+            let result: (figures: MonthlyFigures, openDays: [AttendanceDay])
             if !assigned.isEmpty || !swapped.isEmpty {
                 // hours changed from a date, or days swapped: each day's schedule from the one in force that day
-                let timeline = ScheduleTimeline(base: ws, assignments: assigned, swaps: swapped)
-                body(s, AttendanceCalculator.days(
+                let timeline = ScheduleTimeline(base: decoded[s.schedule] ?? s.weeklySchedule, assignments: assigned, swaps: swapped)
+                result = MonthlyComputation.closeMonth(
                     dates: dates,
                     schedule: { d in
                         let n = d.dayNumber
                         return n < start || n > end ? nil : timeline.day(on: d)
                     },
                     dayKind: { d in DayKind(holidayName: holidayNames[d.dayNumber - first], hasHours: timeline.day(on: d) != nil) },
-                    punches: eff, marks: f.marks[s.id] ?? [], isPartTime: s.employment.isPartTime, rules: rules, clock: clock, now: now, detail: false))
-                continue
-            }
-            body(s, AttendanceCalculator.days(
-                dates: dates,
+                    punches: eff, marks: f.marks[s.id] ?? [], isPartTime: s.employment.isPartTime, attendanceRules: rules, clock: clock,
+                    now: now, paidOrders: orders, payRules: payRules, swapWeeks: swapWeeks)
+            } else {
+                let plan: Plan
+                if let known = plans[s.schedule] { plan = known } else {
+                    let ws = decoded[s.schedule] ?? s.weeklySchedule
+                    let days = dates.map { ws.schedule(weekday: $0.weekday) }
+                    plan = Plan(schedules: days, kinds: dates.indices.map { DayKind(holidayName: holidayNames[$0], hasHours: days[$0] != nil) })
+                    plans[s.schedule] = plan
+                }
                 // the calculator asks only about `dates`, the month's days: each is its own index from the 1st
-                schedule: { d in
-                    let n = d.dayNumber
-                    return n < start || n > end ? nil : ws.schedule(weekday: weekdays[n - first])
-                },
-                dayKind: { d in
-                    let i = d.dayNumber - first
-                    return DayKind(holidayName: holidayNames[i], hasHours: ws.schedule(weekday: weekdays[i]) != nil)
-                },
-                punches: eff, marks: f.marks[s.id] ?? [], isPartTime: s.employment.isPartTime, rules: rules, clock: clock, now: now, detail: false))
+                result = MonthlyComputation.closeMonth(
+                    dates: dates,
+                    schedule: { d in
+                        let n = d.dayNumber
+                        return n < start || n > end ? nil : plan.schedules[n - first]
+                    },
+                    dayKind: { d in plan.kinds[d.dayNumber - first] },
+                    punches: eff, marks: f.marks[s.id] ?? [], isPartTime: s.employment.isPartTime, attendanceRules: rules, clock: clock,
+                    now: now, paidOrders: orders, payRules: payRules, swapWeeks: swapWeeks)
+            }
+            body(s, result.figures, result.openDays)
         }
     }
 

@@ -175,16 +175,12 @@ enum CloseService {
         let started = DispatchTime.now().uptimeNanoseconds
         let parts = Array(staff).chunked(max(50, staff.count / 64))
         let results = Mutex<[Int: [(StaffRow, MonthlyFigures, [AttendanceDay])]]>([:])
-        let frozenFacts = facts, frozenPaid = paid, schedules = BookService.weeklySchedules(of: staff), payRules = muni.payRules
+        let frozenFacts = facts, frozenPaid = paid, schedules = BookService.weeklySchedules(of: staff)
         DispatchQueue.concurrentPerform(iterations: parts.count) { i in
             var out: [(StaffRow, MonthlyFigures, [AttendanceDay])] = []
             out.reserveCapacity(parts[i].count)
-            BookService.eachMonth(frozenFacts, municipality: muni, staff: parts[i], month: month, now: now, schedules: schedules) { s, days in
-                let swaps = frozenFacts.swaps[s.id].map { RestDaySwap.weekStarts($0) } ?? []
-                let f = MonthlyComputation.figures(days: days, paidOrders: frozenPaid[s.id] ?? [:], shortTime: s.employment.isPartTime, rules: payRules,
-                                                   swapWeeks: swaps)
-                out.append((s, f, f.anomalyDays == 0 ? [] : days.filter { !$0.flags.isDisjoint(with: MonthlyComputation.openAnomalies) }))
-            }
+            BookService.closeFigures(frozenFacts, municipality: muni, staff: parts[i], month: month, now: now, schedules: schedules,
+                                     paidOrders: frozenPaid) { out.append(($0, $1, $2)) }
             results.withLock { $0[i] = out }
         }
         let all = results.withLock { r in (0..<parts.count).flatMap { r[$0] ?? [] } }
