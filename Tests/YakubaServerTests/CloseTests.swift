@@ -135,7 +135,7 @@ struct CloseBulkReadTests {
             let rows = try await PunchRepository.punches(sql, staffIds: ids, fromMs: fromMs, toMs: toMs)
             #expect(read.punches.values.reduce(0) { $0 + $1.count } == punches.count)
             for s in people {
-                #expect(read.punches[s.id] == rows.filter { $0.staffId == s.id }.map(\.punch), "\(s.staffNumber)")
+                #expect(read.punches[s.id] == rows.filter { $0.staffId == s.id }.map { EffectivePunch(raw: $0.punch) }, "\(s.staffNumber)")
             }
         }
     }

@@ -253,11 +253,12 @@ public enum AttendanceCalculator {
                                                            dayKind: (CalendarDate) -> DayKind, punches: [EffectivePunch], marks: [DayMark],
                                                            isPartTime: Bool, rules: AttendanceRules, clock: LocalClock, now: Date,
                                                            detail: Bool = true, into sink: inout Sink) {
-        let (sessions, stray) = SessionBuilder.sessions(punches)
+        let split = SessionBuilder.indexed(punches)
+        let sessions = split.sessions, stray = split.outside
         // each session and stray punch belongs to the date of its first punch; the lists are in time order, so each date's
         // share is a range found by binary search (no dictionary, nothing generic on the hot path)
-        let sessionDays = sessions.map { clock.dayNumber(of: $0.clockIn.at) }
-        let strayDays = stray.map { clock.dayNumber(of: $0.at) }
+        let sessionDays = sessions.map { clock.dayNumber(of: punches[$0.clockIn].at) }
+        let strayDays = stray.map { clock.dayNumber(of: punches[$0].at) }
         let sortedMarks = marks.count > 1 ? marks.sorted { $0.date < $1.date } : marks
         let markDays = sortedMarks.map(\.date.dayNumber)
         let todayNumber = clock.dayNumber(of: now)
@@ -281,42 +282,45 @@ public enum AttendanceCalculator {
             var worked = 0, breaks = 0, within = 0
             var allPunches: [EffectivePunch] = []
             var places: [String] = []
-            var corrected = dayStray.contains { stray[$0].source == .correction }
+            var corrected = dayStray.contains { punches[stray[$0]].source == .correction }
             if !daySessions.isEmpty {
                 // one allocation for the usual day (in, out, perhaps a break)
                 if detail { allPunches.reserveCapacity(dayStray.count + daySessions.count * 4) }
                 if !workedRanges.isEmpty { workedRanges.removeAll(keepingCapacity: true) }
                 workedRanges.reserveCapacity(daySessions.count * 2)
             }
-            if detail { allPunches += stray[dayStray] }
+            if detail { for i in dayStray { allPunches.append(punches[stray[i]]) } }
             let window = sched.map { MinuteRange(start: $0.start, end: $0.end) }
-            // each session read in place (a copy would retain its lists of breaks and stray punches)
-            func add(_ s: borrowing WorkSession) {
+            // each session read in place, its punches by position (a copy would retain each punch's place)
+            func add(_ s: SessionPositions) {
+                let clockIn = punches[s.clockIn].at
                 if detail {
-                    allPunches.append(s.clockIn)
-                    for b in s.breaks { allPunches.append(b.start); if let e = b.end { allPunches.append(e) } }
-                    allPunches += s.stray
-                    if let o = s.clockOut { allPunches.append(o) }
-                    if !s.clockIn.place.isEmpty, !places.contains(s.clockIn.place) { places.append(s.clockIn.place) }
+                    allPunches.append(punches[s.clockIn])
+                    for b in split.breaks[s.breaks] { allPunches.append(punches[b.start]); if let e = b.end { allPunches.append(punches[e]) } }
+                    for i in split.stray[s.stray] { allPunches.append(punches[i]) }
+                    if let o = s.clockOut { allPunches.append(punches[o]) }
+                    let place = punches[s.clockIn].place
+                    if !place.isEmpty, !places.contains(place) { places.append(place) }
                 }
                 if !corrected {
-                    corrected = s.clockIn.source == .correction || s.clockOut?.source == .correction || s.stray.contains { $0.source == .correction }
-                        || s.breaks.contains { $0.start.source == .correction || $0.end?.source == .correction }
+                    func isCorrection(_ i: Int) -> Bool { punches[i].source == .correction }
+                    corrected = isCorrection(s.clockIn) || s.clockOut.map(isCorrection) ?? false || split.stray[s.stray].contains(where: isCorrection)
+                        || split.breaks[s.breaks].contains { isCorrection($0.start) || $0.end.map(isCorrection) ?? false }
                 }
 
-                let inMin = minuteOf(s.clockIn.at)
+                let inMin = minuteOf(clockIn)
                 guard let out = s.clockOut else {
                     // still at work now (today, not abandoned) is not an anomaly; otherwise a forgotten clock-out
-                    if !(now.timeIntervalSince(s.clockIn.at) < abandon && dn >= todayNumber - 1) { flags.insert(.missingClockOut) }
+                    if !(now.timeIntervalSince(clockIn) < abandon && dn >= todayNumber - 1) { flags.insert(.missingClockOut) }
                     return
                 }
-                let outMin = max(inMin, minuteOf(out.at))
+                let outMin = max(inMin, minuteOf(punches[out].at))
                 let span = MinuteRange(start: inMin, end: outMin)
                 if !breakRanges.isEmpty { breakRanges.removeAll(keepingCapacity: true) }
                 var sessionBreak = 0
-                for b in s.breaks {
+                for b in split.breaks[s.breaks] {
                     guard let e = b.end else { flags.insert(.openBreak); continue }
-                    let r = MinuteRange(start: max(inMin, minuteOf(b.start.at)), end: min(outMin, minuteOf(e.at)))
+                    let r = MinuteRange(start: max(inMin, minuteOf(punches[b.start].at)), end: min(outMin, minuteOf(punches[e].at)))
                     if r.length > 0 { breakRanges.append(r); sessionBreak += r.length }
                 }
                 if rules.autoDeductScheduledBreak, kind.isWorkDay, let bw = sched?.breakWindow,
@@ -343,8 +347,8 @@ public enum AttendanceCalculator {
             if !dayStray.isEmpty { flags.insert(.missingClockIn) }
             if corrected { flags.insert(.corrected) }
 
-            let firstIn = daySessions.isEmpty ? nil : sessions[daySessions.lowerBound].clockIn.at
-            let lastOut = daySessions.isEmpty ? nil : sessions[daySessions.upperBound - 1].clockOut?.at
+            let firstIn = daySessions.isEmpty ? nil : punches[sessions[daySessions.lowerBound].clockIn].at
+            let lastOut = daySessions.isEmpty ? nil : sessions[daySessions.upperBound - 1].clockOut.map { punches[$0].at }
             var late = 0, early = 0
             if kind.isWorkDay, let sc = sched {
                 if let fi = firstIn {

@@ -105,6 +105,11 @@ public struct EffectivePunch: Hashable, Sendable {
     public init(id: UUID, kind: PunchKind, at: Date, place: String, source: PunchSource, correctionId: UUID?) {
         self.id = id; self.kind = kind; self.at = at; self.place = place; self.source = source; self.correctionId = correctionId
     }
+
+    /// A raw punch as it counts when no correction touches it.
+    public init(raw p: Punch) {
+        self.init(id: p.id, kind: p.kind, at: p.at, place: p.place, source: p.source, correctionId: nil)
+    }
 }
 
 public enum PunchStream {
@@ -112,17 +117,19 @@ public enum PunchStream {
     /// Raw punches are never changed: a replaced or voided punch is left out of the result, and
     /// the correction's new punch is added in its place.
     public static func effective(raw: [Punch], corrections: [PunchCorrection]) -> [EffectivePunch] {
+        effective(raw: raw.map(EffectivePunch.init(raw:)), corrections: corrections)
+    }
+
+    /// The same, the raw punches read as `EffectivePunch` already (`init(raw:)`: no correction id), as the close reads them.
+    public static func effective(raw: [EffectivePunch], corrections: [PunchCorrection]) -> [EffectivePunch] {
         // most people have no approved correction in a month: keep their punches as they are, in order
         if !corrections.contains(where: { $0.status == .approved }) {
-            let out = raw.map { EffectivePunch(id: $0.id, kind: $0.kind, at: $0.at, place: $0.place, source: $0.source, correctionId: nil) }
             // the database hands them over in time order: sort only when they are not
-            if zip(out, out.dropFirst()).allSatisfy({ $0.at < $1.at }) { return out }
-            return out.sorted { $0.at != $1.at ? $0.at < $1.at : $0.id.bytesPrecede($1.id) }
+            if raw.indices.dropFirst().allSatisfy({ raw[$0 - 1].at < raw[$0].at }) { return raw }
+            return raw.sorted { $0.at != $1.at ? $0.at < $1.at : $0.id.bytesPrecede($1.id) }
         }
         var byId: [UUID: EffectivePunch] = [:]
-        for p in raw {
-            byId[p.id] = EffectivePunch(id: p.id, kind: p.kind, at: p.at, place: p.place, source: p.source, correctionId: nil)
-        }
+        for p in raw { byId[p.id] = p }
         let approved = corrections.filter { $0.status == .approved }
             .sorted { a, b in
                 let x = a.decidedAt ?? a.requestedAt, y = b.decidedAt ?? b.requestedAt

@@ -15,6 +15,26 @@ public struct WorkSession: Hashable, Sendable {
     public func hash(into h: inout Hasher) { h.combine(clockIn); h.combine(clockOut) }
 }
 
+/// A session as positions: of its punches in the list it was split from, of its breaks and stray punches in the
+/// `IndexedSessions` lists.
+struct SessionPositions {
+    var clockIn: Int
+    var clockOut: Int?
+    var breaks: Range<Int>
+    var stray: Range<Int>
+}
+
+/// A person's punches split into sessions, by position (`SessionBuilder.indexed`).
+struct IndexedSessions {
+    var sessions: [SessionPositions] = []
+    /// each break's start and end (nil while open), sessions' in turn
+    var breaks: [(start: Int, end: Int?)] = []
+    /// punches inside a session that do not fit its sequence, sessions' in turn
+    var stray: [Int] = []
+    /// punches outside any session (before the first clock-in, or a clock-out with none open)
+    var outside: [Int] = []
+}
+
 /// What the punches say about a person at a moment.
 public enum PunchState: Equatable, Sendable {
     case off
@@ -69,30 +89,49 @@ public enum SessionBuilder {
     /// Splits a time-ordered stream of effective punches into sessions. A clock-in while a session is open
     /// closes the old one without a clock-out (a forgotten clock-out). Punches before any clock-in are stray.
     public static func sessions(_ punches: [EffectivePunch]) -> (sessions: [WorkSession], strayBeforeFirstIn: [EffectivePunch]) {
-        var result: [WorkSession] = []
-        var stray: [EffectivePunch] = []
-        result.reserveCapacity(punches.count / 2)
-        var current: WorkSession?
-        // the open session is changed in place and moved out when it ends (a copy would retain its lists each punch)
-        for p in punches {
-            switch p.kind {
+        let x = indexed(punches)
+        let sessions = x.sessions.map { s in
+            WorkSession(clockIn: punches[s.clockIn], clockOut: s.clockOut.map { punches[$0] },
+                        breaks: x.breaks[s.breaks].map { (punches[$0.start], $0.end.map { punches[$0] }) },
+                        stray: x.stray[s.stray].map { punches[$0] })
+        }
+        return (sessions, x.outside.map { punches[$0] })
+    }
+
+    /// The same split as positions in `punches`: what the day computation reads, in place (sessions of copied punches
+    /// retain each punch's place and their lists, for every session of every person in a close).
+    static func indexed(_ punches: [EffectivePunch]) -> IndexedSessions {
+        var x = IndexedSessions()
+        x.sessions.reserveCapacity(punches.count / 2)
+        var current: SessionPositions?
+        for i in punches.indices {
+            switch punches[i].kind {
             case .clockIn:
-                if let c = current.take() { result.append(c) }
-                current = WorkSession(clockIn: p, clockOut: nil, breaks: [], stray: [])
+                if let c = current { x.sessions.append(c) }
+                current = SessionPositions(clockIn: i, clockOut: nil, breaks: x.breaks.count..<x.breaks.count, stray: x.stray.count..<x.stray.count)
             case .clockOut:
-                guard current != nil else { stray.append(p); continue }
-                current!.clockOut = p
-                result.append(current.take()!)
-            case .breakStart:
-                guard current != nil else { stray.append(p); continue }
-                if current!.breaks.last.map({ $0.end == nil }) ?? false { current!.stray.append(p) } else { current!.breaks.append((p, nil)) }
-            case .breakEnd:
-                guard current != nil else { stray.append(p); continue }
-                if current!.breaks.last.map({ $0.end == nil }) ?? false { current!.breaks[current!.breaks.count - 1].end = p } else { current!.stray.append(p) }
+                guard var c = current else { x.outside.append(i); continue }
+                c.clockOut = i
+                x.sessions.append(c)
+                current = nil
+            case .breakStart, .breakEnd:
+                guard var c = current else { x.outside.append(i); continue }
+                // a session's breaks and stray punches are the last ones appended: their ranges grow at the end
+                let breakOpen = !c.breaks.isEmpty && x.breaks[c.breaks.upperBound - 1].end == nil
+                if punches[i].kind == .breakStart ? breakOpen : !breakOpen {
+                    x.stray.append(i)
+                    c.stray = c.stray.lowerBound..<x.stray.count
+                } else if breakOpen {
+                    x.breaks[c.breaks.upperBound - 1].end = i
+                } else {
+                    x.breaks.append((i, nil))
+                    c.breaks = c.breaks.lowerBound..<x.breaks.count
+                }
+                current = c
             }
         }
-        if let c = current.take() { result.append(c) }
-        return (result, stray)
+        if let c = current { x.sessions.append(c) }
+        return x
     }
 
     /// The state now, given the punches so far. A session open for longer than `abandonAfter` counts as

@@ -51,9 +51,10 @@ enum BookService {
         return books(f, municipality: muni, staff: staff, month: month, now: now)
     }
 
-    /// What a close reads: each person's punches (as facts, in time order), approved corrections and marks.
+    /// What a close reads: each person's punches (as facts, in time order, read as they count without corrections),
+    /// approved corrections and marks.
     struct CloseFacts: Sendable {
-        var punches: [UUID: [Punch]] = [:]
+        var punches: [UUID: [EffectivePunch]] = [:]
         var corrections: [UUID: [PunchCorrection]] = [:]
         var marks: [UUID: [DayMark]] = [:]
         var assignments: [UUID: [ScheduleAssignment]] = [:]
@@ -61,7 +62,7 @@ enum BookService {
 
         init() {}
         init(_ f: Facts) {
-            punches = f.punches.mapValues { $0.map(\.punch) }
+            punches = f.punches.mapValues { $0.map { EffectivePunch(raw: $0.punch) } }
             corrections = f.corrections
             marks = f.marks
             assignments = f.assignments
@@ -70,12 +71,13 @@ enum BookService {
     }
 
     /// Each person's month for the close, folded into its figures as the days are computed (the days are not kept, but
-    /// for those with an anomaly still open, which HR checks), handed to `body` one person at a time: pure computation.
-    /// - schedules: weekly schedules already decoded, by their stored text (`weeklySchedules(of:)`); others are decoded here.
+    /// for those with an anomaly still open, which HR checks), handed to `body` one person at a time with their position in
+    /// `staff`: pure computation.
+    /// - schedules: the distinct weekly schedules, and each person's position in them (`weeklySchedules(of:)`)
     /// - paidOrders: per person and date, the paid ranges of their confirmed or reported overtime orders.
-    static func closeFigures(_ f: CloseFacts, municipality muni: MunicipalityRow, staff: [StaffRow], month: YearMonth, now: Date = Date(),
-                             schedules decoded: [String: WeeklySchedule] = [:], paidOrders: [UUID: [CalendarDate: [MinuteRange]]],
-                             _ body: (StaffRow, MonthlyFigures, [AttendanceDay]) -> Void) {
+    static func closeFigures(_ f: CloseFacts, municipality muni: MunicipalityRow, staff: ArraySlice<StaffRow>, month: YearMonth, now: Date = Date(),
+                             schedules: (weeks: [WeeklySchedule], index: [Int]), paidOrders: [UUID: [CalendarDate: [MinuteRange]]],
+                             _ body: (Int, MonthlyFigures, [AttendanceDay]) -> Void) {
         let rules = muni.attendanceRules
         let payRules = muni.payRules
         let holidays = muni.holidays
@@ -87,18 +89,20 @@ enum BookService {
         // each weekly schedule's month, day by day: made here, on this thread, so the close's threads do not share (and
         // count references to) one schedule's storage for every day of every person
         struct Plan { var schedules: [DailySchedule?]; var kinds: [DayKind] }
-        var plans: [String: Plan] = [:]
-        for s in staff {
+        var plans = [Plan?](repeating: nil, count: schedules.weeks.count)
+        for i in staff.indices {
+            let s = staff[i]
             let eff = PunchStream.effective(raw: f.punches[s.id] ?? [], corrections: f.corrections[s.id] ?? [])
             let swapped = f.swaps[s.id] ?? []
             let orders = paidOrders[s.id] ?? [:], swapWeeks = swapped.isEmpty ? [] : RestDaySwap.weekStarts(swapped)
             // the person's employment as day numbers
             let start = s.start?.dayNumber ?? .min, end = s.end?.dayNumber ?? .max
             let assigned = f.assignments[s.id] ?? []
+            let week = schedules.index[i]
             let result: (figures: MonthlyFigures, openDays: [AttendanceDay])
             if !assigned.isEmpty || !swapped.isEmpty {
                 // hours changed from a date, or days swapped: each day's schedule from the one in force that day
-                let timeline = ScheduleTimeline(base: decoded[s.schedule] ?? s.weeklySchedule, assignments: assigned, swaps: swapped)
+                let timeline = ScheduleTimeline(base: schedules.weeks[week], assignments: assigned, swaps: swapped)
                 result = MonthlyComputation.closeMonth(
                     dates: dates,
                     schedule: { d in
@@ -110,11 +114,11 @@ enum BookService {
                     now: now, paidOrders: orders, payRules: payRules, swapWeeks: swapWeeks)
             } else {
                 let plan: Plan
-                if let known = plans[s.schedule] { plan = known } else {
-                    let ws = decoded[s.schedule] ?? s.weeklySchedule
+                if let known = plans[week] { plan = known } else {
+                    let ws = schedules.weeks[week]
                     let days = dates.map { ws.schedule(weekday: $0.weekday) }
                     plan = Plan(schedules: days, kinds: dates.indices.map { DayKind(holidayName: holidayNames[$0], hasHours: days[$0] != nil) })
-                    plans[s.schedule] = plan
+                    plans[week] = plan
                 }
                 // the calculator asks only about `dates`, the month's days: each is its own index from the 1st
                 result = MonthlyComputation.closeMonth(
@@ -127,16 +131,23 @@ enum BookService {
                     punches: eff, marks: f.marks[s.id] ?? [], isPartTime: s.employment.isPartTime, attendanceRules: rules, clock: clock,
                     now: now, paidOrders: orders, payRules: payRules, swapWeeks: swapWeeks)
             }
-            body(s, result.figures, result.openDays)
+            body(i, result.figures, result.openDays)
         }
     }
 
-    /// Each distinct stored weekly schedule decoded once (the texts of one schedule differ in key order, so a city of
-    /// 20,000 holds hundreds of texts for a handful of schedules; decoding per person was half the close's computation).
-    static func weeklySchedules(of staff: [StaffRow]) -> [String: WeeklySchedule] {
-        var out: [String: WeeklySchedule] = [:]
-        for s in staff where out[s.schedule] == nil { out[s.schedule] = s.weeklySchedule }
-        return out
+    /// Each distinct stored weekly schedule decoded once, and each person's position among them (the texts of one schedule
+    /// differ in key order, so a city of 20,000 holds hundreds of texts for a handful of schedules; decoding per person was
+    /// half the close's computation).
+    static func weeklySchedules(of staff: [StaffRow]) -> (weeks: [WeeklySchedule], index: [Int]) {
+        var position: [String: Int] = [:]
+        var weeks: [WeeklySchedule] = []
+        let index = staff.map { s in
+            if let known = position[s.schedule] { return known }
+            weeks.append(s.weeklySchedule)
+            position[s.schedule] = weeks.count - 1
+            return weeks.count - 1
+        }
+        return (weeks, index)
     }
 
     /// The books from facts already in memory: pure computation.

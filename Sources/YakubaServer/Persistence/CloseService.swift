@@ -116,7 +116,7 @@ enum CloseService {
         // the punches and marks, the biggest read, in two halves on connections and threads of their own while the rest is
         // read beside them (SQLite in WAL mode lets readers run in parallel)
         let from = month.first.adding(days: -1).instant(atMinute: 0, in: zone), to = month.last.adding(days: 2).instant(atMinute: 0, in: zone)
-        typealias Read = (punches: [UUID: [Punch]], marks: [UUID: [DayMark]])
+        typealias Read = (punches: [UUID: [EffectivePunch]], marks: [UUID: [DayMark]])
         func readFacts(_ part: ArraySlice<UUID>) async throws -> Read? {
             guard let bulk else { return nil }
             let people = Array(part)
@@ -173,20 +173,32 @@ enum CloseService {
         // the pure computation: facts in memory → days → figures, on every core; each person's days are dropped once
         // their figures are made (only days with an open anomaly are kept, for the list HR checks)
         let started = DispatchTime.now().uptimeNanoseconds
-        let parts = Array(staff).chunked(max(50, staff.count / 64))
-        let results = Mutex<[Int: [(StaffRow, MonthlyFigures, [AttendanceDay])]]>([:])
+        let chunk = max(50, staff.count / 64)
+        let parts = stride(from: 0, to: staff.count, by: chunk).map { $0..<min($0 + chunk, staff.count) }
+        // each part's figures in the part's order, and the days still open by the person's position in `staff`
+        let results = Mutex<[Int: (figures: [MonthlyFigures], open: [(Int, [AttendanceDay])])]>([:])
         let frozenFacts = facts, frozenPaid = paid, schedules = BookService.weeklySchedules(of: staff)
         DispatchQueue.concurrentPerform(iterations: parts.count) { i in
-            var out: [(StaffRow, MonthlyFigures, [AttendanceDay])] = []
-            out.reserveCapacity(parts[i].count)
-            BookService.closeFigures(frozenFacts, municipality: muni, staff: parts[i], month: month, now: now, schedules: schedules,
-                                     paidOrders: frozenPaid) { out.append(($0, $1, $2)) }
-            results.withLock { $0[i] = out }
+            var figures: [MonthlyFigures] = []
+            figures.reserveCapacity(parts[i].count)
+            var open: [(Int, [AttendanceDay])] = []
+            BookService.closeFigures(frozenFacts, municipality: muni, staff: staff[parts[i]], month: month, now: now, schedules: schedules,
+                                     paidOrders: frozenPaid) { k, f, days in
+                figures.append(f)
+                if !days.isEmpty { open.append((k, days)) }
+            }
+            results.withLock { $0[i] = (figures, open) }
         }
-        let all = results.withLock { r in (0..<parts.count).flatMap { r[$0] ?? [] } }
-        let figures = all.map { ($0.0, $0.1) }
+        var figures: [(StaffRow, MonthlyFigures)] = []
+        figures.reserveCapacity(staff.count)
+        results.withLock { r in
+            for (i, part) in parts.enumerated() {
+                guard let done = r[i] else { continue }
+                for (k, f) in zip(part, done.figures) { figures.append((staff[k], f)) }
+                for (k, days) in done.open { blockers.anomalies.append((staff[k], days)) }
+            }
+        }
         let nanos = DispatchTime.now().uptimeNanoseconds - started
-        for (s, _, open) in all where !open.isEmpty { blockers.anomalies.append((s, open)) }
         return (figures, blockers, nanos)
     }
 

@@ -135,8 +135,8 @@ struct SQLiteBulkReader {
     /// statement walks the (staff, time) index person by person). Punches come as the facts the day computation needs
     /// (no device time, key or note), the few texts they repeat shared.
     func closeFacts(ids: [UUID], fromMs: Int64, toMs: Int64, firstDay: CalendarDate, lastDay: CalendarDate)
-        throws -> (punches: [UUID: [Punch]], marks: [UUID: [DayMark]]) {
-        var punches: [UUID: [Punch]] = [:]
+        throws -> (punches: [UUID: [EffectivePunch]], marks: [UUID: [DayMark]]) {
+        var punches: [UUID: [EffectivePunch]] = [:]
         var marks: [UUID: [DayMark]] = [:]
         punches.reserveCapacity(ids.count)
         var places: [String] = []
@@ -164,13 +164,13 @@ struct SQLiteBulkReader {
                 let list = Array(repeating: "?", count: chunk.count).joined(separator: ",")
                 let keys = chunk.map { Bind.text($0.uuidString) }
                 var current: UUID?
-                var rows: [Punch] = []
+                var rows: [EffectivePunch] = []
                 rows.reserveCapacity(64)
                 try s.run("""
-                    SELECT staff_id, id, kind, at_ms, place, source, recorded_by FROM punches
+                    SELECT staff_id, id, kind, at_ms, place, source FROM punches
                     WHERE staff_id IN (\(list)) AND at_ms >= ? AND at_ms < ? ORDER BY staff_id, at_ms
                     """, keys + [.int(fromMs), .int(toMs)]) { r in
-                    guard let staff = person(r, 0), let id = r.uuid(1), let by = r.uuid(6) else { return }
+                    guard let staff = person(r, 0), let id = r.uuid(1) else { return }
                     if staff != current {
                         if let c = current, !rows.isEmpty { punches[c] = rows }
                         current = staff
@@ -179,7 +179,7 @@ struct SQLiteBulkReader {
                     }
                     let kind: PunchKind = switch r.text(2) { case "out": .clockOut; case "break_start": .breakStart; case "break_end": .breakEnd; default: .clockIn }
                     let source: PunchSource = switch r.text(5) { case "proxy": .proxy; case "correction": .correction; default: .selfService }
-                    rows.append(Punch(id: id, staffId: staff, kind: kind, at: dateFromMs(r.int64(3)), place: place(r, 4), source: source, recordedBy: by))
+                    rows.append(EffectivePunch(id: id, kind: kind, at: dateFromMs(r.int64(3)), place: place(r, 4), source: source, correctionId: nil))
                 }
                 if let c = current, !rows.isEmpty { punches[c] = rows }
                 try s.run("SELECT staff_id, date, code, minutes FROM day_marks WHERE staff_id IN (\(list)) AND date >= ? AND date <= ?",
