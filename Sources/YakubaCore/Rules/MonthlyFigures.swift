@@ -100,10 +100,10 @@ public struct MonthlyFiguresBuilder: AttendanceDaySink {
     private var totals = ClassTotals()
     private let shortTime: Bool
     private let swapWeeks: Set<Int>
-    /// the dates with paid orders as day numbers, beside their ranges: a person has a few a month, found by comparing
-    /// integers (hashing each worked date, or walking the dictionary, retains and hashes for nothing)
+    private let paidOrders: [CalendarDate: [MinuteRange]]
+    /// the dates with paid orders as day numbers: a person has a few a month, so a worked day is looked up in the orders
+    /// only when it is one of them (hashing every worked date, or walking the dictionary, costs for nothing)
     private let orderDays: [Int]
-    private let orderRanges: [[MinuteRange]]
     // most days share one schedule: its ranges are made once
     private var lastSchedule: DailySchedule?
     private var lastRanges: [MinuteRange] = []
@@ -112,13 +112,12 @@ public struct MonthlyFiguresBuilder: AttendanceDaySink {
         classifier = PayClassifier(rules: rules)
         self.shortTime = shortTime
         self.swapWeeks = swapWeeks
-        orderDays = paidOrders.keys.map(\.dayNumber)
-        orderRanges = Array(paidOrders.values)
+        self.paidOrders = paidOrders
+        orderDays = paidOrders.isEmpty ? [] : paidOrders.keys.map(\.dayNumber)
     }
 
-    private func ordered(_ dayNumber: Int) -> [MinuteRange] {
-        for i in orderDays.indices where orderDays[i] == dayNumber { return orderRanges[i] }
-        return []
+    private func ordered(_ date: CalendarDate) -> [MinuteRange] {
+        orderDays.contains(date.dayNumber) ? paidOrders[date] ?? [] : []
     }
 
     /// Adds the next day (read in place: a copy of it would retain its arrays and the holiday's name).
@@ -132,7 +131,7 @@ public struct MonthlyFiguresBuilder: AttendanceDaySink {
         if !d.workedRanges.isEmpty {
             let dn = d.date.dayNumber
             classifier.classify(date: d.date, kind: d.kind, scheduled: restDay || sched == nil ? [] : lastRanges, worked: d.workedRanges,
-                                ordered: orderDays.isEmpty ? [] : ordered(dn), shortTime: shortTime,
+                                ordered: orderDays.isEmpty ? [] : ordered(d.date), shortTime: shortTime,
                                 swapWeek: !swapWeeks.isEmpty && swapWeeks.contains(dn - d.date.weekday), into: &totals)
         }
         // leave and deductions, on days with hours assigned

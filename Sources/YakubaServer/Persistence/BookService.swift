@@ -91,13 +91,14 @@ enum BookService {
         struct Plan { var schedules: [DailySchedule?]; var kinds: [DayKind] }
         var plans = [Plan?](repeating: nil, count: schedules.weeks.count)
         for i in staff.indices {
-            let s = staff[i]
-            let eff = PunchStream.effective(raw: f.punches[s.id] ?? [], corrections: f.corrections[s.id] ?? [])
-            let swapped = f.swaps[s.id] ?? []
-            let orders = paidOrders[s.id] ?? [:], swapWeeks = swapped.isEmpty ? [] : RestDaySwap.weekStarts(swapped)
+            // the fields read in place (a copy of the row would retain each of its texts)
+            let id = staff[i].id, partTime = staff[i].employment.isPartTime
+            let eff = PunchStream.effective(raw: f.punches[id] ?? [], corrections: f.corrections[id] ?? [])
+            let swapped = f.swaps[id] ?? []
+            let orders = paidOrders[id] ?? [:], swapWeeks = swapped.isEmpty ? [] : RestDaySwap.weekStarts(swapped)
             // the person's employment as day numbers
-            let start = s.start?.dayNumber ?? .min, end = s.end?.dayNumber ?? .max
-            let assigned = f.assignments[s.id] ?? []
+            let start = staff[i].start?.dayNumber ?? .min, end = staff[i].end?.dayNumber ?? .max
+            let assigned = f.assignments[id] ?? []
             let week = schedules.index[i]
             let result: (figures: MonthlyFigures, openDays: [AttendanceDay])
             if !assigned.isEmpty || !swapped.isEmpty {
@@ -110,7 +111,7 @@ enum BookService {
                         return n < start || n > end ? nil : timeline.day(on: d)
                     },
                     dayKind: { d in DayKind(holidayName: holidayNames[d.dayNumber - first], hasHours: timeline.day(on: d) != nil) },
-                    punches: eff, marks: f.marks[s.id] ?? [], isPartTime: s.employment.isPartTime, attendanceRules: rules, clock: clock,
+                    punches: eff, marks: f.marks[id] ?? [], isPartTime: partTime, attendanceRules: rules, clock: clock,
                     now: now, paidOrders: orders, payRules: payRules, swapWeeks: swapWeeks)
             } else {
                 let plan: Plan
@@ -128,7 +129,7 @@ enum BookService {
                         return n < start || n > end ? nil : plan.schedules[n - first]
                     },
                     dayKind: { d in plan.kinds[d.dayNumber - first] },
-                    punches: eff, marks: f.marks[s.id] ?? [], isPartTime: s.employment.isPartTime, attendanceRules: rules, clock: clock,
+                    punches: eff, marks: f.marks[id] ?? [], isPartTime: partTime, attendanceRules: rules, clock: clock,
                     now: now, paidOrders: orders, payRules: payRules, swapWeeks: swapWeeks)
             }
             body(i, result.figures, result.openDays)
