@@ -93,12 +93,13 @@ enum BookService {
         for i in staff.indices {
             // the fields read in place (a copy of the row would retain each of its texts)
             let id = staff[i].id, partTime = staff[i].employment.isPartTime
-            let eff = PunchStream.effective(raw: f.punches[id] ?? [], corrections: f.corrections[id] ?? [])
-            let swapped = f.swaps[id] ?? []
+            // most of these are empty for a whole city (no swaps, no dated schedules, few corrections): no hashing then
+            let eff = PunchStream.effective(raw: f.punches[id] ?? [], corrections: f.corrections.isEmpty ? [] : f.corrections[id] ?? [])
+            let swapped = f.swaps.isEmpty ? [] : f.swaps[id] ?? []
             let orders = paidOrders[id] ?? [:], swapWeeks = swapped.isEmpty ? [] : RestDaySwap.weekStarts(swapped)
             // the person's employment as day numbers
             let start = staff[i].start?.dayNumber ?? .min, end = staff[i].end?.dayNumber ?? .max
-            let assigned = f.assignments[id] ?? []
+            let assigned = f.assignments.isEmpty ? [] : f.assignments[id] ?? []
             let week = schedules.index[i]
             let result: (figures: MonthlyFigures, openDays: [AttendanceDay])
             if !assigned.isEmpty || !swapped.isEmpty {
@@ -136,16 +137,19 @@ enum BookService {
         }
     }
 
-    /// Each distinct stored weekly schedule decoded once, and each person's position among them (the texts of one schedule
-    /// differ in key order, so a city of 20,000 holds hundreds of texts for a handful of schedules; decoding per person was
-    /// half the close's computation).
+    /// Each distinct stored weekly schedule decoded once, and each person's position among them (a city of 20,000 holds a
+    /// handful of schedules; decoding per person was half the close's computation).
     static func weeklySchedules(of staff: [StaffRow]) -> (weeks: [WeeklySchedule], index: [Int]) {
         var position: [String: Int] = [:]
         var weeks: [WeeklySchedule] = []
+        var last: (text: String, index: Int)?
         let index = staff.map { s in
-            if let known = position[s.schedule] { return known }
+            // neighbours mostly share a text: comparing with the last one is far cheaper than hashing a few hundred bytes
+            if let l = last, l.text == s.schedule { return l.index }
+            if let known = position[s.schedule] { last = (s.schedule, known); return known }
             weeks.append(s.weeklySchedule)
             position[s.schedule] = weeks.count - 1
+            last = (s.schedule, weeks.count - 1)
             return weeks.count - 1
         }
         return (weeks, index)
