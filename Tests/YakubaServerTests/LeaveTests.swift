@@ -65,11 +65,17 @@ struct LeaveTests {
             #expect(try await staff.post("/leave/\(id)/decision", ["decision": "approve"]).status == .forbidden)
             let manager = Browser(city.app)
             try await manager.login("M001")
-            // the approver is told, inside Yakuba
+            // the approver is told, inside Yakuba: the menu of any page counts it until the お知らせ page is opened
+            let before = try await manager.get("/approvals").body.string
+            #expect(before.contains("<span class=\"badge\" aria-hidden=\"true\">1</span>"))
+            #expect(before.contains("（未読1件）"))
+            #expect(try await manager.get("/api/v1/me").body.string.contains("badge") == false)
             let news = try await manager.get("/notifications")
             #expect(news.body.string.contains("新しいお知らせが1件あります"))
             #expect(news.body.string.contains("職員 太郎さんから休暇の申請があります"))
+            #expect(!news.body.string.contains("class=\"badge\""))   // seen now, on the page that shows them
             #expect(try await manager.get("/notifications").body.string.contains("新しいお知らせはありません"))
+            #expect(!(try await manager.get("/approvals").body.string.contains("class=\"badge\"")))
             page = try await manager.get("/approvals")
             #expect(page.body.string.contains("職員 太郎（S001）"))
             #expect(try await manager.post("/leave/\(id)/decision", ["decision": "reject"]).status == .unprocessableEntity) // a reason is needed

@@ -50,7 +50,14 @@ enum Access: Sendable, CustomStringConvertible {
 struct PrincipalKey: StorageKey { typealias Value = Principal }
 struct LangKey: StorageKey { typealias Value = Lang }
 
+struct UnreadNotificationsKey: StorageKey { typealias Value = Int }
+
 extension Request {
+    /// お知らせ not yet seen by the signed-in person (counted for pages, shown beside the menu's link).
+    var unreadNotifications: Int {
+        get { storage[UnreadNotificationsKey.self] ?? 0 }
+        set { storage[UnreadNotificationsKey.self] = newValue }
+    }
     var principal: Principal? {
         get { storage[PrincipalKey.self] }
         set { storage[PrincipalKey.self] = newValue }

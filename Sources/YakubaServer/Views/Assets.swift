@@ -24,6 +24,7 @@ enum Assets {
     header.site .brand a { font-weight:bold; text-decoration:none; color:var(--fg); font-size:1.1rem; }
     header.site nav ul { list-style:none; display:flex; flex-wrap:wrap; gap:4px 14px; margin:0; padding:0; }
     header.site nav a[aria-current=page] { font-weight:bold; color: var(--fg); }
+    .badge { display:inline-block; min-width:1.4em; margin-left:4px; padding:0 6px; border-radius:999px; background:var(--err); color:#fff; font-size:.8rem; font-weight:bold; text-align:center; line-height:1.5; }
     header.site .user { margin-left:auto; display:flex; gap:12px; align-items:center; flex-wrap:wrap; }
     main { padding:16px; max-width:1200px; margin:0 auto; }
     footer.site { color:var(--muted); font-size:.85rem; padding:16px; border-top:1px solid var(--line); }

@@ -31,7 +31,15 @@ enum Pages {
             el("header", cls("site"),
                el("div", cls("brand"), link("/", l.t("Yakuba 役場", "Yakuba"))),
                p.map { p in el("nav", attr("aria-label", l.t("メインメニュー", "Main menu")),
-                               el("ul", nav.map { n in el("li", link(n.0, n.1, path == n.0 ? attr("aria-current", "page") : .empty)) })) } ?? .empty,
+                               el("ul", nav.map { n in
+                                   let current = path == n.0 ? attr("aria-current", "page") : N.empty
+                                   // unseen お知らせ: a count beside the link, read out as part of it
+                                   guard n.0 == "/notifications", req.unreadNotifications > 0 else { return el("li", link(n.0, n.1, current)) }
+                                   let count = req.unreadNotifications
+                                   return el("li", el("a", attr("href", n.0), current, txt(n.1),
+                                                      el("span", cls("badge"), attr("aria-hidden", "true"), txt(count > 99 ? "99+" : "\(count)")),
+                                                      el("span", cls("visually-hidden"), txt(l.t("（未読\(count)件）", " (\(count) unread)")))))
+                               })) } ?? .empty,
                el("div", cls("user"),
                   link(langHref, l == .ja ? "English" : "日本語", attr("lang", otherLang), attr("hreflang", otherLang)),
                   p.map { p in .group([

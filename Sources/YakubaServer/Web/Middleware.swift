@@ -29,9 +29,15 @@ struct AuthenticateMiddleware: Middleware {
             return proceed()
         }
         guard req.hasSession, let sid = req.session.data["sid"].flatMap(UUID.init(uuidString:)) else { return proceed() }
-        return req.eventLoop.makeFutureWithTask { try await StaffRepository.find(req.sql, id: sid) }.flatMap { staff in
+        // a page (not the API) shows the number of unseen お知らせ in its menu: counted in the same task as the person is read
+        let page = req.method == .GET && !req.isAPI
+        return req.eventLoop.makeFutureWithTask { () -> (StaffRow?, Int) in
+            guard let s = try await StaffRepository.find(req.sql, id: sid) else { return (nil, 0) }
+            return (s, page ? try await NotificationController.unseen(req.sql, staffId: s.id) : 0)
+        }.flatMap { staff, unseen in
             if let s = staff, s.active, req.session.data["pwv"] == String(s.updatedAtMs) || req.session.data["pwv"] == nil {
                 req.principal = TokenCache.principal(s, viaToken: false)
+                req.unreadNotifications = unseen
                 if langQuery == nil, req.cookies["lang"] == nil, let l = Lang(rawValue: s.locale) { req.lang = l }
             } else {
                 req.session.destroy()

@@ -65,6 +65,14 @@ enum NotificationController {
         r.on(.GET, ["notifications"], access: .signedIn) { req in try await page(req) }
     }
 
+    /// How many of the person's お知らせ came after they last opened the page.
+    static func unseen(_ sql: any SQLDatabase, staffId: UUID) async throws -> Int {
+        try await sql.raw("""
+            SELECT count(*) AS n FROM notifications WHERE staff_id = \(bind: staffId) AND created_at_ms >
+              COALESCE((SELECT max(viewed_at_ms) FROM notification_views WHERE staff_id = \(bind: staffId)), 0)
+            """).first(decodingColumn: "n", as: Int.self) ?? 0
+    }
+
     static func page(_ req: Request) async throws -> Response {
         let l = req.lang
         let p = try req.requirePrincipal()
@@ -79,6 +87,7 @@ enum NotificationController {
             return []
         }
         let fresh = rows.filter { $0.createdAtMs > lastViewed }.count
+        req.unreadNotifications = 0   // seen now: the menu on this page shows none
         let content: [N] = [
             el("h1", txt(l.t("お知らせ", "Notifications"))),
             el("p", txt(fresh == 0 ? l.t("新しいお知らせはありません。", "Nothing new.") : l.t("新しいお知らせが\(fresh)件あります。", "\(fresh) new."))),
