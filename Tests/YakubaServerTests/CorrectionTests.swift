@@ -41,10 +41,16 @@ struct CorrectionTests {
             try await manager.login("M001")
             let list = try await manager.get("/corrections")
             #expect(list.body.string.contains("退勤の打刻を忘れたため"))
+            // the 所属長 is told, inside Yakuba; a colleague is not
+            #expect(list.body.string.contains("（未読1件）"))
+            #expect(try await manager.get("/notifications").body.string.contains("職員 太郎さんから打刻修正の申請があります（\(showDate(day, .ja))、追加）"))
+            #expect(!(try await other.get("/notifications").body.string.contains("打刻修正の申請")))
             let reject = try await manager.post("/corrections/\(c.id)/decision", ["decision": "reject", "comment": ""])
             #expect(reject.status == .unprocessableEntity, "a rejection needs a comment")
             #expect(try await manager.post("/corrections/\(c.id)/decision", ["decision": "approve", "comment": "確認しました"]).status == .seeOther)
             #expect(try await manager.post("/corrections/\(c.id)/decision", ["decision": "reject", "comment": "やはり"]).status == .conflict)
+            // and the person is told of the decision
+            #expect(try await staff.get("/notifications").body.string.contains("打刻修正が承認されました（\(showDate(day, .ja))）：確認しました"))
 
             let after = try await staff.get("/books/\(city.staffA.id)?month=\(YearMonth(day).iso)").body.string
             #expect(!after.contains("退勤打刻なし"))

@@ -189,10 +189,34 @@ enum CorrectionController {
                 let row = CorrectionRow(id: draft.id, municipalityId: p.municipalityId, staffId: p.staffId, action: action.rawValue, targetPunchId: target?.id,
                                         kind: draft.kind?.rawValue, atMs: at.map { nowMs($0) }, place: target?.place ?? muni.placeList.first, reason: reason,
                                         requestedBy: p.staffId, requestedAtMs: nowMs(now))
+                // the nearest 所属長 (the person's department's, else the one above it) are told, inside Yakuba; HR, who may also
+                // decide, are not (they would be told of every correction in the city)
+                let me = try await StaffRepository.find(req.sql, id: p.staffId)
+                var approvers: [UUID] = []
+                if let dep = me?.departmentId {
+                    let tree = DepartmentTree(try await DepartmentRepository.all(req.sql, municipalityId: p.municipalityId))
+                    var chain: [UUID] = []
+                    var cur: UUID? = dep
+                    while let id = cur, !chain.contains(id) { chain.append(id); cur = tree.rows[id]?.parentId }
+                    struct AD: Decodable { var staffId: UUID; var departmentId: UUID }
+                    let all = try await req.sql.select().column("staff_id").column("department_id").from("approver_departments")
+                        .where("department_id", .in, SQLBind.group(chain)).all(decoding: AD.self, with: rowDecoder)
+                    for id in chain {
+                        approvers = all.filter { $0.departmentId == id && $0.staffId != p.staffId }.map(\.staffId)
+                        if !approvers.isEmpty { break }
+                    }
+                }
+                let day = CalendarDate(at ?? target.map { dateFromMs($0.atMs) } ?? now, in: zone)
+                let name = me?.fullName ?? p.name
+                let notes = Notifications.make(municipalityId: p.municipalityId, to: approvers, kind: "correction.requested",
+                                               ja: "\(name)さんから打刻修正の申請があります（\(showDate(day, .ja))、\(action.labelJa)）",
+                                               en: "\(name) asks to correct a punch (\(showDate(day, .en)), \(action.labelEn.lowercased()))", link: "/corrections")
                 try await req.yakuba.writer.perform { _, sql in
                     try await sql.insert(into: "corrections").model(row, with: rowEncoder).run()
+                    try await Notifications.insert(notes, sql)
                     return [LedgerDraft(municipalityId: row.municipalityId, actorId: p.staffId, type: "correction.requested", subjectId: row.id.uuidString.lowercased(), fact: row)]
                 }
+                await Notifications.deliver(req, notes)
                 req.session.data["flash"] = l.t("打刻修正を申請しました。所属長の承認をお待ちください。", "Your correction was sent for approval.")
                 return req.redirect(to: "/corrections")
             }
@@ -247,12 +271,20 @@ enum CorrectionController {
         }
         let row = DecisionRow(correctionId: c.id, status: decision == "approve" ? RequestStatus.approved.rawValue : RequestStatus.rejected.rawValue,
                               decidedBy: p.staffId, decidedAtMs: nowMs(), comment: comment)
+        let day = CalendarDate(c.at ?? c.requestedAt, in: scope.municipality.zone)
+        let approved = decision == "approve"
+        let notes = Notifications.make(municipalityId: p.municipalityId, to: [staff.id], kind: "correction.\(approved ? "approved" : "rejected")",
+                                       ja: "打刻修正が\(approved ? "承認" : "却下")されました（\(showDate(day, .ja))）" + (comment.isEmpty ? "" : "：\(comment)"),
+                                       en: "Your punch correction was \(approved ? "approved" : "rejected") (\(showDate(day, .en)))" + (comment.isEmpty ? "" : ": \(comment)"),
+                                       link: "/corrections")
         try await req.yakuba.writer.perform { _, sql in
             // the unique index on correction_id makes a concurrent second decision fail instead of overwriting
             try await sql.insert(into: "correction_decisions").model(row, with: rowEncoder).run()
+            try await Notifications.insert(notes, sql)
             return [LedgerDraft(municipalityId: p.municipalityId, actorId: p.staffId, type: "correction.\(decision == "approve" ? "approved" : "rejected")",
                                 subjectId: c.id.uuidString.lowercased(), fact: row)]
         }
+        await Notifications.deliver(req, notes)
         req.yakuba.writer.invalidate(staffId: c.staffId)
         req.session.data["flash"] = decision == "approve" ? l.t("承認しました。出勤簿に反映されました。", "Approved; the attendance book is updated.") : l.t("却下しました。", "Rejected.")
         return req.redirect(to: "/corrections")
