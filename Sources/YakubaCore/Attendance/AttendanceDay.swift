@@ -264,7 +264,7 @@ public enum AttendanceCalculator {
         let todayNumber = clock.dayNumber(of: now)
         let abandon = TimeInterval(rules.abandonSessionAfterHours * 3600)
 
-        // reused from day to day: unique again once the previous day is gone, unless `body` kept it
+        // reused from day to day: unique again once the previous day is gone, unless the sink kept it
         var workedRanges: [MinuteRange] = []
         var breakRanges: [MinuteRange] = []
         for date in dates {
