@@ -151,12 +151,20 @@ struct Routing: Sendable {
             if let r = routes[id] { return r.route }
             cur = tree.rows[id]?.parentId
         }
-        cur = departmentId
+        let a = nearestApprovers(of: departmentId)
+        return ApprovalRoute(steps: a.isEmpty ? [] : [ApprovalStep(label: "所属長", approverIds: a)])
+    }
+
+    /// The 所属長 of `departmentId`, else of the nearest department above it with any; `except` is left out (a person is
+    /// never asked to approve their own request).
+    func nearestApprovers(of departmentId: UUID?, except: UUID? = nil) -> [UUID] {
+        var cur = departmentId
         while let id = cur {
-            if let a = approvers[id], !a.isEmpty { return ApprovalRoute(steps: [ApprovalStep(label: "所属長", approverIds: a)]) }
+            let a = (approvers[id] ?? []).filter { $0 != except }
+            if !a.isEmpty { return a }
             cur = tree.rows[id]?.parentId
         }
-        return ApprovalRoute(steps: [])
+        return []
     }
 }
 

@@ -172,11 +172,13 @@ enum CorrectionController {
                 else { at = instant }
             }
         }
+        var me: StaffRow?, tree: DepartmentTree?
         if errors.isEmpty, let when = at ?? target.map({ dateFromMs($0.atMs) }) {
             let day = CalendarDate(when, in: zone)
-            let tree = DepartmentTree(try await DepartmentRepository.all(req.sql, municipalityId: p.municipalityId))
-            let me = try await StaffRepository.find(req.sql, id: p.staffId)
-            if try await CloseService.isClosed(req.sql, municipalityId: p.municipalityId, departmentId: me?.departmentId, date: day, tree: tree) {
+            let departments = DepartmentTree(try await DepartmentRepository.all(req.sql, municipalityId: p.municipalityId))
+            me = try await StaffRepository.find(req.sql, id: p.staffId)
+            tree = departments
+            if try await CloseService.isClosed(req.sql, municipalityId: p.municipalityId, departmentId: me?.departmentId, date: day, tree: departments) {
                 errors["date"] = l.t("\(showMonth(YearMonth(day), l))は締め済みです。人事課に連絡してください。", "\(YearMonth(day).iso) is closed. Contact HR.")
             }
         }
@@ -191,20 +193,9 @@ enum CorrectionController {
                                         requestedBy: p.staffId, requestedAtMs: nowMs(now))
                 // the nearest 所属長 (the person's department's, else the one above it) are told, inside Yakuba; HR, who may also
                 // decide, are not (they would be told of every correction in the city)
-                let me = try await StaffRepository.find(req.sql, id: p.staffId)
                 var approvers: [UUID] = []
-                if let dep = me?.departmentId {
-                    let tree = DepartmentTree(try await DepartmentRepository.all(req.sql, municipalityId: p.municipalityId))
-                    var chain: [UUID] = []
-                    var cur: UUID? = dep
-                    while let id = cur, !chain.contains(id) { chain.append(id); cur = tree.rows[id]?.parentId }
-                    struct AD: Decodable { var staffId: UUID; var departmentId: UUID }
-                    let all = try await req.sql.select().column("staff_id").column("department_id").from("approver_departments")
-                        .where("department_id", .in, SQLBind.group(chain)).all(decoding: AD.self, with: rowDecoder)
-                    for id in chain {
-                        approvers = all.filter { $0.departmentId == id && $0.staffId != p.staffId }.map(\.staffId)
-                        if !approvers.isEmpty { break }
-                    }
+                if let tree, let dep = me?.departmentId {
+                    approvers = try await Routing.load(req.sql, municipalityId: p.municipalityId, tree: tree).nearestApprovers(of: dep, except: p.staffId)
                 }
                 let day = CalendarDate(at ?? target.map { dateFromMs($0.atMs) } ?? now, in: zone)
                 let name = me?.fullName ?? p.name
