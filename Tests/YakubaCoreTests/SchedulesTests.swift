@@ -125,6 +125,48 @@ struct SchedulesTests {
         #expect(Schedules.compensatoryDayProblem(holidayWorked: holiday, dayOff: holiday.adding(days: 56), isWorkDay: { _ in true }) == nil)
         #expect(Schedules.compensatoryDayProblem(holidayWorked: holiday, dayOff: holiday.adding(days: 57), isWorkDay: { _ in true }) != nil)
         #expect(Schedules.compensatoryDayProblem(holidayWorked: holiday, dayOff: holiday.adding(days: -1), isWorkDay: { _ in true }) != nil)
+        #expect(Schedules.compensatoryDayProblem(holidayWorked: holiday, dayOff: d(2026, 11, 29), isWorkDay: { (1...5).contains($0.weekday) }) == .notAWorkDay)
+        #expect(Schedules.compensatoryDayProblem(holidayWorked: holiday, dayOff: holiday.adding(days: 57), isWorkDay: { _ in true })?.messageJa
+                .contains("2026-11-24〜2027-01-18") == true)
+    }
+
+    @Test func aHolidayWorkedAgainstADayOffIsOrdinaryTimeAndTheDayOffIsPaid() {
+        // 代休日 (work-rules §1.4, 対馬市; §2.4 休日勤務手当 "no 代休日 named"): 勤労感謝の日 (Mon 23 Nov 2026) worked
+        // 8:30–17:15. Without a 代休日 its 7h45m are 休日勤務 at 135/100; with Wed 2 Dec named as the 代休日 they are
+        // ordinary hours (no premium), and 2 Dec is excused with pay (代休, not 欠勤) though nobody clocks in.
+        let holiday = d(2026, 11, 23), off = d(2026, 12, 2)
+        let zone = TimeZone(identifier: "Asia/Tokyo")!
+        let holidays = MunicipalHolidayRules.standard
+        let punches = [EffectivePunch(id: UUID(), kind: .clockIn, at: holiday.instant(atMinute: 510, in: zone), place: "本庁舎", source: .selfService, correctionId: nil),
+                       EffectivePunch(id: UUID(), kind: .clockOut, at: holiday.instant(atMinute: 1035, in: zone), place: "本庁舎", source: .selfService, correctionId: nil)]
+        func figures(_ t: ScheduleTimeline, _ month: YearMonth) -> (MonthlyFigures, [AttendanceDay]) {
+            let days = AttendanceCalculator.days(dates: month.days, schedule: { t.day(on: $0) },
+                                                 dayKind: { t.dayKind(on: $0, holidayName: holidays.holidayName($0)) },
+                                                 punches: punches, marks: t.dayOffMarks(from: month.first, to: month.last), isPartTime: false,
+                                                 rules: .default, zone: zone, now: d(2026, 12, 31).instant(atMinute: 0, in: zone))
+            return (MonthlyComputation.figures(days: days, paidOrders: [:], shortTime: false), days)
+        }
+        let nov = YearMonth(year: 2026, month: 11)!, dec = YearMonth(year: 2026, month: 12)!
+        let plain = ScheduleTimeline(base: .standard)
+        #expect(figures(plain, nov).0.payMinutes[.holiday] == 465)
+        #expect(plain.requiredHours(on: holiday, isHoliday: true) == nil)
+
+        let named = ScheduleTimeline(base: .standard, daysOff: [CompensatoryDayOff(holidayWorked: holiday, dayOff: off)])
+        let (withDayOff, novDays) = figures(named, nov)
+        #expect(withDayOff.payMinutes[.holiday] ?? 0 == 0)
+        #expect(withDayOff.overtimeMinutes == 0)
+        #expect(novDays.first { $0.date == holiday }?.kind.isWorkDay == true)
+        #expect(named.requiredHours(on: holiday, isHoliday: true) != nil, "the holiday's hours are now to be worked")
+        #expect(named.requiredHours(on: off, isHoliday: false) == nil, "the day off has none")
+        let (december, decDays) = figures(named, dec)
+        let offDay = decDays.first { $0.date == off }!
+        #expect(offDay.marks.map(\.code) == [.compensatoryDayOff])
+        #expect(!offDay.flags.contains(.absent))
+        // nobody clocks in all December here: every other work day is 欠勤 and deducted, the 代休日 is not
+        #expect(december.unpaidMinutes == decDays.filter { $0.flags.contains(.absent) }.count * 465, "a 代休日 is paid")
+        #expect(december.paidLeaveDays == 1)
+        #expect(named.dayOff(on: off)?.worked == false && named.dayOff(on: holiday)?.worked == true)
+        #expect(named.dayOffMarks(from: nov.first, to: nov.last).isEmpty)
     }
 
     @Test func rotatingRosterLimits() {

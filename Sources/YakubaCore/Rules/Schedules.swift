@@ -49,6 +49,15 @@ public struct RestDaySwap: Sendable, Codable, Hashable {
     }
 }
 
+/// 代休日 (work-rules-ja.md §1.4; 対馬市, f-kenshokuro h003, glossary `CompensatoryDayOff`): the person works the 休日
+/// `holidayWorked`, whose 正規の勤務時間 are then ordinary hours (no 休日勤務手当), and `dayOff`, a work day within the 8 weeks
+/// after, is excused with pay instead (the whole day's hours). Naming none, or cancelling it, leaves the 休日勤務手当.
+public struct CompensatoryDayOff: Sendable, Codable, Hashable {
+    public var holidayWorked: CalendarDate
+    public var dayOff: CalendarDate
+    public init(holidayWorked: CalendarDate, dayOff: CalendarDate) { self.holidayWorked = holidayWorked; self.dayOff = dayOff }
+}
+
 /// Which weekly schedule is in force on each day for one person: the schedule they were given, replaced from a date on by
 /// each dated assignment (勤務時間の割振りの変更), and the days moved by 週休日の振替. Changing a person's hours from a
 /// date leaves the days before it as they were: their books, leave hours and overtime checks keep the schedule those days had.
@@ -58,12 +67,43 @@ public struct ScheduleTimeline: Sendable, Hashable {
     public let assignments: [ScheduleAssignment]
     /// the swaps in force (cancelled ones left out)
     public let swaps: [RestDaySwap]
+    /// the 代休日 in force (cancelled ones left out)
+    public let daysOff: [CompensatoryDayOff]
 
-    public init(base: WeeklySchedule, assignments: [ScheduleAssignment] = [], swaps: [RestDaySwap] = []) {
+    public init(base: WeeklySchedule, assignments: [ScheduleAssignment] = [], swaps: [RestDaySwap] = [], daysOff: [CompensatoryDayOff] = []) {
         self.base = base
         // a stable sort: on one date the assignment recorded last stays last, and wins
         self.assignments = assignments.enumerated().sorted { $0.element.from != $1.element.from ? $0.element.from < $1.element.from : $0.offset < $1.offset }.map(\.element)
         self.swaps = swaps
+        self.daysOff = daysOff
+    }
+
+    /// How a 代休日 touches `date`: the 休日 worked for it, the day off itself, or neither.
+    public func dayOff(on date: CalendarDate) -> (CompensatoryDayOff, worked: Bool)? {
+        for c in daysOff {
+            if c.holidayWorked == date { return (c, true) }
+            if c.dayOff == date { return (c, false) }
+        }
+        return nil
+    }
+
+    /// The kind of `date` for this person, given the calendar's 休日 name for it: a 休日 worked against a 代休日 is an
+    /// ordinary work day for them (its hours are not 休日勤務).
+    public func dayKind(on date: CalendarDate, holidayName: String?) -> DayKind {
+        let hasHours = day(on: date) != nil
+        if holidayName != nil, !daysOff.isEmpty, daysOff.contains(where: { $0.holidayWorked == date }) { return hasHours ? .workDay : .weeklyRestDay }
+        return DayKind(holidayName: holidayName, hasHours: hasHours)
+    }
+
+    /// The hours the person must work on `date`: none on a 週休日, on a 休日 (unless worked against a 代休日) or on a 代休日.
+    public func requiredHours(on date: CalendarDate, isHoliday: Bool) -> DailySchedule? {
+        if !daysOff.isEmpty, let (_, worked) = dayOff(on: date) { return worked ? day(on: date) : nil }
+        return isHoliday ? nil : day(on: date)
+    }
+
+    /// The 代休 mark of each day off from `from` through `to` (a whole day excused with pay).
+    public func dayOffMarks(from: CalendarDate, to: CalendarDate) -> [DayMark] {
+        daysOff.filter { $0.dayOff >= from && $0.dayOff <= to }.map { DayMark(date: $0.dayOff, code: .compensatoryDayOff) }
     }
 
     /// The weeks whose 正規 time beyond 38h45m is paid at 25/100 (`RestDaySwap.weekStarts`).
@@ -192,11 +232,29 @@ public enum Schedules {
         }
     }
 
+    public enum DayOffProblem: Hashable, Sendable {
+        case outsideWindow(from: CalendarDate, to: CalendarDate)
+        case notAWorkDay
+
+        public var messageJa: String {
+            switch self {
+            case .outsideWindow(let f, let t): "代休日は休日に勤務した日の翌日から8週間以内（\(f.iso)〜\(t.iso)）の勤務日です。"
+            case .notAWorkDay: "代休日は勤務日にしてください（週休日・休日は代休日になりません）。"
+            }
+        }
+        public var messageEn: String {
+            switch self {
+            case .outsideWindow(let f, let t): "The day off must be a work day within the 8 weeks after the holiday worked (\(f.iso) to \(t.iso))."
+            case .notAWorkDay: "The day off must be a work day (not a rest day or holiday)."
+            }
+        }
+    }
+
     /// 代休日: a work day within the 8 weeks after the 休日 worked (対馬市, f-kenshokuro h003). Nil when allowed.
-    public static func compensatoryDayProblem(holidayWorked: CalendarDate, dayOff: CalendarDate, isWorkDay: (CalendarDate) -> Bool) -> String? {
+    public static func compensatoryDayProblem(holidayWorked: CalendarDate, dayOff: CalendarDate, isWorkDay: (CalendarDate) -> Bool) -> DayOffProblem? {
         let diff = dayOff.dayNumber - holidayWorked.dayNumber
-        if diff < 1 || diff > 56 { return "代休日は休日に勤務した日の翌日から8週間以内（\(holidayWorked.adding(days: 1).iso)〜\(holidayWorked.adding(days: 56).iso)）です。" }
-        if !isWorkDay(dayOff) { return "代休日は勤務日にしてください。" }
+        if diff < 1 || diff > 56 { return .outsideWindow(from: holidayWorked.adding(days: 1), to: holidayWorked.adding(days: 56)) }
+        if !isWorkDay(dayOff) { return .notAWorkDay }
         return nil
     }
 

@@ -14,7 +14,7 @@ struct AttendanceBook: Sendable {
     var rawPunches: [PunchRow]
     /// the weekly schedules in force during the month: the one on the 1st, then each that starts within it
     var weeks: [(from: CalendarDate, week: WeeklySchedule)] = []
-    /// the person's 週休日の振替 in force (to mark the days they move)
+    /// the person's 週休日の振替 and 代休日 in force (to mark the days they move)
     var timeline: ScheduleTimeline? = nil
 }
 
@@ -24,9 +24,10 @@ enum BookService {
         var punches: [UUID: [PunchRow]] = [:]
         var corrections: [UUID: [PunchCorrection]] = [:]
         var marks: [UUID: [DayMark]] = [:]
-        /// dated schedule assignments and 週休日の振替 of those who have any
+        /// dated schedule assignments, 週休日の振替 and 代休日 of those who have any
         var assignments: [UUID: [ScheduleAssignment]] = [:]
         var swaps: [UUID: [RestDaySwap]] = [:]
+        var daysOff: [UUID: [CompensatoryDayOff]] = [:]
     }
 
     static func facts(_ sql: any SQLDatabase, municipality muni: MunicipalityRow, staffIds ids: [UUID], month: YearMonth) async throws -> Facts {
@@ -41,7 +42,9 @@ enum BookService {
         f.corrections = try await CorrectionRepository.corrections(sql: sql, staffIds: ids, fromMs: nowMs(from) - 86_400_000, toMs: nowMs(to))
         f.marks = try await DayMarkRepository.marks(sql, staffIds: ids, from: month.first, to: month.last)
         f.assignments = try await ScheduleRepository.assignments(sql, staffIds: ids)
-        f.swaps = try await ScheduleRepository.swaps(sql, staffIds: ids)
+        let moves = try await ScheduleRepository.moves(sql, staffIds: ids)
+        f.swaps = moves.swaps
+        f.daysOff = moves.daysOff
         return f
     }
 
@@ -59,6 +62,7 @@ enum BookService {
         var marks: [UUID: [DayMark]] = [:]
         var assignments: [UUID: [ScheduleAssignment]] = [:]
         var swaps: [UUID: [RestDaySwap]] = [:]
+        var daysOff: [UUID: [CompensatoryDayOff]] = [:]
 
         init() {}
         init(_ f: Facts) {
@@ -67,6 +71,7 @@ enum BookService {
             marks = f.marks
             assignments = f.assignments
             swaps = f.swaps
+            daysOff = f.daysOff
         }
     }
 
@@ -96,23 +101,24 @@ enum BookService {
             // most of these are empty for a whole city (no swaps, no dated schedules, few corrections): no hashing then
             let eff = PunchStream.effective(raw: f.punches[id] ?? [], corrections: f.corrections.isEmpty ? [] : f.corrections[id] ?? [])
             let swapped = f.swaps.isEmpty ? [] : f.swaps[id] ?? []
+            let daysOff = f.daysOff.isEmpty ? [] : f.daysOff[id] ?? []
             let orders = paidOrders[id] ?? [:], swapWeeks = swapped.isEmpty ? [] : RestDaySwap.weekStarts(swapped)
             // the person's employment as day numbers
             let start = staff[i].start?.dayNumber ?? .min, end = staff[i].end?.dayNumber ?? .max
             let assigned = f.assignments.isEmpty ? [] : f.assignments[id] ?? []
             let week = schedules.index[i]
             let result: (figures: MonthlyFigures, openDays: [AttendanceDay])
-            if !assigned.isEmpty || !swapped.isEmpty {
-                // hours changed from a date, or days swapped: each day's schedule from the one in force that day
-                let timeline = ScheduleTimeline(base: schedules.weeks[week], assignments: assigned, swaps: swapped)
+            if !assigned.isEmpty || !swapped.isEmpty || !daysOff.isEmpty {
+                // hours changed from a date, days swapped or 代休日 named: each day's schedule from the one in force that day
+                let timeline = ScheduleTimeline(base: schedules.weeks[week], assignments: assigned, swaps: swapped, daysOff: daysOff)
                 result = MonthlyComputation.closeMonth(
                     dates: dates,
                     schedule: { d in
                         let n = d.dayNumber
                         return n < start || n > end ? nil : timeline.day(on: d)
                     },
-                    dayKind: { d in DayKind(holidayName: holidayNames[d.dayNumber - first], hasHours: timeline.day(on: d) != nil) },
-                    punches: eff, marks: f.marks[id] ?? [], isPartTime: partTime, attendanceRules: rules, clock: clock,
+                    dayKind: { d in timeline.dayKind(on: d, holidayName: holidayNames[d.dayNumber - first]) },
+                    punches: eff, marks: (f.marks[id] ?? []) + timeline.dayOffMarks(from: month.first, to: month.last), isPartTime: partTime, attendanceRules: rules, clock: clock,
                     now: now, paidOrders: orders, payRules: payRules, swapWeeks: swapWeeks)
             } else {
                 let plan: Plan
@@ -171,7 +177,7 @@ enum BookService {
             let ws: WeeklySchedule
             if let known = schedules[s.schedule] { ws = known } else { ws = s.weeklySchedule; schedules[s.schedule] = ws }
             let start = s.start, end = s.end
-            let timeline = ScheduleTimeline(base: ws, assignments: f.assignments[s.id] ?? [], swaps: f.swaps[s.id] ?? [])
+            let timeline = ScheduleTimeline(base: ws, assignments: f.assignments[s.id] ?? [], swaps: f.swaps[s.id] ?? [], daysOff: f.daysOff[s.id] ?? [])
             let days = AttendanceCalculator.days(
                 dates: month.days,
                 schedule: { d in
@@ -179,7 +185,8 @@ enum BookService {
                     if let en = end, d > en { return nil }
                     return timeline.day(on: d)
                 },
-                dayKind: { d in DayKind(holidayName: holidays.holidayName(d), hasHours: timeline.day(on: d) != nil) }, punches: eff, marks: marks[s.id] ?? [], isPartTime: s.employment.isPartTime,
+                dayKind: { d in timeline.dayKind(on: d, holidayName: holidays.holidayName(d)) }, punches: eff,
+                marks: (marks[s.id] ?? []) + timeline.dayOffMarks(from: month.first, to: month.last), isPartTime: s.employment.isPartTime,
                 rules: rules, zone: zone, now: now)
             let monthCorrections = corr.filter { c in
                 let t = c.at.map { nowMs($0) } ?? nowMs(c.requestedAt)

@@ -157,7 +157,9 @@ enum CloseService {
         var facts = BookService.CloseFacts()
         if let one = try await firstHalf, let two = try await secondHalf {
             facts.assignments = try await ScheduleRepository.assignments(sql, municipalityId: muni.id)
-            facts.swaps = try await ScheduleRepository.swaps(sql, municipalityId: muni.id)
+            let moves = try await ScheduleRepository.moves(sql, municipalityId: muni.id)
+            facts.swaps = moves.swaps
+            facts.daysOff = moves.daysOff
             facts.punches = one.punches.merging(two.punches) { a, _ in a }
             facts.marks = one.marks.merging(two.marks) { a, _ in a }
             for chunk in ids.chunked(2000) {
@@ -171,6 +173,7 @@ enum CloseService {
                 facts.marks.merge(f.marks) { a, _ in a }
                 facts.assignments.merge(f.assignments) { a, _ in a }
                 facts.swaps.merge(f.swaps) { a, _ in a }
+                facts.daysOff.merge(f.daysOff) { a, _ in a }
             }
         }
         let (figures, anomalies, first) = Self.figures(facts, paid: paid, municipality: muni, staff: staff, month: month, now: now)

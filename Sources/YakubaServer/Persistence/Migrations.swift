@@ -4,7 +4,7 @@ import SQLKit
 /// One migration per schema change, registered in order. Times are stored as milliseconds since 1970 (UTC)
 /// in 64-bit integers and dates as ISO `YYYY-MM-DD` text, so both engines store and compare them alike.
 enum Migrations {
-    static let all: [any Migration] = [CreateOrganisation(), CreateAttendance(), CreateLedger(), SessionRecord.migration, CreateOvertime(), CreateLeave(), CreateClose(), CreateOvertimeAnalyses(), CreateNotifications(), CoverOrderEventIndex(), CoverOrderIndex(), AddMunicipalPolicies(), CreateScheduleAssignments(), CreateRestDaySwaps()]
+    static let all: [any Migration] = [CreateOrganisation(), CreateAttendance(), CreateLedger(), SessionRecord.migration, CreateOvertime(), CreateLeave(), CreateClose(), CreateOvertimeAnalyses(), CreateNotifications(), CoverOrderEventIndex(), CoverOrderIndex(), AddMunicipalPolicies(), CreateScheduleAssignments(), CreateRestDaySwaps(), AddCompensatoryDaysOff()]
 }
 
 struct CreateOrganisation: AsyncMigration {
@@ -318,5 +318,18 @@ struct CreateRestDaySwaps: AsyncMigration {
     }
     func revert(on db: any Database) async throws {
         try await db.schema("rest_day_swaps").delete()
+    }
+}
+
+/// 代休日 are kept with the swaps: both name a day worked and a day off, and are cancelled the same way; `kind` tells them
+/// apart (the rows before it are all swaps).
+struct AddCompensatoryDaysOff: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        guard let sql = db as? any SQLDatabase else { return }
+        try await sql.raw("ALTER TABLE rest_day_swaps ADD COLUMN kind TEXT NOT NULL DEFAULT 'rest_day'").run()
+    }
+    func revert(on db: any Database) async throws {
+        guard let sql = db as? any SQLDatabase else { return }
+        try await sql.raw("ALTER TABLE rest_day_swaps DROP COLUMN kind").run()
     }
 }

@@ -263,17 +263,26 @@ struct RestDaySwapRow: Codable, Sendable, Hashable {
     var cancelsId: UUID?
     var recordedBy: UUID
     var recordedAtMs: Int64
+    /// `rest_day` (週休日の振替: `workOn` a 週休日) or `compensatory` (代休日: `workOn` the 休日 worked, `restOn` the day off)
+    var kind: String = Kind.restDay.rawValue
+
+    enum Kind: String, CaseIterable { case restDay = "rest_day", compensatory }
 
     var swap: RestDaySwap? {
-        guard let w = CalendarDate(iso: workOn), let r = CalendarDate(iso: restOn) else { return nil }
+        guard kind == Kind.restDay.rawValue, let w = CalendarDate(iso: workOn), let r = CalendarDate(iso: restOn) else { return nil }
         return RestDaySwap(workOn: w, restOn: r)
+    }
+
+    var dayOff: CompensatoryDayOff? {
+        guard kind == Kind.compensatory.rawValue, let w = CalendarDate(iso: workOn), let r = CalendarDate(iso: restOn) else { return nil }
+        return CompensatoryDayOff(holidayWorked: w, dayOff: r)
     }
 }
 
 extension StaffRow {
     /// The schedule in force on each day: `schedule` (the one most recently set), replaced on and after each dated
     /// assignment, with the days moved by swaps.
-    func timeline(_ assignments: [ScheduleAssignment]?, swaps: [RestDaySwap]? = nil) -> ScheduleTimeline {
-        ScheduleTimeline(base: weeklySchedule, assignments: assignments ?? [], swaps: swaps ?? [])
+    func timeline(_ assignments: [ScheduleAssignment]?, swaps: [RestDaySwap]? = nil, daysOff: [CompensatoryDayOff]? = nil) -> ScheduleTimeline {
+        ScheduleTimeline(base: weeklySchedule, assignments: assignments ?? [], swaps: swaps ?? [], daysOff: daysOff ?? [])
     }
 }

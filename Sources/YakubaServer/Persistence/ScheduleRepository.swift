@@ -29,10 +29,24 @@ enum ScheduleRepository {
 
     /// A person's timeline, read from the database.
     static func timeline(_ sql: any SQLDatabase, staff: StaffRow) async throws -> ScheduleTimeline {
-        staff.timeline(try await assignments(sql, staffIds: [staff.id])[staff.id], swaps: try await swaps(sql, staffIds: [staff.id])[staff.id])
+        let moved = try await moves(sql, staffIds: [staff.id])
+        return staff.timeline(try await assignments(sql, staffIds: [staff.id])[staff.id], swaps: moved.swaps[staff.id], daysOff: moved.daysOff[staff.id])
     }
 
-    // MARK: 週休日の振替
+    // MARK: 週休日の振替 and 代休日
+
+    /// The swaps and 代休日 in force, by person.
+    struct Moves: Sendable {
+        var swaps: [UUID: [RestDaySwap]] = [:]
+        var daysOff: [UUID: [CompensatoryDayOff]] = [:]
+
+        init(_ rows: [RestDaySwapRow]) {
+            for r in active(rows) {
+                if let s = r.swap { swaps[r.staffId, default: []].append(s) }
+                if let c = r.dayOff { daysOff[r.staffId, default: []].append(c) }
+            }
+        }
+    }
 
     /// The swap rows (swaps and cancellations) of a municipality, in the order recorded.
     static func swapRows(_ sql: any SQLDatabase, municipalityId: UUID) async throws -> [RestDaySwapRow] {
@@ -46,22 +60,19 @@ enum ScheduleRepository {
         return rows.filter { $0.cancelsId == nil && !cancelled.contains($0.id) }
     }
 
-    /// Each person's swaps in force.
-    static func swaps(_ sql: any SQLDatabase, staffIds: [UUID]) async throws -> [UUID: [RestDaySwap]] {
-        var out: [UUID: [RestDaySwap]] = [:]
+    /// Each person's swaps and 代休日 in force.
+    static func moves(_ sql: any SQLDatabase, staffIds: [UUID]) async throws -> Moves {
+        var rows: [RestDaySwapRow] = []
         for chunk in staffIds.chunked(500) {
-            let rows = try await sql.select().column("*").from("rest_day_swaps").where("staff_id", .in, SQLBind.group(chunk))
+            rows += try await sql.select().column("*").from("rest_day_swaps").where("staff_id", .in, SQLBind.group(chunk))
                 .orderBy("recorded_at_ms").all(decoding: RestDaySwapRow.self, with: rowDecoder)
-            for r in active(rows) { if let s = r.swap { out[r.staffId, default: []].append(s) } }
         }
-        return out
+        return Moves(rows)
     }
 
-    /// Every swap in force in a municipality, by person (for the close).
-    static func swaps(_ sql: any SQLDatabase, municipalityId: UUID) async throws -> [UUID: [RestDaySwap]] {
-        var out: [UUID: [RestDaySwap]] = [:]
-        for r in active(try await swapRows(sql, municipalityId: municipalityId)) { if let s = r.swap { out[r.staffId, default: []].append(s) } }
-        return out
+    /// Every swap and 代休日 in force in a municipality, by person (for the close).
+    static func moves(_ sql: any SQLDatabase, municipalityId: UUID) async throws -> Moves {
+        Moves(try await swapRows(sql, municipalityId: municipalityId))
     }
 
     static func insert(_ row: RestDaySwapRow, _ sql: any SQLDatabase) async throws {

@@ -94,7 +94,7 @@ enum BookController {
         let l = req.lang
         let scope = try await Scope.load(req)
         let staff = try await scope.staff(req, req.parameters.get("staffId", as: UUID.self))
-        let zone = scope.municipality.zone
+        let zone = scope.municipality.zone, holidays = scope.municipality.holidays
         let m = try month(req, zone)
         let b = try await BookService.books(req.sql, municipality: scope.municipality, staff: [staff], month: m)[0]
         let rawById = Dictionary(uniqueKeysWithValues: b.rawPunches.map { ($0.id, $0) })
@@ -130,6 +130,10 @@ enum BookController {
                        notes.append(el("span", cls("tag info"), txt(worked ? l.t("振替勤務（\(showDate(s.restOn, l))と振替）", "Swapped in (for \(showDate(s.restOn, l)))")
                                                                        : l.t("振替による週休日（\(showDate(s.workOn, l))に勤務）", "Rest day by swap (worked \(showDate(s.workOn, l)))"))))
                    }
+                   if let (c, worked) = b.timeline?.dayOff(on: d.date) {
+                       notes.append(el("span", cls("tag info"), txt(worked ? l.t("休日勤務（代休日 \(showDate(c.dayOff, l))）", "Holiday worked (day off \(showDate(c.dayOff, l)))")
+                                                                       : l.t("\(showDate(c.holidayWorked, l))の休日勤務の代休日", "Day off for the holiday worked on \(showDate(c.holidayWorked, l))"))))
+                   }
                    notes += d.flags.sorted().map { f in el("span", cls(f.isAnomaly ? "tag anomaly" : "tag info"), txt(l.t(f.labelJa, f.labelEn) + (f == .late ? " \(d.lateMinutes)\(l.t("分", "m"))" : f == .earlyLeave ? " \(d.earlyLeaveMinutes)\(l.t("分", "m"))" : ""))) }
                    for p in d.punches where p.source == .proxy {
                        notes.append(el("span", cls("tag info"), txt(l.t("代理打刻", "Entered by manager") + ": \(l.t(p.kind.labelJa, p.kind.labelEn)) \(showTime(p.at, zone))")))
@@ -144,7 +148,7 @@ enum BookController {
                    }
                    return el("tr", rowClass.isEmpty ? .empty : cls(rowClass),
                       el("th", attr("scope", "row"), txt(showDate(d.date, l, weekday: true))),
-                      el("td", txt(l.t(d.kind.labelJa, d.kind.labelEn))),
+                      el("td", txt(l.t(d.kind.labelJa, d.kind.labelEn) + (d.kind.isWorkDay ? holidays.holidayName(d.date).map { l.t("（\($0)）", " (\($0))") } ?? "" : ""))),
                       el("td", txt(sched)),
                       el("td", txt(d.firstIn.map { showTime($0, zone) } ?? "")),
                       el("td", txt(d.lastOut.map { showTime($0, zone) } ?? "")),

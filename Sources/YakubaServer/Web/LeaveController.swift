@@ -299,8 +299,7 @@ enum LeaveController {
         return { d in
             if let start, d < start { return nil }
             if let end, d > end { return nil }
-            if holidays.isHoliday(d) { return nil }
-            return timeline.day(on: d)
+            return timeline.requiredHours(on: d, isHoliday: holidays.isHoliday(d))
         }
     }
 

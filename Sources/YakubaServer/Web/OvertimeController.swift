@@ -375,7 +375,7 @@ enum OvertimeController {
 
     static func problems(_ req: Request, scope: Scope, _ v: ValidOrder, today: CalendarDate) async throws -> [OvertimeOrderProblem] {
         let holidays = scope.municipality.holidays
-        let schedule = holidays.isHoliday(v.date) ? nil : try await ScheduleRepository.timeline(req.sql, staff: v.staff).day(on: v.date)
+        let schedule = try await ScheduleRepository.timeline(req.sql, staff: v.staff).requiredHours(on: v.date, isHoliday: holidays.isHoliday(v.date))
         let sameDay = try await OvertimeRepository.orders(req.sql, municipalityId: v.staff.municipalityId, staffIds: [v.staff.id], from: v.date, to: v.date)
             .filter { $0.status != .cancelled }.map(\.order.range)
         let exemptions = try await OvertimeRepository.exemptions(req.sql, staffId: v.staff.id).compactMap(\.exemption)
