@@ -99,6 +99,39 @@ struct LeaveTypeSettingsTests {
         #expect(LeaveCatalogue.find("summer", in: types)?.months == 7...9)
     }
 
+    @Test("病気休暇 unpaid, 介護休暇 paid, 夏季 for regular staff only, 子の看護 by the day only (work-rules §3.3: units, pay and who it applies to are the 条例's)")
+    func unitsPayAndAppointments() throws {
+        var v = LeaveCatalogue.formValues(LeaveCatalogue.common)
+        v["sick-paid"] = ""; v["care_leave-paid"] = "1"
+        for e in EmploymentType.allCases where e != .regular { v["summer-for-\(e.rawValue)"] = "" }
+        v["child_nursing-unit-half_day"] = ""; v["child_nursing-unit-hour"] = ""
+        // what the law fixes is not taken from the form: 年次休暇 stays paid, 欠勤 unpaid, 産前休暇 for everyone
+        v["annual-paid"] = ""; v["absence-paid"] = "1"; v["prenatal-for-regular"] = ""
+        let types = LeaveCatalogue.applying(try LeaveCatalogue.settings(from: v).get())
+        let sick = try #require(LeaveCatalogue.find("sick", in: types))
+        #expect(!sick.paid && sick.markCode == .unpaidLeave && !sick.markCode.isPaid, "deducted in the close")
+        let care = try #require(LeaveCatalogue.find("care_leave", in: types))
+        #expect(care.paid && care.markCode.isPaid)
+        #expect(LeaveCatalogue.find("summer", in: types)?.appliesTo == [.regular])
+        #expect(LeaveCatalogue.find("summer", in: types)?.applies(to: .fiscalYearPartTime) == false)
+        #expect(LeaveCatalogue.find("child_nursing", in: types)?.units == [.day])
+        #expect(LeaveCatalogue.find("annual", in: types)?.paid == true)
+        #expect(LeaveCatalogue.find("absence", in: types)?.markCode == .absence)
+        #expect(LeaveCatalogue.find("prenatal", in: types)?.appliesTo == nil)
+        #expect(LeaveCatalogue.find("bereavement", in: types)?.markCode == .specialLeave, "untouched types keep their code")
+    }
+
+    @Test("no unit, 年次休暇 without whole days, or a type for nobody is refused beside its field")
+    func badUnitsAndAppointments() {
+        var v = LeaveCatalogue.formValues(LeaveCatalogue.common)
+        for u in LeaveUnit.allCases { v["sick-unit-\(u.rawValue)"] = "" }
+        v["annual-unit-day"] = ""
+        for e in EmploymentType.allCases { v["marriage-for-\(e.rawValue)"] = "" }
+        guard case .failure(let p) = LeaveCatalogue.settings(from: v) else { Issue.record("taken"); return }
+        #expect(Set(p.all.map(\.field)) == ["sick-unit-day", "annual-unit-day", "marriage-for-regular"])
+        #expect(p.all.contains { $0.messageJa.contains("労働基準法39条") })
+    }
+
     @Test("leave the law gives cannot be withdrawn", arguments: ["annual", "prenatal", "postnatal", "nursing_time", "child_nursing", "short_care",
                                                                   "care_leave", "care_time", "childcare_leave", "partial_childcare", "absence"])
     func requiredTypes(code: String) {

@@ -102,6 +102,19 @@ struct RulesTests {
             while two.weekday == 0 || two.weekday == 6 || city.muni.holidays.isHoliday(two) { two = two.adding(days: 1) }
             res = try await staff.post("/leave", ["type": "child_nursing", "unit": "day", "from": day.iso, "to": two.iso])
             #expect(res.status == .unprocessableEntity, "two days of 子の看護 over a 1-day limit")
+            // 配偶者出産休暇 only for 会計年度任用職員 here: S001 (常勤) is refused with the reason; 病気休暇 unpaid
+            form["spouse_birth-for-regular"] = ""; form["spouse_birth-for-reappointedShortTime"] = ""; form["sick-paid"] = ""
+            #expect(try await hr.post("/admin/leave-types", form).status == .seeOther)
+            #expect(try await !staff.get("/leave/new").body.string.contains("value=\"spouse_birth\""))
+            res = try await staff.post("/leave", ["type": "spouse_birth", "unit": "day", "from": day.iso, "to": day.iso])
+            #expect(res.status == .unprocessableEntity)
+            #expect(res.body.string.contains("あなたの任用形態では取得できません"))
+            let saved = try #require(try await MunicipalityRepository.find(city.app.db.sql, id: city.muni.id)).leaveTypes
+            #expect(LeaveCatalogue.find("sick", in: saved)?.markCode == .unpaidLeave)
+            let page2 = try await hr.get("/admin/leave-types").body.string
+            #expect(page2.contains("id=\"spouse_birth-for-fiscalYearPartTime\" checked"))
+            #expect(!page2.contains("id=\"spouse_birth-for-regular\" checked"))
+            #expect(!page2.contains("id=\"sick-paid\" checked"))
             // the rules page leaves the leave types as they are
             #expect(try await hr.post("/admin/rules", WorkRulesSettings.default.formValues).status == .seeOther)
             #expect(LeaveCatalogue.find("marriage", in: try #require(try await MunicipalityRepository.find(city.app.db.sql, id: city.muni.id)).leaveTypes)?.offered == false)

@@ -119,12 +119,25 @@ public enum LeaveCatalogue {
     public static let required: Set<String> = ["annual", "prenatal", "postnatal", "nursing_time", "child_nursing", "short_care",
                                                "care_leave", "care_time", "childcare_leave", "partial_childcare", "absence"]
 
+    /// Types whose pay the law or their nature fixes: 年次休暇 is paid (LSA 39条); 育児休業 (its allowance comes from the
+    /// 共済) and 欠勤 are not.
+    public static func editsPaid(_ t: LeaveType) -> Bool { !t.usesAnnualBalance && t.markCode != .absence && t.markCode != .childcareLeave }
+    /// Whether a type may be limited to some employment types: not the law-given ones, which every appointment has.
+    public static func editsAppliesTo(_ t: LeaveType) -> Bool { !required.contains(t.code) }
+
     /// `types` with a municipality's settings applied (a type with no setting is as the catalogue has it).
     public static func applying(_ settings: [String: LeaveTypeSetting], to types: [LeaveType] = common) -> [LeaveType] {
         types.map { t in
             guard let s = settings[t.code] else { return t }
             var x = t
             x.offered = s.offered || required.contains(t.code)
+            if let units = s.units, !units.isEmpty { x.units = LeaveUnit.allCases.filter(units.contains) }
+            if editsPaid(t), let paid = s.paid, paid != t.paid {
+                // the book's code follows the pay: unpaid leave is deducted in the close, paid leave is not
+                x.paid = paid
+                x.markCode = paid ? .specialLeave : .unpaidLeave
+            }
+            if editsAppliesTo(t) { x.appliesTo = s.appliesTo.map { Set($0).count == EmploymentType.allCases.count ? nil : EmploymentType.allCases.filter($0.contains) } ?? t.appliesTo }
             if t.usesAnnualBalance { return x } // the balance, not a day limit, bounds 年次休暇
             x.yearlyLimitDays = s.yearlyLimitDays
             if !t.needsRelationship { x.eventLimitDays = s.eventLimitDays } // 忌引's days come from the relationship table
@@ -132,11 +145,15 @@ public enum LeaveCatalogue {
         }
     }
 
-    /// The settings form's values for `types`: `CODE-offered` ("1" or ""), `CODE-yearly` and `CODE-event` (days, or empty for none).
+    /// The settings form's values for `types`: `CODE-offered`, `CODE-paid`, `CODE-unit-UNIT` and `CODE-for-EMPLOYMENT` ("1"
+    /// or ""), `CODE-yearly` and `CODE-event` (days, or empty for none).
     public static func formValues(_ types: [LeaveType]) -> [String: String] {
         var v: [String: String] = [:]
         for t in types {
             v["\(t.code)-offered"] = t.offered ? "1" : ""
+            v["\(t.code)-paid"] = t.paid ? "1" : ""
+            for u in LeaveUnit.allCases { v["\(t.code)-unit-\(u.rawValue)"] = t.units.contains(u) ? "1" : "" }
+            for e in EmploymentType.allCases { v["\(t.code)-for-\(e.rawValue)"] = t.appliesTo?.contains(e) ?? true ? "1" : "" }
             v["\(t.code)-yearly"] = t.yearlyLimitDays.map(String.init) ?? ""
             v["\(t.code)-event"] = t.eventLimitDays.map(String.init) ?? ""
         }
@@ -169,19 +186,44 @@ public enum LeaveCatalogue {
             }
             let yearly = editsYearlyLimit(t) ? days("\(t.code)-yearly", 1...366, t) : .some(t.yearlyLimitDays)
             let event = editsEventLimit(t) ? days("\(t.code)-event", 1...366, t) : .some(t.eventLimitDays)
-            if let yearly, let event { out[t.code] = LeaveTypeSetting(offered: offered, yearlyLimitDays: yearly, eventLimitDays: event) }
+            func checked(_ field: String) -> Bool { !(form[field] ?? "").isEmpty }
+            let units = LeaveUnit.allCases.filter { checked("\(t.code)-unit-\($0.rawValue)") }
+            if units.isEmpty {
+                problems.append(.init(field: "\(t.code)-unit-day", messageJa: "\(t.nameJa)の取得単位を1つ以上選んでください。",
+                                      messageEn: "Choose at least one unit for \(t.nameEn)."))
+            } else if t.usesAnnualBalance && !units.contains(.day) {
+                problems.append(.init(field: "\(t.code)-unit-day", messageJa: "年次休暇は1日単位で取得できるようにしてください（労働基準法39条）。",
+                                      messageEn: "Annual leave must be available in whole days (LSA art. 39)."))
+            }
+            let appliesTo = EmploymentType.allCases.filter { checked("\(t.code)-for-\($0.rawValue)") }
+            if editsAppliesTo(t) && appliesTo.isEmpty {
+                problems.append(.init(field: "\(t.code)-for-regular", messageJa: "\(t.nameJa)の対象となる任用形態を1つ以上選ぶか、受け付けないことにしてください。",
+                                      messageEn: "Choose at least one employment type for \(t.nameEn), or stop offering it."))
+            }
+            if let yearly, let event {
+                out[t.code] = LeaveTypeSetting(offered: offered, yearlyLimitDays: yearly, eventLimitDays: event, units: units,
+                                               paid: editsPaid(t) ? checked("\(t.code)-paid") : t.paid,
+                                               appliesTo: editsAppliesTo(t) ? appliesTo : nil)
+            }
         }
         return problems.isEmpty ? .success(out) : .failure(WorkRulesSettings.Problems(all: problems))
     }
 }
 
-/// What a municipality sets of a catalogue type in its 条例: whether staff may request it, and its day limits.
+/// What a municipality sets of a catalogue type in its 条例: whether staff may request it, its units, pay, who it applies to, and its day limits.
 public struct LeaveTypeSetting: Hashable, Sendable, Codable {
     public var offered: Bool
     public var yearlyLimitDays: Int?
     public var eventLimitDays: Int?
-    public init(offered: Bool, yearlyLimitDays: Int?, eventLimitDays: Int?) {
+    /// the units it may be taken in (nil: the catalogue's)
+    public var units: [LeaveUnit]?
+    /// paid or unpaid (nil: the catalogue's)
+    public var paid: Bool?
+    /// the employment types it applies to (nil: all)
+    public var appliesTo: [EmploymentType]?
+    public init(offered: Bool, yearlyLimitDays: Int?, eventLimitDays: Int?, units: [LeaveUnit]? = nil, paid: Bool? = nil, appliesTo: [EmploymentType]? = nil) {
         self.offered = offered; self.yearlyLimitDays = yearlyLimitDays; self.eventLimitDays = eventLimitDays
+        self.units = units; self.paid = paid; self.appliesTo = appliesTo
     }
 }
 

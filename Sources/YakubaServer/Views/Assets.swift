@@ -61,6 +61,7 @@ enum Assets {
     fieldset { border:1px solid var(--line); border-radius:8px; margin:12px 0; padding:8px 12px; text-align:left; }
     fieldset label { display:inline-flex; align-items:center; gap:6px; margin:6px 14px 6px 0; font-size:1.05rem; }
     fieldset input[type=radio] { width:22px; height:22px; }
+    fieldset.plain { border:none; margin:0; padding:0; } .checks { display:flex; flex-wrap:wrap; gap:2px 12px; } .checks label { white-space:nowrap; }
     .filters { display:flex; flex-wrap:wrap; gap:8px 16px; align-items:flex-end; }
     .filters .field { margin:0; }
     .pager { display:flex; gap:16px; align-items:center; }

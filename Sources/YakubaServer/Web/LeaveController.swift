@@ -20,7 +20,7 @@ enum LeaveController {
         r.on(.POST, ["admin", "routes"], access: AdminController.hrOrAdmin) { req in try await setRoute(req) }
     }
 
-    /// The catalogue's names and book codes (a municipality's settings change limits and what is offered, not these).
+    /// The catalogue's names (a municipality's settings change what is offered, units, pay and limits, not these).
     static let types = LeaveCatalogue.common
     static let maxAgeDays = 62
 
@@ -388,7 +388,8 @@ enum LeaveController {
         // the last approval puts the days on the attendance book
         let last = decision == "approve" && step == rec.route.steps.count - 1
         var marks: [DayMarkRow] = []
-        if last, let type = LeaveCatalogue.find(rec.request.typeCode, in: types) {
+        // the book's code as the municipality sets the type's pay now (an unpaid type is deducted in the close)
+        if last, let type = LeaveCatalogue.find(rec.request.typeCode, in: scope.municipality.leaveTypes) {
             marks = rec.request.leaveDays.map { d in
                 DayMarkRow(id: UUID.timeOrdered(), municipalityId: rec.request.municipalityId, staffId: staff.id, date: d.date.iso, code: type.markCode.rawValue,
                            minutes: d.range == nil ? nil : d.minutes, recordedBy: p.staffId, recordedAtMs: nowMs())

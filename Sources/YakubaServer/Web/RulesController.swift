@@ -128,31 +128,52 @@ enum RulesController {
                       input(id: name, name: name, value: v[name] ?? "", describedBy: error != nil ? "\(name)-error" : nil, invalid: error != nil,
                             extra: [("inputmode", "numeric"), ("autocomplete", "off"), ("size", "4")]))
         }
+        // one checkbox; its error (if any) is shown above the group it belongs to
+        func box(_ name: String, _ label: String, hidden: String) -> N {
+            el("label", void("input", [("type", "checkbox"), ("name", name), ("value", "1"), ("id", name)]
+                             + ((v[name] ?? "").isEmpty ? [] : [("checked", "")])
+                             + (errors[name] != nil ? [("aria-describedby", "\(name)-error"), ("aria-invalid", "true")] : [])),
+               txt(label), el("span", cls("visually-hidden"), txt(hidden)))
+        }
+        func group(_ t: LeaveType, _ legend: String, errorField: String, _ boxes: [N]) -> N {
+            let error = errors[errorField]
+            return el("td", cls(error != nil ? "field check has-error" : "field check"),
+                      el("fieldset", cls("plain"), el("legend", cls("visually-hidden"), txt(l.t("\(t.nameJa)の\(legend)", "\(t.nameEn): \(legend)"))),
+                         error.map { el("p", attr("id", "\(errorField)-error"), cls("error"), attr("role", "alert"), txt($0)) } ?? .empty,
+                         el("span", [cls("checks")] + boxes)))
+        }
+        let shortType: [EmploymentType: (String, String)] = [.regular: ("常勤", "Regular"), .reappointedShortTime: ("再任用短時間", "Reappointed"),
+                                                             .fiscalYearFullTime: ("会計年度フル", "Fiscal-year full"), .fiscalYearPartTime: ("会計年度パート", "Fiscal-year part")]
         return Pages.html(Pages.layout(req, title: l.t("休暇の種類", "Leave types"), [
             el("h1", txt(l.t("休暇の種類の設定", "Leave types"))),
-            el("p", txt(l.t("条例・規則に合わせて、職員が申請できる休暇と日数の上限を設定します。上限が空欄の休暇は日数の上限なしです。法律で定められた休暇はやめられません。単位（日・半日・時間）と有給・無給は一般的な定めのとおりです。変更は台帳に記録され、これからの申請に使われます。",
-                            "Set which kinds of leave staff may request and their day limits, as your ordinances have them; an empty limit means none. Leave given by law cannot be withdrawn. Units and pay follow the common rules. Changes are on the ledger and apply to new requests."))),
+            el("p", txt(l.t("条例・規則に合わせて、職員が申請できる休暇、取得の単位（日・半日・時間・15分）、有給か無給か、対象となる任用形態、日数の上限を設定します。上限が空欄の休暇は日数の上限なしです。法律で定められた休暇はやめられず、すべての任用形態が対象です。無給の休暇は締めで勤務しなかった時間として差し引かれ、出勤簿には「無給休」と記されます。変更は台帳に記録され、これからの申請と承認に使われます。",
+                            "Set which kinds of leave staff may request, their units (day, half day, hour, 15 minutes), whether they are paid, which appointments they apply to, and their day limits, as your ordinances have them; an empty limit means none. Leave given by law cannot be withdrawn and applies to every appointment. Unpaid leave is deducted in the close and shown as unpaid leave in the book. Changes are on the ledger and apply to new requests and approvals."))),
             el("p", link("/admin/rules", l.t("勤務条件の設定へ戻る", "Back to the work rules"))),
             errorSummary(errors, l),
             el("form", attr("method", "post"), attr("action", "/admin/leave-types"), attr("novalidate", ""),
                hidden("_csrf", req.csrfToken),
                el("div", tableRegion(l.t("休暇の種類", "Leave types")), el("table",
                   el("caption", txt(l.t("休暇の種類と上限", "Leave types and their limits"))),
-                  el("thead", el("tr", [l.t("休暇", "Leave"), l.t("申請を受け付ける", "Offered"), l.t("年間の上限（日）", "Days a year"), l.t("1回の上限（日）", "Days an event")]
+                  el("thead", el("tr", [l.t("休暇", "Leave"), l.t("申請を受け付ける", "Offered"), l.t("単位", "Units"), l.t("有給", "Paid"), l.t("対象", "Applies to"),
+                                        l.t("年間の上限（日）", "Days a year"), l.t("1回の上限（日）", "Days an event")]
                       .map { el("th", attr("scope", "col"), txt($0)) })),
                   el("tbody", types.map { t in
                       let offered = "\(t.code)-offered"
                       let required = LeaveCatalogue.required.contains(t.code)
-                      let error = errors[offered]
+                      let hidden = l.t("：\(t.nameJa)", ": \(t.nameEn)")
                       return el("tr",
-                        el("th", attr("scope", "row"), txt(l.t(t.nameJa, t.nameEn)), t.paid ? .empty : el("span", cls("muted"), txt(l.t("（無給）", " (unpaid)")))),
-                        el("td", cls(error != nil ? "field check has-error" : "field check"),
-                           error.map { el("p", attr("id", "\(offered)-error"), cls("error"), attr("role", "alert"), txt($0)) } ?? .empty,
-                           el("label", void("input", [("type", "checkbox"), ("name", offered), ("value", "1"), ("id", offered)]
-                                            + ((v[offered] ?? "").isEmpty ? [] : [("checked", "")])
-                                            + (error != nil ? [("aria-describedby", "\(offered)-error"), ("aria-invalid", "true")] : [])),
-                              txt(required ? l.t("受け付ける（法定）", "Offered (by law)") : l.t("受け付ける", "Offered")),
-                              el("span", cls("visually-hidden"), txt(l.t("：\(t.nameJa)", ": \(t.nameEn)"))))),
+                        el("th", attr("scope", "row"), txt(l.t(t.nameJa, t.nameEn))),
+                        group(t, l.t("受付", "offer"), errorField: offered,
+                              [box(offered, required ? l.t("受け付ける（法定）", "Offered (by law)") : l.t("受け付ける", "Offered"), hidden: hidden)]),
+                        group(t, l.t("取得の単位", "units"), errorField: "\(t.code)-unit-day",
+                              LeaveUnit.allCases.map { u in box("\(t.code)-unit-\(u.rawValue)", l.t(u.labelJa, u.labelEn), hidden: hidden) }),
+                        LeaveCatalogue.editsPaid(t)
+                            ? group(t, l.t("有給・無給", "pay"), errorField: "\(t.code)-paid", [box("\(t.code)-paid", l.t("有給", "Paid"), hidden: hidden)])
+                            : el("td", txt(t.paid ? l.t("有給（定め）", "Paid (fixed)") : l.t("無給（定め）", "Unpaid (fixed)"))),
+                        LeaveCatalogue.editsAppliesTo(t)
+                            ? group(t, l.t("対象の任用形態", "appointments"), errorField: "\(t.code)-for-regular",
+                                    EmploymentType.allCases.map { e in box("\(t.code)-for-\(e.rawValue)", l.t(shortType[e]!.0, shortType[e]!.1), hidden: hidden) })
+                            : el("td", txt(l.t("全員（法定）", "Everyone (by law)"))),
                         days(t, "yearly", l.t("年間の上限（日）", "days a year"), editable: LeaveCatalogue.editsYearlyLimit(t)),
                         days(t, "event", l.t("1回の上限（日）", "days an event"), editable: LeaveCatalogue.editsEventLimit(t)))
                   }))),
