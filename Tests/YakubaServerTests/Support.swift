@@ -128,26 +128,32 @@ final class Browser: @unchecked Sendable {
 
     @discardableResult
     func post(_ path: String, _ form: [String: String], csrf useCSRF: Bool = true) async throws -> TestingHTTPResponse {
+        let (h, body) = formPost(form, csrf: useCSRF)
+        let res = try await app.testing().sendRequest(.POST, path, headers: h, body: ByteBuffer(string: body))
+        absorb(res)
+        return res
+    }
+
+    /// The headers and url-encoded body of a form post with the session cookie and (unless told not to) the CSRF token.
+    func formPost(_ form: [String: String], csrf useCSRF: Bool = true) -> (HTTPHeaders, String) {
         var h: HTTPHeaders = [:]
         h.replaceOrAdd(name: .accept, value: "text/html")
         h.replaceOrAdd(name: .contentType, value: "application/x-www-form-urlencoded")
         if let c = cookie { h.replaceOrAdd(name: .cookie, value: c) }
         var f = form
         if useCSRF, f["_csrf"] == nil, let t = csrf { f["_csrf"] = t }
-        let body = f.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
-        let res = try await app.testing().sendRequest(.POST, path, headers: h, body: ByteBuffer(string: body))
-        absorb(res)
-        return res
+        return (h, f.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&"))
     }
 
-    func absorb(_ res: TestingHTTPResponse) {
-        for v in res.headers[.setCookie] {
+    func absorb(_ res: TestingHTTPResponse) { absorb(headers: res.headers, body: res.body.string) }
+
+    func absorb(headers: HTTPHeaders, body: String) {
+        for v in headers[.setCookie] {
             let pair = v.split(separator: ";")[0]
             if pair.hasPrefix("yakuba_session=") {
                 cookie = v.contains("Max-Age=0") || v.contains("1970") ? nil : String(pair)
             }
         }
-        let body = res.body.string
         if let r = body.range(of: "name=\"_csrf\" value=\"") {
             let rest = body[r.upperBound...]
             if let end = rest.firstIndex(of: "\"") { csrf = String(rest[..<end]) }

@@ -1183,6 +1183,30 @@ class Suite:
         check(h.has(".flash") and "振り替えました" in h.flash(), f"no swap was saved: {h.text('main')[:400]}")
         check("有効" in h.text("main table"), "the swap list does not show the swap")
         h.screenshot("f-5e-swapped.png")
+        # 代休日: an ordinary work day is refused as the 休日 worked, beside its field; then the next fixed-date 休日 on a
+        # weekday (年末年始 or a 祝日 that never moves) is worked against a Wednesday or Thursday after it
+        h.get("/swaps?kind=compensatory")
+        h.audit("swaps (days off)")
+        def fixed_holiday(d):
+            return (d.month, d.day) in {(1, 1), (1, 2), (1, 3), (2, 11), (2, 23), (4, 29), (5, 3), (5, 4), (5, 5), (11, 3), (11, 23), (12, 29), (12, 30), (12, 31)}
+        holiday = next(today + dt.timedelta(days=i) for i in range(1, 400)
+                       if fixed_holiday(today + dt.timedelta(days=i)) and (today + dt.timedelta(days=i)).weekday() < 5)
+        day_off = next(holiday + dt.timedelta(days=i) for i in range(1, 30)
+                       if (holiday + dt.timedelta(days=i)).weekday() in (2, 3) and not fixed_holiday(holiday + dt.timedelta(days=i))
+                       and (holiday + dt.timedelta(days=i)).month * 100 + (holiday + dt.timedelta(days=i)).day not in (104, 105))
+        h.fill("staff_number", s_no)
+        h.set_value("work_on", day_off.isoformat())
+        h.set_value("rest_on", (day_off + dt.timedelta(days=1)).isoformat())
+        h.submit(h.css("form[action='/swaps'] button[type=submit]"))
+        check("休日（祝日・年末年始など）の勤務に指定します" in field_error(h, "work_on"), "no message beside the holiday to be worked")
+        h.audit("swaps (days off, error)")
+        h.get("/swaps?kind=compensatory")
+        h.fill("staff_number", s_no)
+        h.set_value("work_on", holiday.isoformat())
+        h.set_value("rest_on", day_off.isoformat())
+        h.submit(h.css("form[action='/swaps'] button[type=submit]"))
+        check(h.has(".flash") and "代休日として指定しました" in h.flash(), f"no day off was named: {h.text('main')[:400]}")
+        h.screenshot("f-5f-day-off.png")
         h.get(f"/close?month={last_month:%Y-%m}")
         h.audit("close (checks)")
         if "先に処理が必要なもの" in h.text("main"):

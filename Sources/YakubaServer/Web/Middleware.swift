@@ -50,8 +50,21 @@ struct AuthenticateMiddleware: Middleware {
 /// Enforces a route's declared `Access`, the first-login password change, and CSRF on form posts.
 struct AccessMiddleware: Middleware {
     let access: Access
+    /// The route's body strategy. Vapor collects a body for the route's handler, inside this middleware; a form that came
+    /// in more than one read (any over a couple of kilobytes, or split on the network) would have no body yet when its CSRF
+    /// token is read here, and be refused as expired. So a body the route collects is collected here first, to its limit.
+    var body: HTTPBodyStreamStrategy = .collect
 
     func respond(to req: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        if req.method != .GET, req.method != .HEAD, case .collect(let max) = body, req.body.data == nil {
+            return req.body.collect(max: max?.value ?? req.application.routes.defaultMaxBodySize.value).flatMap { _ in
+                self.checked(req, chainingTo: next)
+            }
+        }
+        return checked(req, chainingTo: next)
+    }
+
+    private func checked(_ req: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         do {
             if let early = try check(req) { return req.eventLoop.makeSucceededFuture(early) }
         } catch {
@@ -249,7 +262,7 @@ extension RoutesBuilder {
     @discardableResult
     func on(_ method: HTTPMethod, _ path: [PathComponent], access: Access, body: HTTPBodyStreamStrategy = .collect,
             use handler: @escaping @Sendable (Request) async throws -> Response) -> Route {
-        let route = grouped(AccessMiddleware(access: access)).on(method, path, body: body, use: handler)
+        let route = grouped(AccessMiddleware(access: access, body: body)).on(method, path, body: body, use: handler)
         route.userInfo["access"] = access
         return route
     }
@@ -258,7 +271,7 @@ extension RoutesBuilder {
     @discardableResult
     func on(_ method: HTTPMethod, _ path: [PathComponent], access: Access, body: HTTPBodyStreamStrategy = .collect,
             future handler: @escaping @Sendable (Request) -> EventLoopFuture<Response>) -> Route {
-        let route = grouped(AccessMiddleware(access: access)).on(method, path, body: body, use: handler)
+        let route = grouped(AccessMiddleware(access: access, body: body)).on(method, path, body: body, use: handler)
         route.userInfo["access"] = access
         return route
     }
