@@ -132,6 +132,26 @@ struct OvertimeLimitsTests {
         #expect(s.findings.contains { $0.kind == .average(months: 6) })
     }
 
+    @Test func anAgreementIsReadWithinWhatLSA36Allows() throws {
+        // 36協定 (work-rules §2.2, LSA 36条4–6項): 限度時間 ≤ 45h/month and 360h/year; 特別条項 < 100h, ≤ 720h, average ≤ 80h, ≤ 6 months.
+        var v = LaborAgreement36().formValues
+        #expect(v["ag_month"] == "45" && v["ag_year"] == "360" && v["ag_special"] == "")
+        v["ag_month"] = "３０"; v["ag_year"] = "300"
+        let plain = try LaborAgreement36.from(form: v).get()
+        #expect(plain.monthlyMaxMinutes == 1800 && plain.yearlyMaxMinutes == 18000 && plain.special == nil)
+        #expect(plain.labelJa == "36協定（月30時間・年300時間）")
+        v["ag_special"] = "1"; v["ag_sp_month"] = "80"; v["ag_sp_year"] = "600"; v["ag_sp_avg"] = "70"; v["ag_sp_times"] = "4"
+        let special = try LaborAgreement36.from(form: v).get()
+        #expect(special.special?.monthlyBelowMinutes == 4800 && special.special?.monthsOverOrdinaryMax == 4)
+        #expect(special.formValues["ag_sp_avg"] == "70")
+        #expect(LaborAgreement36.from(form: special.formValues) == .success(special), "the form reads back")
+        // beyond the law: 46h a month, a 100h-or-more special month, 7 months, an average of 90h, a year under the ordinary one
+        v["ag_month"] = "46"; v["ag_sp_month"] = "101"; v["ag_sp_times"] = "7"; v["ag_sp_avg"] = "90"; v["ag_sp_year"] = "200"
+        guard case .failure(let p) = LaborAgreement36.from(form: v) else { Issue.record("taken"); return }
+        #expect(Set(p.all.map(\.field)) == ["ag_month", "ag_sp_month", "ag_sp_times", "ag_sp_avg", "ag_sp_year"])
+        #expect(p.all[0].messageJa.contains("労働基準法36条"))
+    }
+
     @Test func labelsNameTheRule() {
         let s = OvertimeLimits.standing(month: ym(2026, 5), minutes: [:], regime: external)
         #expect(s.findings.map(\.labelJa) == ["月100時間未満", "年720時間", "2か月平均80時間", "3か月平均80時間", "4か月平均80時間",

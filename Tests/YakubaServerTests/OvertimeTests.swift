@@ -27,6 +27,43 @@ struct OvertimeTests {
         return row.id
     }
 
+    @Test func aDepartmentUnderA36AgreementIsHeldToItsOwnLimits() async throws {
+        // 36協定 as data (work-rules §2.2): 建設部 as a 公営企業 with 30h a month and no special clause
+        try await withCity { city in
+            let day = Self.nextWorkDay(city)
+            let month = YearMonth(day)
+            let hr = Browser(city.app)
+            try await hr.login("H001")
+            #expect(try await hr.get("/admin/departments").body.string.contains("36協定の上限"))
+            var form = ["department": city.deptB.id.uuidString, "workload": "agreement_36", "from_month": month.iso,
+                        "ag_month": "46", "ag_year": "300"]
+            var res = try await hr.post("/admin/departments/workload", form)
+            #expect(res.status == .unprocessableEntity)
+            #expect(res.body.string.contains("月の上限（時間）を1〜45の整数で入力してください"), "beyond the 限度時間 of LSA 36条")
+            #expect(try await OvertimeRepository.workloads(city.app.db.sql, municipalityId: city.muni.id).isEmpty, "nothing saved")
+            form["ag_month"] = "30"
+            res = try await hr.post("/admin/departments/workload", form)
+            #expect(res.status == .seeOther)
+            #expect(try await hr.get("/admin/departments").body.string.contains("36協定（月30時間・年300時間）（\(month.iso)から）"))
+            #expect(try await hr.post("/admin/departments/workload", form).body.string.contains("すでに"), "the same designation twice")
+
+            // 28h already ordered; 3h more would cross 30h: refused with the agreement's limit named
+            var d = month.first
+            var placed = 0
+            while placed < 28 * 60 {
+                if d != day { _ = try await Self.placeOrder(city, staff: city.staffB, date: d, start: 1080, end: 1200); placed += 120 }
+                d = d.adding(days: 1)
+            }
+            try await hr.get("/overtime/new")
+            res = try await hr.post("/overtime", ["staff_number": "S101", "date": day.iso, "start": "17:15", "end": "20:15", "reason": "浄水場の修繕"])
+            #expect(res.status == .unprocessableEntity)
+            #expect(res.body.string.contains("上限を超える命令です"))
+            let staff = Browser(city.app)
+            try await staff.login("S101")
+            #expect(try await staff.get("/overtime?month=\(month.iso)").body.string.contains("36協定（月30時間・年300時間）"), "the person sees which rules apply")
+        }
+    }
+
     @Test func externallyDrivenDepartmentWarnsThenNeedsSpecialCase() async throws {
         try await withCity { city in
             let day = Self.nextWorkDay(city)
@@ -42,9 +79,9 @@ struct OvertimeTests {
             // 人事課 below it inherits
             let tree = DepartmentTree(try await DepartmentRepository.all(city.app.db.sql, municipalityId: city.muni.id))
             let map = WorkloadMap(try await OvertimeRepository.workloads(city.app.db.sql, municipalityId: city.muni.id), tree: tree)
-            #expect(map.workload(city.deptA1.id, month: month) == .externallyDriven)
-            #expect(map.workload(city.deptB.id, month: month) == .selfPaced)
-            #expect(map.workload(city.deptA1.id, month: month.previous) == .selfPaced)
+            #expect(map.regime(city.deptA1.id, month: month) == .workload(.externallyDriven))
+            #expect(map.regime(city.deptB.id, month: month) == .workload(.selfPaced))
+            #expect(map.regime(city.deptA1.id, month: month.previous) == .workload(.selfPaced))
 
             // 95h already ordered this month (the days before; 5h a day), as data
             var d = month.first

@@ -34,10 +34,61 @@ public struct LaborAgreement36: Hashable, Sendable, Codable {
     public init(special: Special? = nil) { self.special = special }
 }
 
+extension LaborAgreement36 {
+    /// The form's values in whole hours (`ag_month`, `ag_year`, `ag_special`, `ag_sp_month`, `ag_sp_year`, `ag_sp_avg`, `ag_sp_times`).
+    public var formValues: [String: String] {
+        var v = ["ag_month": String(monthlyMaxMinutes / 60), "ag_year": String(yearlyMaxMinutes / 60), "ag_special": special == nil ? "" : "1"]
+        let sp = special ?? Special()
+        v["ag_sp_month"] = String(sp.monthlyBelowMinutes / 60); v["ag_sp_year"] = String(sp.yearlyMaxMinutes / 60)
+        v["ag_sp_avg"] = String(sp.averageMaxMinutes / 60); v["ag_sp_times"] = String(sp.monthsOverOrdinaryMax)
+        return v
+    }
+
+    /// Reads an agreement from its form, within what LSA 36条 allows an agreement to say: 限度時間 of at most 45h a month
+    /// and 360h a year (36条4項); a 特別条項 of under 100h a month with 休日労働, at most 720h a year, 2–6-month averages of at
+    /// most 80h and at most six months over the 限度時間 (36条5項・6項). Every problem beside its field.
+    public static func from(form: [String: String]) -> Result<LaborAgreement36, WorkRulesSettings.Problems> {
+        var problems: [WorkRulesSettings.Problem] = []
+        func hours(_ field: String, _ range: ClosedRange<Int>, _ ja: String, _ en: String) -> Int {
+            let text = WorkRulesSettings.ascii(form[field] ?? "")
+            guard let v = Int(text), range.contains(v) else {
+                problems.append(.init(field: field, messageJa: "\(ja)を\(range.lowerBound)〜\(range.upperBound)の整数で入力してください（労働基準法36条の範囲）。",
+                                      messageEn: "Enter \(en) as a whole number from \(range.lowerBound) to \(range.upperBound) (the range LSA art. 36 allows)."))
+                return range.lowerBound
+            }
+            return v
+        }
+        var a = LaborAgreement36()
+        a.monthlyMaxMinutes = hours("ag_month", 1...45, "月の上限（時間）", "the monthly limit in hours") * 60
+        a.yearlyMaxMinutes = hours("ag_year", 1...360, "年の上限（時間）", "the yearly limit in hours") * 60
+        if !(form["ag_special"] ?? "").isEmpty {
+            var sp = Special()
+            sp.monthlyBelowMinutes = hours("ag_sp_month", (a.monthlyMaxMinutes / 60 + 1)...100, "特別条項の月の上限（未満・時間）", "the special clause's monthly limit (under, hours)") * 60
+            sp.yearlyMaxMinutes = hours("ag_sp_year", (a.yearlyMaxMinutes / 60)...720, "特別条項の年の上限（時間）", "the special clause's yearly limit in hours") * 60
+            sp.averageMaxMinutes = hours("ag_sp_avg", 1...80, "2〜6か月平均の上限（時間）", "the 2–6-month average limit in hours") * 60
+            sp.monthsOverOrdinaryMax = hours("ag_sp_times", 1...6, "月の上限を超えられる回数（年）", "the months a year over the monthly limit")
+            a.special = sp
+        }
+        return problems.isEmpty ? .success(a) : .failure(WorkRulesSettings.Problems(all: problems))
+    }
+
+    public var labelJa: String {
+        "36協定（月\(monthlyMaxMinutes / 60)時間・年\(yearlyMaxMinutes / 60)時間"
+            + (special.map { "、特別条項：月\($0.monthlyBelowMinutes / 60)時間未満・年\($0.yearlyMaxMinutes / 60)時間・平均\($0.averageMaxMinutes / 60)時間・年\($0.monthsOverOrdinaryMax)回" } ?? "") + "）"
+    }
+    public var labelEn: String {
+        "Article 36 agreement (\(monthlyMaxMinutes / 60)h a month, \(yearlyMaxMinutes / 60)h a year"
+            + (special.map { "; special clause: under \($0.monthlyBelowMinutes / 60)h a month, \($0.yearlyMaxMinutes / 60)h a year, \($0.averageMaxMinutes / 60)h average, \($0.monthsOverOrdinaryMax) months" } ?? "") + ")"
+    }
+}
+
 /// Which rule set a person's month is checked against.
 public enum OvertimeRegime: Hashable, Sendable, Codable {
     case workload(DepartmentWorkload)
     case agreement(LaborAgreement36)
+
+    public var labelJa: String { switch self { case .workload(let w): w.labelJa; case .agreement(let a): a.labelJa } }
+    public var labelEn: String { switch self { case .workload(let w): w.labelEn; case .agreement(let a): a.labelEn } }
 }
 
 /// The limits of 人事院規則15-14 as a municipality mirrors them, with the national defaults. All in minutes.

@@ -4,7 +4,7 @@ import SQLKit
 /// One migration per schema change, registered in order. Times are stored as milliseconds since 1970 (UTC)
 /// in 64-bit integers and dates as ISO `YYYY-MM-DD` text, so both engines store and compare them alike.
 enum Migrations {
-    static let all: [any Migration] = [CreateOrganisation(), CreateAttendance(), CreateLedger(), SessionRecord.migration, CreateOvertime(), CreateLeave(), CreateClose(), CreateOvertimeAnalyses(), CreateNotifications(), CoverOrderEventIndex(), CoverOrderIndex(), AddMunicipalPolicies(), CreateScheduleAssignments(), CreateRestDaySwaps(), AddCompensatoryDaysOff()]
+    static let all: [any Migration] = [CreateOrganisation(), CreateAttendance(), CreateLedger(), SessionRecord.migration, CreateOvertime(), CreateLeave(), CreateClose(), CreateOvertimeAnalyses(), CreateNotifications(), CoverOrderEventIndex(), CoverOrderIndex(), AddMunicipalPolicies(), CreateScheduleAssignments(), CreateRestDaySwaps(), AddCompensatoryDaysOff(), AddLaborAgreements()]
 }
 
 struct CreateOrganisation: AsyncMigration {
@@ -331,5 +331,17 @@ struct AddCompensatoryDaysOff: AsyncMigration {
     func revert(on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { return }
         try await sql.raw("ALTER TABLE rest_day_swaps DROP COLUMN kind").run()
+    }
+}
+
+/// A department may be under a 36協定 (公営企業, LSA 別表第一 units) instead of 自律/他律: its terms are kept with the designation.
+struct AddLaborAgreements: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        guard let sql = db as? any SQLDatabase else { return }
+        try await sql.raw("ALTER TABLE department_workloads ADD COLUMN agreement TEXT").run()
+    }
+    func revert(on db: any Database) async throws {
+        guard let sql = db as? any SQLDatabase else { return }
+        try await sql.raw("ALTER TABLE department_workloads DROP COLUMN agreement").run()
     }
 }

@@ -6,10 +6,23 @@ struct DepartmentWorkloadRow: Codable, Sendable, Hashable {
     var id: UUID
     var municipalityId: UUID
     var departmentId: UUID
+    /// a `DepartmentWorkload` raw value, or `agreement_36` with the agreement in `agreement`
     var workload: String
     var fromMonth: String
     var setBy: UUID
     var setAtMs: Int64
+    /// the 36協定 as JSON, for `agreement_36`
+    var agreement: String? = nil
+
+    static let agreementKind = "agreement_36"
+
+    /// The rule set this designation puts its departments under (nil: not readable).
+    var regime: OvertimeRegime? {
+        if workload == Self.agreementKind {
+            return agreement.flatMap { try? JSONDecoder().decode(LaborAgreement36.self, from: Data($0.utf8)) }.map(OvertimeRegime.agreement)
+        }
+        return DepartmentWorkload(rawValue: workload).map(OvertimeRegime.workload)
+    }
 }
 
 struct OvertimeOrderRow: Codable, Sendable, Hashable {
@@ -212,12 +225,13 @@ struct WorkloadMap: Sendable {
             .max { ($0.fromMonth, $0.setAtMs) < ($1.fromMonth, $1.setAtMs) }
     }
 
-    func workload(_ departmentId: UUID?, month: YearMonth) -> DepartmentWorkload {
+    /// The rules a department's month is checked against: its own designation, else the nearest above it, else 自律部署.
+    func regime(_ departmentId: UUID?, month: YearMonth) -> OvertimeRegime {
         var cur = departmentId
         while let id = cur {
-            if let r = own(id, month: month), let w = DepartmentWorkload(rawValue: r.workload) { return w }
+            if let r = own(id, month: month)?.regime { return r }
             cur = tree.rows[id]?.parentId
         }
-        return .selfPaced
+        return .workload(.selfPaced)
     }
 }

@@ -370,15 +370,15 @@ enum AdminController {
                el("thead", el("tr", [l.t("コード", "Code"), l.t("名称", "Name"), l.t("階層", "Level"), l.t("超過勤務の上限区分（今月）", "Overtime limits (this month)")]
                    .map { el("th", attr("scope", "col"), txt($0)) })),
                el("tbody", scope.tree.ordered.map { d in
-                   let w = workloads.workload(d.id, month: month)
+                   let w = workloads.regime(d.id, month: month)
                    let own = workloads.own(d.id, month: month)
                    return el("tr", el("td", txt(d.code)), el("th", attr("scope", "row"), txt(String(repeating: "　", count: scope.tree.depth(d.id)) + d.name)),
                       el("td", txt(DepartmentLevel(rawValue: d.level).map { l.t($0.labelJa, $0.labelEn) } ?? "")),
                       el("td", txt(l.t(w.labelJa, w.labelEn) + (own.map { l.t("（\($0.fromMonth)から）", " (from \($0.fromMonth))") } ?? l.t("（上位・既定）", " (inherited)")))))
                }))),
-            el("h2", attr("id", "workload"), txt(l.t("自律部署・他律部署の指定", "Self-paced or externally driven"))),
-            el("p", txt(l.t("他律部署（業務量や時期を自ら決められない部署）に指定すると、超過勤務の上限は月100時間未満・年720時間・2〜6か月平均80時間・月45時間超は年6回までになります。指定は下の組織にも及びます。",
-                            "An externally driven department (one that cannot control its workload or timing) has limits of under 100h a month, 720h a year, 2–6-month averages of 80h and at most six months over 45h. A designation covers the departments below it."))),
+            el("h2", attr("id", "workload"), txt(l.t("自律部署・他律部署・36協定の指定", "Self-paced, externally driven, or an Article 36 agreement"))),
+            el("p", txt(l.t("他律部署（業務量や時期を自ら決められない部署）に指定すると、超過勤務の上限は月100時間未満・年720時間・2〜6か月平均80時間・月45時間超は年6回までになります。公営企業や労働基準法別表第一の事業場（病院・清掃工場など）は、結んだ36協定の上限を入力します。指定は下の組織にも及びます。",
+                            "An externally driven department (one that cannot control its workload or timing) has limits of under 100h a month, 720h a year, 2–6-month averages of 80h and at most six months over 45h. A public enterprise or a unit under LSA Schedule 1 (a hospital, a waste plant) enters the limits of its Article 36 agreement. A designation covers the departments below it."))),
             workloadErrors.isEmpty ? .empty : el("p", cls("alert"), attr("role", "alert"), txt(l.t("入力内容を確認してください。", "Please check the fields marked below."))),
             el("form", attr("method", "post"), attr("action", "/admin/departments/workload"), attr("novalidate", ""),
                hidden("_csrf", req.csrfToken),
@@ -387,9 +387,11 @@ enum AdminController {
                           selected: workloadForm.department ?? "", describedBy: d, invalid: workloadErrors["department"] != nil)
                },
                field(id: "wl_workload", label: l.t("区分", "Designation"), error: workloadErrors["workload"]) { d in
-                   select(id: "wl_workload", name: "workload", options: DepartmentWorkload.allCases.map { ($0.rawValue, l.t($0.labelJa, $0.labelEn)) },
+                   select(id: "wl_workload", name: "workload", options: DepartmentWorkload.allCases.map { ($0.rawValue, l.t($0.labelJa, $0.labelEn)) }
+                            + [(DepartmentWorkloadRow.agreementKind, l.t("36協定（公営企業・別表第一の事業場）", "Article 36 agreement (public enterprise, Schedule 1 unit)"))],
                           selected: workloadForm.workload ?? DepartmentWorkload.externallyDriven.rawValue, describedBy: d, invalid: workloadErrors["workload"] != nil)
                },
+               agreementFields(l, values: workloadForm.agreementValues ?? LaborAgreement36().formValues, errors: workloadErrors),
                field(id: "wl_from", label: l.t("適用する月", "From month"), error: workloadErrors["from_month"], hint: l.t("例：\(month.iso)（今年度の4月以降）", "e.g. \(month.iso) (this fiscal year or later)")) { d in
                    input(id: "wl_from", name: "from_month", type: "month", value: workloadForm.from_month ?? month.iso, describedBy: d, required: true,
                          invalid: workloadErrors["from_month"] != nil)
@@ -434,7 +436,37 @@ enum AdminController {
         return req.redirect(to: "/admin/departments")
     }
 
-    struct WorkloadForm: Content { var department: String? = nil; var workload: String? = nil; var from_month: String? = nil }
+    struct WorkloadForm: Content {
+        var department: String? = nil; var workload: String? = nil; var from_month: String? = nil
+        var ag_month: String? = nil; var ag_year: String? = nil; var ag_special: String? = nil
+        var ag_sp_month: String? = nil; var ag_sp_year: String? = nil; var ag_sp_avg: String? = nil; var ag_sp_times: String? = nil
+        /// the agreement's fields as sent (nil when the form had none)
+        var agreementValues: [String: String]? {
+            guard ag_month != nil || ag_year != nil else { return nil }
+            return ["ag_month": ag_month ?? "", "ag_year": ag_year ?? "", "ag_special": ag_special ?? "", "ag_sp_month": ag_sp_month ?? "",
+                    "ag_sp_year": ag_sp_year ?? "", "ag_sp_avg": ag_sp_avg ?? "", "ag_sp_times": ag_sp_times ?? ""]
+        }
+    }
+
+    /// The terms of a 36協定, used when the designation is one (hours; the 特別条項 only when ticked).
+    static func agreementFields(_ l: Lang, values v: [String: String], errors: [String: String]) -> N {
+        func hours(_ id: String, _ ja: String, _ en: String, hint: String) -> N {
+            field(id: id, label: l.t(ja, en), error: errors[id], hint: hint) { d in
+                input(id: id, name: id, value: v[id] ?? "", describedBy: d, invalid: errors[id] != nil, extra: [("inputmode", "numeric"), ("autocomplete", "off")])
+            }
+        }
+        return el("fieldset",
+                  el("legend", txt(l.t("36協定の上限（区分が36協定のときに使います）", "The agreement's limits (used when the designation is an agreement)"))),
+                  hours("ag_month", "月の上限（時間）", "Hours a month", hint: l.t("45以下", "45 or less")),
+                  hours("ag_year", "年の上限（時間）", "Hours a year", hint: l.t("360以下", "360 or less")),
+                  el("div", cls("field check"), el("label", void("input", [("type", "checkbox"), ("name", "ag_special"), ("value", "1"), ("id", "ag_special")]
+                                                                  + ((v["ag_special"] ?? "").isEmpty ? [] : [("checked", "")])),
+                                                   txt(l.t("特別条項がある", "It has a special clause")))),
+                  hours("ag_sp_month", "特別条項：月の上限（この時間未満・休日労働を含む）", "Special clause: under this many hours a month (with holiday work)", hint: l.t("100以下", "100 or less")),
+                  hours("ag_sp_year", "特別条項：年の上限（時間）", "Special clause: hours a year", hint: l.t("720以下", "720 or less")),
+                  hours("ag_sp_avg", "特別条項：2〜6か月平均の上限（時間）", "Special clause: 2–6-month average (hours)", hint: l.t("80以下", "80 or less")),
+                  hours("ag_sp_times", "特別条項：月の上限を超えられる月数（年）", "Special clause: months a year over the monthly limit", hint: l.t("6以下", "6 or less")))
+    }
 
     /// 自律/他律 designations are dated facts: a new one applies from its month on; earlier months keep theirs.
     static func setWorkload(_ req: Request) async throws -> Response {
@@ -445,29 +477,43 @@ enum AdminController {
         var errors: [String: String] = [:]
         let dept = f.department.flatMap(UUID.init(uuidString:)).flatMap { scope.tree.rows[$0] }
         if dept == nil { errors["department"] = l.t("組織を選んでください。", "Choose a department.") }
-        let workload = f.workload.flatMap(DepartmentWorkload.init(rawValue:))
-        if workload == nil { errors["workload"] = l.t("区分を選んでください。", "Choose the designation.") }
+        var regime: OvertimeRegime?
+        var agreementJSON: String?
+        if f.workload == DepartmentWorkloadRow.agreementKind {
+            switch LaborAgreement36.from(form: f.agreementValues ?? [:]) {
+            case .success(let a):
+                regime = .agreement(a)
+                agreementJSON = String(decoding: try JSONEncoder().encode(a), as: UTF8.self)
+            case .failure(let problems):
+                for p in problems.all where errors[p.field] == nil { errors[p.field] = l.t(p.messageJa, p.messageEn) }
+            }
+        } else if let w = f.workload.flatMap(DepartmentWorkload.init(rawValue:)) {
+            regime = .workload(w)
+        } else {
+            errors["workload"] = l.t("区分を選んでください。", "Choose the designation.")
+        }
         let today = CalendarDate(Date(), in: scope.municipality.zone)
         let fyStart = YearMonth(FiscalYear(containing: today).first)
         let from = f.from_month.flatMap(YearMonth.init(iso:))
         if from == nil { errors["from_month"] = l.t("適用する月を入力してください（例：\(YearMonth(today).iso)）。", "Enter the month (e.g. \(YearMonth(today).iso)).") }
         else if from! < fyStart { errors["from_month"] = l.t("過去の年度にさかのぼって変更することはできません。\(fyStart.iso)以降を指定してください。", "Earlier fiscal years cannot be changed; choose \(fyStart.iso) or later.") }
-        if let dept, let workload, let from, errors.isEmpty {
+        if let dept, let regime, let from, errors.isEmpty {
             let map = WorkloadMap(try await OvertimeRepository.workloads(req.sql, municipalityId: p.municipalityId), tree: scope.tree)
-            if map.own(dept.id, month: from)?.workload == workload.rawValue {
-                errors["workload"] = l.t("\(dept.name)はすでに\(from.iso)から\(workload.labelJa)です。", "\(dept.name) is already \(workload.labelEn) from \(from.iso).")
+            if map.own(dept.id, month: from)?.regime == regime {
+                errors["workload"] = l.t("\(dept.name)はすでに\(from.iso)から\(regime.labelJa)です。", "\(dept.name) is already \(regime.labelEn) from \(from.iso).")
             }
         }
-        guard errors.isEmpty, let dept, let workload, let from else {
+        guard errors.isEmpty, let dept, let regime, let from else {
             return try await departments(req, form: DepartmentForm(), errors: [:], status: .unprocessableEntity, workloadForm: f, workloadErrors: errors)
         }
-        let row = DepartmentWorkloadRow(id: UUID.timeOrdered(), municipalityId: p.municipalityId, departmentId: dept.id, workload: workload.rawValue,
-                                        fromMonth: from.iso, setBy: p.staffId, setAtMs: nowMs())
+        let kind: String = { if case .workload(let w) = regime { return w.rawValue }; return DepartmentWorkloadRow.agreementKind }()
+        let row = DepartmentWorkloadRow(id: UUID.timeOrdered(), municipalityId: p.municipalityId, departmentId: dept.id, workload: kind,
+                                        fromMonth: from.iso, setBy: p.staffId, setAtMs: nowMs(), agreement: agreementJSON)
         try await req.yakuba.writer.perform { _, sql in
             try await sql.insert(into: "department_workloads").model(row, with: rowEncoder).run()
             return [LedgerDraft(municipalityId: row.municipalityId, actorId: p.staffId, type: "department.workload_set", subjectId: dept.id.uuidString.lowercased(), fact: row)]
         }
-        req.session.data["flash"] = l.t("\(dept.name)を\(from.iso)から\(workload.labelJa)に指定しました。", "\(dept.name) is \(workload.labelEn) from \(from.iso).")
+        req.session.data["flash"] = l.t("\(dept.name)を\(from.iso)から\(regime.labelJa)に指定しました。", "\(dept.name) is \(regime.labelEn) from \(from.iso).")
         return req.redirect(to: "/admin/departments#workload")
     }
 }

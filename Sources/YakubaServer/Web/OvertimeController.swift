@@ -35,15 +35,15 @@ enum OvertimeController {
         guard let me = try await StaffRepository.find(req.sql, id: p.staffId) else { throw Abort(.forbidden) }
 
         let myMinutes = try await OvertimeRepository.countedMinutes(req.sql, municipalityId: p.municipalityId, staffId: me.id, month: month, rules: rules)
-        let myWorkload = workloads.workload(me.departmentId, month: month)
-        let myStanding = OvertimeLimits.standing(month: month, minutes: myMinutes, regime: .workload(myWorkload), rules: rules)
+        let myRegime = workloads.regime(me.departmentId, month: month)
+        let myStanding = OvertimeLimits.standing(month: month, minutes: myMinutes, regime: myRegime, rules: rules)
         let myOrders = try await OvertimeRepository.orders(req.sql, municipalityId: p.municipalityId, staffIds: [me.id], from: month.first, to: month.last)
 
         var content: [N] = [
             el("h1", txt(l.t("超過勤務", "Overtime"))),
             monthNav(req, month),
             el("h2", txt(l.t("あなたの状況", "Where you stand"))),
-            el("p", txt(l.t("所属：", "Department: ") + scope.tree.path(me.departmentId) + "（" + l.t(myWorkload.labelJa, myWorkload.labelEn) + "）")),
+            el("p", txt(l.t("所属：", "Department: ") + scope.tree.path(me.departmentId) + "（" + l.t(myRegime.labelJa, myRegime.labelEn) + "）")),
             standingTable(req, myStanding, caption: l.t("\(showMonth(month, l))の上限に対する状況", "Limits for \(month.iso)")),
             el("h2", txt(l.t("あなたへの命令", "Orders to you"))),
             myOrders.isEmpty ? el("p", cls("muted"), txt(l.t("この月の命令はありません。", "No orders this month."))) :
@@ -68,7 +68,7 @@ enum OvertimeController {
             let counted = try await OvertimeRepository.countedMinutes(req.sql, municipalityId: p.municipalityId, staffIds: watched, month: month, rules: rules)
             for sid in watched {
                 guard let s = staffById[sid] else { continue }
-                let st = OvertimeLimits.standing(month: month, minutes: counted[sid] ?? [:], regime: .workload(workloads.workload(s.departmentId, month: month)), rules: rules)
+                let st = OvertimeLimits.standing(month: month, minutes: counted[sid] ?? [:], regime: workloads.regime(s.departmentId, month: month), rules: rules)
                 if st.worst >= .approaching || st.doctorInterview { watch.append((s, st)) }
             }
             watch.sort { ($0.1.worst, $0.1.findings.first?.value ?? 0) > ($1.1.worst, $1.1.findings.first?.value ?? 0) }
@@ -389,7 +389,7 @@ enum OvertimeController {
         let workloads = WorkloadMap(try await OvertimeRepository.workloads(sql, municipalityId: v.staff.municipalityId), tree: scope.tree)
         let minutes = try await OvertimeRepository.countedMinutes(sql, municipalityId: v.staff.municipalityId, staffId: v.staff.id, month: month, rules: rules)
         return OvertimeLimits.prospective(month: month, minutes: minutes, adding: v.range.length,
-                                          regime: .workload(workloads.workload(v.staff.departmentId, month: month)), rules: rules)
+                                          regime: workloads.regime(v.staff.departmentId, month: month), rules: rules)
     }
 
     static func limitWarning(_ req: Request, _ check: (before: LimitStanding, after: LimitStanding, newlyExceeded: [LimitFinding]), staff: StaffRow) -> N {
