@@ -187,6 +187,34 @@ struct SchedulesTests {
         #expect(Schedules.checkRoster(long).contains(.shiftTooLong(start, minutes: 1020)))
     }
 
+    @Test func aRosterSetsEachDaysShiftANightShiftIsOneDayAndTheLimitsNameTheirCase() {
+        // 交替制 (work-rules §1.4): the roster's shift replaces the week's day for that date; a rostered 週休日 has no hours.
+        let night = ShiftPattern.defaults.first { $0.code == "N" }!.day    // 17:00–翌9:00, break 0:00–1:00: 15h
+        let sat = d(2026, 11, 28), mon = d(2026, 11, 30)
+        let t = ScheduleTimeline(base: .standard, roster: [RosterDay(date: sat, code: "N", shift: night),
+                                                           RosterDay(date: mon, code: RosterDay.restCode, shift: nil)])
+        #expect(t.day(on: sat) == night && t.day(on: mon) == nil && t.day(on: d(2026, 12, 1)) == .standard)
+        #expect(t.dayKind(on: sat, holidayName: nil).isWorkDay && t.dayKind(on: mon, holidayName: nil).isWeeklyRestDay)
+        // the night shift worked 17:00–翌9:00 is one day of 15h, all 正規, 6h of it at night (22:00–5:00 less the break)
+        let zone = TimeZone(identifier: "Asia/Tokyo")!
+        let punches = [EffectivePunch(id: UUID(), kind: .clockIn, at: sat.instant(atMinute: 1020, in: zone), place: "", source: .selfService, correctionId: nil),
+                       EffectivePunch(id: UUID(), kind: .clockOut, at: sat.instant(atMinute: 1980, in: zone), place: "", source: .selfService, correctionId: nil)]
+        let nov = YearMonth(year: 2026, month: 11)!
+        let days = AttendanceCalculator.days(dates: nov.days, schedule: { t.day(on: $0) }, dayKind: { t.dayKind(on: $0, holidayName: nil) },
+                                             punches: punches, marks: [], isPartTime: false, rules: .default, zone: zone,
+                                             now: d(2026, 12, 5).instant(atMinute: 0, in: zone))
+        let worked = days.first { $0.date == sat }!
+        #expect(worked.workedMinutes == 900 && worked.withinScheduleMinutes == 900 && !worked.flags.contains(.outsideSchedule))
+        #expect(!days.first { $0.date == mon }!.flags.contains(.absent), "a rostered rest day is not an absence")
+        let f = MonthlyComputation.figures(days: days.filter { $0.date == sat }, paidOrders: [:], shortTime: false)
+        #expect(f.overtimeMinutes == 0 && f.payMinutes[.nightAllowance] == 360)
+        // one shift of 16h is the most (見附市); the messages name the limit
+        #expect(Schedules.checkRoster([(sat, night)]).filter { if case .shiftTooLong = $0 { true } else { false } }.isEmpty)
+        let problem = Schedules.RosterProblem.tooManyConsecutive(from: sat, days: 13)
+        #expect(problem.messageJa() == "2026-11-28から13日連続の勤務になります（連続勤務は12日まで）。")
+        #expect(Schedules.RosterProblem.tooFewRestDays(from: sat, restDays: 2).messageEn().contains("at least 4"))
+    }
+
     @Test func overtimeCompensatoryTimeConversion() {
         // 超勤代休時間: hours over 60 × 25/100 (assigned days), 15/100 (other days), 50/100 (short-time, 75 at night).
         var t = ClassTotals()

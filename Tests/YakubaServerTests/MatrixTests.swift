@@ -47,6 +47,8 @@ struct MatrixTests {
         "GET /overtime": "SAAAAAA", "GET /overtime/new": "SFFAAAA", "POST /overtime": "SFFAAAA",
         "POST /overtime/:id/report": "SAHFFFH", "POST /overtime/:id/confirm": "SFFAAAH", "POST /overtime/:id/cancel": "SFFAAAH",
         "GET /swaps": "SFFAAAA", "POST /swaps": "SFFAAAA", "POST /swaps/:id/cancel": "SFFHHHH",
+        "GET /roster": "SFFAAAA", "POST /roster": "SFFAAAA",
+        "GET /admin/shift-patterns": "SFFFAAA", "POST /admin/shift-patterns": "SFFFAAA", "POST /admin/shift-patterns/remove": "SFFFHHH",
         "POST /overtime/exemptions": "SFFFAAA", "POST /overtime/analyses": "SFFAAAA", "POST /admin/departments/workload": "SFFFAAA",
 
         "GET /leave": "SAAAAAA", "GET /leave/new": "SAAAAAA", "POST /leave": "SAAAAAA", "GET /approvals": "SAAAAAA",

@@ -17,6 +17,15 @@ public struct ShiftPattern: Sendable, Codable, Hashable, Identifiable {
         self.code = code; self.name = name; self.kind = kind; self.day = day; self.appliesTo = appliesTo
     }
 
+    /// The patterns a new municipality starts with (HR edits them): the standard day, 早出 and 遅出 (§1.5), and a 交替制
+    /// night shift of 16 hours with a 1-hour break (the longest one shift may be, §1.4).
+    public static let defaults: [ShiftPattern] = [
+        ShiftPattern(code: "D", name: "日勤", kind: .standard, day: .standard),
+        ShiftPattern(code: "E", name: "早出", kind: .earlyLate, day: DailySchedule(start: 450, end: 975, breakWindow: MinuteRange(start: 720, end: 780))),
+        ShiftPattern(code: "L", name: "遅出", kind: .earlyLate, day: DailySchedule(start: 600, end: 1125, breakWindow: MinuteRange(start: 780, end: 840))),
+        ShiftPattern(code: "N", name: "夜勤", kind: .rotating, day: DailySchedule(start: 1020, end: 1980, breakWindow: MinuteRange(start: 1440, end: 1500))),
+    ]
+
     /// 時差出勤: the day's 7h45m moved earlier or later, in 15-minute steps (時差区分, work-rules-ja.md §1.5).
     public static func staggered(startingAt start: Int, breakMinutes: Int = 60, standardMinutes: Int = 465) -> ShiftPattern {
         let end = start + standardMinutes + breakMinutes
@@ -32,6 +41,17 @@ public struct ScheduleAssignment: Sendable, Codable, Hashable {
     public var week: WeeklySchedule
     public init(from: CalendarDate, week: WeeklySchedule) { self.from = from; self.week = week }
 
+}
+
+/// A day of a roster (勤務割, 交替制): the shift the person works on `date` from the pattern `code`, or none (a 週休日). It
+/// replaces, for that day, what the weekly schedule says.
+public struct RosterDay: Sendable, Codable, Hashable {
+    public var date: CalendarDate
+    public var code: String
+    public var shift: DailySchedule?
+    public init(date: CalendarDate, code: String, shift: DailySchedule?) { self.date = date; self.code = code; self.shift = shift }
+    /// the code of a rostered 週休日
+    public static let restCode = "休"
 }
 
 /// 週休日の振替 (work-rules-ja.md §1.4): the person works the 週休日 `workOn`, with the hours `restOn` had, and `restOn`
@@ -69,9 +89,15 @@ public struct ScheduleTimeline: Sendable, Hashable {
     public let swaps: [RestDaySwap]
     /// the 代休日 in force (cancelled ones left out)
     public let daysOff: [CompensatoryDayOff]
+    /// the days a roster sets, by day number (the latest entry for a day)
+    public let roster: [Int: RosterDay]
 
-    public init(base: WeeklySchedule, assignments: [ScheduleAssignment] = [], swaps: [RestDaySwap] = [], daysOff: [CompensatoryDayOff] = []) {
+    public init(base: WeeklySchedule, assignments: [ScheduleAssignment] = [], swaps: [RestDaySwap] = [], daysOff: [CompensatoryDayOff] = [],
+                roster: [RosterDay] = []) {
         self.base = base
+        var byDay: [Int: RosterDay] = [:]
+        for r in roster { byDay[r.date.dayNumber] = r }
+        self.roster = byDay
         // a stable sort: on one date the assignment recorded last stays last, and wins
         self.assignments = assignments.enumerated().sorted { $0.element.from != $1.element.from ? $0.element.from < $1.element.from : $0.offset < $1.offset }.map(\.element)
         self.swaps = swaps
@@ -128,9 +154,10 @@ public struct ScheduleTimeline: Sendable, Hashable {
         return found
     }
 
-    /// The day's 正規の勤務時間 on `date` (nil: a 週休日 by the schedule in force then, or the day off of a swap); a 週休日
-    /// swapped into work has the hours of the work day it was swapped with.
+    /// The day's 正規の勤務時間 on `date` (nil: a 週休日 by the roster or the schedule in force then, or the day off of a
+    /// swap); a rostered day has its shift; a 週休日 swapped into work has the hours of the work day it was swapped with.
     public func day(on date: CalendarDate) -> DailySchedule? {
+        if !roster.isEmpty, let r = roster[date.dayNumber] { return r.shift }
         if !swaps.isEmpty, let (s, worked) = swap(on: date) {
             return worked ? week(on: s.restOn).schedule(weekday: s.restOn.weekday) : nil
         }
@@ -273,6 +300,23 @@ public enum Schedules {
         case shiftTooLong(CalendarDate, minutes: Int)
         case tooFewRestDays(from: CalendarDate, restDays: Int)
         case averageTooHigh(minutesPerWeek: Int)
+
+        public func messageJa(_ limits: RosterLimits = RosterLimits()) -> String {
+            switch self {
+            case .tooManyConsecutive(let f, let n): "\(f.iso)から\(n)日連続の勤務になります（連続勤務は\(limits.maxConsecutiveWorkDays)日まで）。"
+            case .shiftTooLong(let d, let m): "\(d.iso)の勤務が\(formatDuration(m))あります（1回の勤務は\(formatDuration(limits.maxShiftMinutes))まで）。"
+            case .tooFewRestDays(let f, let n): "\(f.iso)からの4週間の週休日が\(n)日です（4週間に\(limits.minRestDaysPer4Weeks)日以上）。"
+            case .averageTooHigh(let m): "1週間あたりの勤務時間が平均\(formatDuration(m))になります（平均\(formatDuration(limits.maxAverageWeekMinutes))まで）。"
+            }
+        }
+        public func messageEn(_ limits: RosterLimits = RosterLimits()) -> String {
+            switch self {
+            case .tooManyConsecutive(let f, let n): "\(n) days in a row from \(f.iso) (at most \(limits.maxConsecutiveWorkDays))."
+            case .shiftTooLong(let d, let m): "The shift on \(d.iso) is \(formatDuration(m)) long (at most \(formatDuration(limits.maxShiftMinutes)))."
+            case .tooFewRestDays(let f, let n): "Only \(n) rest days in the 4 weeks from \(f.iso) (at least \(limits.minRestDaysPer4Weeks))."
+            case .averageTooHigh(let m): "An average of \(formatDuration(m)) a week (at most \(formatDuration(limits.maxAverageWeekMinutes)))."
+            }
+        }
     }
 
     /// Checks a roster: `days` maps each date of the period to the shift worked (nil = 週休日), in date order.

@@ -28,6 +28,8 @@ enum BookService {
         var assignments: [UUID: [ScheduleAssignment]] = [:]
         var swaps: [UUID: [RestDaySwap]] = [:]
         var daysOff: [UUID: [CompensatoryDayOff]] = [:]
+        /// the month's 勤務割 of those who have one
+        var roster: [UUID: [RosterDay]] = [:]
     }
 
     static func facts(_ sql: any SQLDatabase, municipality muni: MunicipalityRow, staffIds ids: [UUID], month: YearMonth) async throws -> Facts {
@@ -45,6 +47,7 @@ enum BookService {
         let moves = try await ScheduleRepository.moves(sql, staffIds: ids)
         f.swaps = moves.swaps
         f.daysOff = moves.daysOff
+        f.roster = try await ScheduleRepository.roster(sql, staffIds: ids, from: month.first, to: month.last)
         return f
     }
 
@@ -63,6 +66,7 @@ enum BookService {
         var assignments: [UUID: [ScheduleAssignment]] = [:]
         var swaps: [UUID: [RestDaySwap]] = [:]
         var daysOff: [UUID: [CompensatoryDayOff]] = [:]
+        var roster: [UUID: [RosterDay]] = [:]
 
         init() {}
         init(_ f: Facts) {
@@ -72,6 +76,7 @@ enum BookService {
             assignments = f.assignments
             swaps = f.swaps
             daysOff = f.daysOff
+            roster = f.roster
         }
     }
 
@@ -102,15 +107,16 @@ enum BookService {
             let eff = PunchStream.effective(raw: f.punches[id] ?? [], corrections: f.corrections.isEmpty ? [] : f.corrections[id] ?? [])
             let swapped = f.swaps.isEmpty ? [] : f.swaps[id] ?? []
             let daysOff = f.daysOff.isEmpty ? [] : f.daysOff[id] ?? []
+            let roster = f.roster.isEmpty ? [] : f.roster[id] ?? []
             let orders = paidOrders[id] ?? [:], swapWeeks = swapped.isEmpty ? [] : RestDaySwap.weekStarts(swapped)
             // the person's employment as day numbers
             let start = staff[i].start?.dayNumber ?? .min, end = staff[i].end?.dayNumber ?? .max
             let assigned = f.assignments.isEmpty ? [] : f.assignments[id] ?? []
             let week = schedules.index[i]
             let result: (figures: MonthlyFigures, openDays: [AttendanceDay])
-            if !assigned.isEmpty || !swapped.isEmpty || !daysOff.isEmpty {
-                // hours changed from a date, days swapped or 代休日 named: each day's schedule from the one in force that day
-                let timeline = ScheduleTimeline(base: schedules.weeks[week], assignments: assigned, swaps: swapped, daysOff: daysOff)
+            if !assigned.isEmpty || !swapped.isEmpty || !daysOff.isEmpty || !roster.isEmpty {
+                // hours changed from a date, days swapped or rostered, 代休日 named: each day's schedule from the one in force that day
+                let timeline = ScheduleTimeline(base: schedules.weeks[week], assignments: assigned, swaps: swapped, daysOff: daysOff, roster: roster)
                 result = MonthlyComputation.closeMonth(
                     dates: dates,
                     schedule: { d in
@@ -177,7 +183,8 @@ enum BookService {
             let ws: WeeklySchedule
             if let known = schedules[s.schedule] { ws = known } else { ws = s.weeklySchedule; schedules[s.schedule] = ws }
             let start = s.start, end = s.end
-            let timeline = ScheduleTimeline(base: ws, assignments: f.assignments[s.id] ?? [], swaps: f.swaps[s.id] ?? [], daysOff: f.daysOff[s.id] ?? [])
+            let timeline = ScheduleTimeline(base: ws, assignments: f.assignments[s.id] ?? [], swaps: f.swaps[s.id] ?? [], daysOff: f.daysOff[s.id] ?? [],
+                                            roster: f.roster[s.id] ?? [])
             let days = AttendanceCalculator.days(
                 dates: month.days,
                 schedule: { d in

@@ -160,6 +160,7 @@ enum CloseService {
             let moves = try await ScheduleRepository.moves(sql, municipalityId: muni.id)
             facts.swaps = moves.swaps
             facts.daysOff = moves.daysOff
+            facts.roster = ScheduleRepository.rosterDays(try await ScheduleRepository.rosterRows(sql, municipalityId: muni.id, from: month.first, to: month.last))
             facts.punches = one.punches.merging(two.punches) { a, _ in a }
             facts.marks = one.marks.merging(two.marks) { a, _ in a }
             for chunk in ids.chunked(2000) {
@@ -174,6 +175,7 @@ enum CloseService {
                 facts.assignments.merge(f.assignments) { a, _ in a }
                 facts.swaps.merge(f.swaps) { a, _ in a }
                 facts.daysOff.merge(f.daysOff) { a, _ in a }
+                facts.roster.merge(f.roster) { a, _ in a }
             }
         }
         let (figures, anomalies, first) = Self.figures(facts, paid: paid, municipality: muni, staff: staff, month: month, now: now)

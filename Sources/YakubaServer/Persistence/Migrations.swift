@@ -4,7 +4,7 @@ import SQLKit
 /// One migration per schema change, registered in order. Times are stored as milliseconds since 1970 (UTC)
 /// in 64-bit integers and dates as ISO `YYYY-MM-DD` text, so both engines store and compare them alike.
 enum Migrations {
-    static let all: [any Migration] = [CreateOrganisation(), CreateAttendance(), CreateLedger(), SessionRecord.migration, CreateOvertime(), CreateLeave(), CreateClose(), CreateOvertimeAnalyses(), CreateNotifications(), CoverOrderEventIndex(), CoverOrderIndex(), AddMunicipalPolicies(), CreateScheduleAssignments(), CreateRestDaySwaps(), AddCompensatoryDaysOff(), AddLaborAgreements()]
+    static let all: [any Migration] = [CreateOrganisation(), CreateAttendance(), CreateLedger(), SessionRecord.migration, CreateOvertime(), CreateLeave(), CreateClose(), CreateOvertimeAnalyses(), CreateNotifications(), CoverOrderEventIndex(), CoverOrderIndex(), AddMunicipalPolicies(), CreateScheduleAssignments(), CreateRestDaySwaps(), AddCompensatoryDaysOff(), AddLaborAgreements(), CreateRosterDays()]
 }
 
 struct CreateOrganisation: AsyncMigration {
@@ -343,5 +343,32 @@ struct AddLaborAgreements: AsyncMigration {
     func revert(on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { return }
         try await sql.raw("ALTER TABLE department_workloads DROP COLUMN agreement").run()
+    }
+}
+
+/// 勤務割 (交替制 rosters): a person's shift on a date, replacing the weekly schedule for that day. Facts: a later row for
+/// the same person and date supersedes the earlier one; an empty `code` returns the day to the weekly schedule.
+struct CreateRosterDays: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("roster_days")
+            .id()
+            .field("municipality_id", .uuid, .required, .references("municipalities", "id"))
+            .field("staff_id", .uuid, .required, .references("staff", "id"))
+            .field("date", .string, .required)
+            .field("code", .string, .required)
+            .field("start_minute", .int)
+            .field("end_minute", .int)
+            .field("break_start", .int)
+            .field("break_end", .int)
+            .field("recorded_by", .uuid, .required)
+            .field("recorded_at_ms", .int64, .required)
+            .create()
+        if let sql = db as? any SQLDatabase {
+            try await sql.create(index: "roster_days_staff_idx").on("roster_days").column("staff_id").column("date").run()
+            try await sql.create(index: "roster_days_muni_idx").on("roster_days").column("municipality_id").column("date").run()
+        }
+    }
+    func revert(on db: any Database) async throws {
+        try await db.schema("roster_days").delete()
     }
 }

@@ -51,6 +51,8 @@ struct MunicipalityRow: Codable, Sendable, Hashable {
         var pay: PayRules = .default
         /// by type code; a type without one is as the common catalogue has it
         var leaveTypes: [String: LeaveTypeSetting]? = nil
+        /// the shift patterns rosters are made of (nil: `ShiftPattern.defaults`)
+        var shiftPatterns: [ShiftPattern]? = nil
     }
     private var storedPolicies: Policies? { policies.flatMap { try? JSONDecoder().decode(Policies.self, from: Data($0.utf8)) } }
     var annualLeavePolicy: AnnualLeavePolicy { storedPolicies?.annualLeave ?? .default }
@@ -62,6 +64,16 @@ struct MunicipalityRow: Codable, Sendable, Hashable {
         var m = self
         var p = storedPolicies ?? Policies()
         p.leaveTypes = settings
+        m.policies = Seed.json(p)
+        return m
+    }
+
+    var shiftPatterns: [ShiftPattern] { storedPolicies?.shiftPatterns ?? ShiftPattern.defaults }
+    /// The row with these shift patterns (the rest of the policies kept).
+    func with(shiftPatterns patterns: [ShiftPattern]) -> MunicipalityRow {
+        var m = self
+        var p = storedPolicies ?? Policies()
+        p.shiftPatterns = patterns
         m.policies = Seed.json(p)
         return m
     }
@@ -282,7 +294,31 @@ struct RestDaySwapRow: Codable, Sendable, Hashable {
 extension StaffRow {
     /// The schedule in force on each day: `schedule` (the one most recently set), replaced on and after each dated
     /// assignment, with the days moved by swaps.
-    func timeline(_ assignments: [ScheduleAssignment]?, swaps: [RestDaySwap]? = nil, daysOff: [CompensatoryDayOff]? = nil) -> ScheduleTimeline {
-        ScheduleTimeline(base: weeklySchedule, assignments: assignments ?? [], swaps: swaps ?? [], daysOff: daysOff ?? [])
+    func timeline(_ assignments: [ScheduleAssignment]?, swaps: [RestDaySwap]? = nil, daysOff: [CompensatoryDayOff]? = nil, roster: [RosterDay]? = nil) -> ScheduleTimeline {
+        ScheduleTimeline(base: weeklySchedule, assignments: assignments ?? [], swaps: swaps ?? [], daysOff: daysOff ?? [], roster: roster ?? [])
+    }
+}
+
+/// One cell of a roster, as recorded (see `CreateRosterDays`).
+struct RosterDayRow: Codable, Sendable, Hashable {
+    var id: UUID
+    var municipalityId: UUID
+    var staffId: UUID
+    var date: String
+    /// a pattern's code, `休` for a rostered 週休日, or empty: the weekly schedule again
+    var code: String
+    var startMinute: Int?
+    var endMinute: Int?
+    var breakStart: Int?
+    var breakEnd: Int?
+    var recordedBy: UUID
+    var recordedAtMs: Int64
+
+    /// The roster day it sets (nil: none, the weekly schedule applies).
+    var rosterDay: RosterDay? {
+        guard !code.isEmpty, let d = CalendarDate(iso: date) else { return nil }
+        guard let s = startMinute, let e = endMinute else { return RosterDay(date: d, code: code, shift: nil) }
+        let b = breakStart.flatMap { bs in breakEnd.map { MinuteRange(start: bs, end: $0) } }
+        return RosterDay(date: d, code: code, shift: DailySchedule(start: s, end: e, breakWindow: b))
     }
 }

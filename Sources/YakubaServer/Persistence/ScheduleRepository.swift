@@ -30,7 +30,39 @@ enum ScheduleRepository {
     /// A person's timeline, read from the database.
     static func timeline(_ sql: any SQLDatabase, staff: StaffRow) async throws -> ScheduleTimeline {
         let moved = try await moves(sql, staffIds: [staff.id])
-        return staff.timeline(try await assignments(sql, staffIds: [staff.id])[staff.id], swaps: moved.swaps[staff.id], daysOff: moved.daysOff[staff.id])
+        return staff.timeline(try await assignments(sql, staffIds: [staff.id])[staff.id], swaps: moved.swaps[staff.id], daysOff: moved.daysOff[staff.id],
+                              roster: try await roster(sql, staffIds: [staff.id])[staff.id])
+    }
+
+    // MARK: 勤務割
+
+    /// The roster rows of these people (or of the municipality) from `from` through `to` (all dates when nil), in the order recorded.
+    static func rosterRows(_ sql: any SQLDatabase, staffIds: [UUID]? = nil, municipalityId: UUID? = nil, from: CalendarDate? = nil,
+                           to: CalendarDate? = nil) async throws -> [RosterDayRow] {
+        func query() -> SQLSelectBuilder {
+            var q = sql.select().column("*").from("roster_days")
+            if let municipalityId { q = q.where("municipality_id", .equal, SQLBind(municipalityId)) }
+            if let from { q = q.where("date", .greaterThanOrEqual, SQLBind(from.iso)) }
+            if let to { q = q.where("date", .lessThanOrEqual, SQLBind(to.iso)) }
+            return q
+        }
+        guard let staffIds else { return try await query().orderBy("recorded_at_ms").all(decoding: RosterDayRow.self, with: rowDecoder) }
+        var rows: [RosterDayRow] = []
+        for chunk in staffIds.chunked(500) {
+            rows += try await query().where("staff_id", .in, SQLBind.group(chunk)).orderBy("recorded_at_ms").all(decoding: RosterDayRow.self, with: rowDecoder)
+        }
+        return rows.sorted { $0.recordedAtMs < $1.recordedAtMs }
+    }
+
+    /// Each person's roster days in force (the latest row for each date; a cleared date has none).
+    static func rosterDays(_ rows: [RosterDayRow]) -> [UUID: [RosterDay]] {
+        var latest: [UUID: [String: RosterDayRow]] = [:]
+        for r in rows { latest[r.staffId, default: [:]][r.date] = r }
+        return latest.mapValues { $0.values.compactMap(\.rosterDay).sorted { $0.date < $1.date } }.filter { !$0.value.isEmpty }
+    }
+
+    static func roster(_ sql: any SQLDatabase, staffIds: [UUID], from: CalendarDate? = nil, to: CalendarDate? = nil) async throws -> [UUID: [RosterDay]] {
+        rosterDays(try await rosterRows(sql, staffIds: staffIds, from: from, to: to))
     }
 
     // MARK: 週休日の振替 and 代休日

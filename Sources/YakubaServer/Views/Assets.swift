@@ -61,6 +61,8 @@ enum Assets {
     fieldset { border:1px solid var(--line); border-radius:8px; margin:12px 0; padding:8px 12px; text-align:left; }
     fieldset label { display:inline-flex; align-items:center; gap:6px; margin:6px 14px 6px 0; font-size:1.05rem; }
     fieldset input[type=radio] { width:22px; height:22px; }
+    table.roster th, table.roster td { padding:2px 3px; text-align:center; } table.roster tbody th { text-align:left; white-space:nowrap; }
+    table.roster select { width:auto; min-width:3.2em; padding:2px; font-size:.9rem; } table.roster th.off { background:#fdecea; } .wd { font-weight:normal; font-size:.8rem; }
     fieldset.plain { border:none; margin:0; padding:0; } .checks { display:flex; flex-wrap:wrap; gap:2px 12px; } .checks label { white-space:nowrap; }
     .filters { display:flex; flex-wrap:wrap; gap:8px 16px; align-items:flex-end; }
     .filters .field { margin:0; }

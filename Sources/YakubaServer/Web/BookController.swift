@@ -130,6 +130,9 @@ enum BookController {
                        notes.append(el("span", cls("tag info"), txt(worked ? l.t("振替勤務（\(showDate(s.restOn, l))と振替）", "Swapped in (for \(showDate(s.restOn, l)))")
                                                                        : l.t("振替による週休日（\(showDate(s.workOn, l))に勤務）", "Rest day by swap (worked \(showDate(s.workOn, l)))"))))
                    }
+                   if let r = b.timeline?.roster[d.date.dayNumber] {
+                       notes.append(el("span", cls("tag info"), txt(l.t("勤務割：\(r.code)", "Roster: \(r.code)"))))
+                   }
                    if let (c, worked) = b.timeline?.dayOff(on: d.date) {
                        notes.append(el("span", cls("tag info"), txt(worked ? l.t("休日勤務（代休日 \(showDate(c.dayOff, l))）", "Holiday worked (day off \(showDate(c.dayOff, l)))")
                                                                        : l.t("\(showDate(c.holidayWorked, l))の休日勤務の代休日", "Day off for the holiday worked on \(showDate(c.holidayWorked, l))"))))
