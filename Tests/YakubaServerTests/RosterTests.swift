@@ -56,12 +56,15 @@ struct RosterTests {
             // the same roster again changes nothing; clearing the Monday returns it to the weekly schedule
             #expect(try await m.post("/roster", form).status == .seeOther)
             #expect(try await ScheduleRepository.rosterRows(city.app.db.sql, municipalityId: city.muni.id).count == 2)
-            // the Monday worked again as well as the night: over 40h a week on average in the month, refused
-            form["c_S001_\(mon.day)"] = ""
-            res = try await m.post("/roster", form)
+            // every Saturday worked as well, with no day off for it: over 40h a week on average in the month, refused
+            var saturdays = form
+            for d in month.days where d.weekday == 6 { saturdays["c_S001_\(d.day)"] = "D" }
+            saturdays["c_S001_\(mon.day)"] = ""
+            res = try await m.post("/roster", saturdays)
             #expect(res.status == .unprocessableEntity)
             #expect(res.body.string.contains("平均40:00まで"))
             // both days back to the weekly schedule
+            form["c_S001_\(mon.day)"] = ""
             form["c_S001_\(sat.day)"] = ""
             #expect(try await m.post("/roster", form).status == .seeOther)
             let after = try await BookService.books(city.app.db.sql, municipality: city.muni, staff: [staff], month: month)[0]

@@ -1207,6 +1207,23 @@ class Suite:
         h.submit(h.css("form[action='/swaps'] button[type=submit]"))
         check(h.has(".flash") and "代休日として指定しました" in h.flash(), f"no day off was named: {h.text('main')[:400]}")
         h.screenshot("f-5f-day-off.png")
+        # 勤務割 of HR's own department next month: 13 days in a row for its first person are refused with the rule named;
+        # an 早出 on the first weekday is saved
+        h.get(f"/roster?month={next_month:%Y-%m}")
+        h.audit("roster")
+        number = h.css("table.roster tbody tr select").get_attribute("name").split("_")[1]
+        for day in range(1, 14):
+            h.set_value(f"c_{number}_{day}", "D")
+        h.submit(h.css("form[action='/roster'][method='post'] button[type=submit]"))
+        check("日連続の勤務になります" in h.text("main"), f"13 days in a row were not refused: {h.text('main')[:300]}")
+        h.screenshot("f-5g-roster-error.png")
+        h.audit("roster (error)")
+        h.get(f"/roster?month={next_month:%Y-%m}")
+        weekday = next(next_month + dt.timedelta(days=i) for i in range(7) if (next_month + dt.timedelta(days=i)).weekday() < 5
+                       and not fixed_holiday(next_month + dt.timedelta(days=i)))
+        h.set_value(f"c_{number}_{weekday.day}", "E")
+        h.submit(h.css("form[action='/roster'][method='post'] button[type=submit]"))
+        check(h.has(".flash") and "勤務割" in h.flash(), f"the roster was not saved: {h.text('main')[:300]}")
         h.get(f"/close?month={last_month:%Y-%m}")
         h.audit("close (checks)")
         if "先に処理が必要なもの" in h.text("main"):

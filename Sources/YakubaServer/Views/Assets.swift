@@ -62,7 +62,7 @@ enum Assets {
     fieldset label { display:inline-flex; align-items:center; gap:6px; margin:6px 14px 6px 0; font-size:1.05rem; }
     fieldset input[type=radio] { width:22px; height:22px; }
     table.roster th, table.roster td { padding:2px 3px; text-align:center; } table.roster tbody th { text-align:left; white-space:nowrap; }
-    table.roster select { width:auto; min-width:3.2em; padding:2px; font-size:.9rem; } table.roster th.off { background:#fdecea; } .wd { font-weight:normal; font-size:.8rem; }
+    table.roster select { width:auto; min-width:3.6em; padding:2px; font-size:.9rem; } ul.key { columns: 2 18em; margin-top:0; } table.roster th.off { background:#fdecea; } .wd { font-weight:normal; font-size:.8rem; }
     fieldset.plain { border:none; margin:0; padding:0; } .checks { display:flex; flex-wrap:wrap; gap:2px 12px; } .checks label { white-space:nowrap; }
     .filters { display:flex; flex-wrap:wrap; gap:8px 16px; align-items:flex-end; }
     .filters .field { margin:0; }

@@ -86,8 +86,8 @@ enum RosterController {
                                     month: posted?["month"] ?? req.query[String.self, at: "month"])
         let m = sheet.month, holidays = scope.municipality.holidays
         let wd = l == .ja ? ["日", "月", "火", "水", "木", "金", "土"] : ["Su", "Mo", "Tu", "We", "Th", "Fr", "Sa"]
-        let options: [(String, String)] = [("", l.t("通常", "Usual")), (RosterDay.restCode, l.t("休（週休日）", "休 (rest day)"))]
-            + sheet.patterns.map { ($0.code, "\($0.code) \($0.name)") }
+        // short choices (the key above the table names each), so a month of them fits on a screen
+        let options: [(String, String)] = [("", l.t("通常", "Usual")), (RosterDay.restCode, RosterDay.restCode)] + sheet.patterns.map { ($0.code, $0.code) }
         let base = "/roster?department=\(sheet.department.id.uuidString)"
         let table: N = sheet.people.isEmpty
             ? el("p", cls("muted"), txt(l.t("この組織に勤務割を作れる職員がいません。", "There is nobody in this department you can roster.")))
@@ -132,6 +132,10 @@ enum RosterController {
             el("p", link("\(base)&month=\(m.previous.iso)", l.t("← 前月", "← Previous month")), txt("　"),
                link("\(base)&month=\(m.next.iso)", l.t("翌月 →", "Next month →")), txt("　|　"),
                link("/admin/shift-patterns", l.t("勤務パターン", "Shift patterns"))),
+            el("h2", txt(l.t("記号", "Key"))),
+            el("ul", [cls("key"), el("li", txt(l.t("通常：週の勤務時間のとおり", "Usual: as the weekly schedule"))),
+                                     el("li", txt(l.t("休：週休日", "休: a rest day")))]
+               + sheet.patterns.map { p in el("li", txt("\(p.code)：\(p.name)（\(kindLabel(p.kind, l))）\(hoursText(p.day, l))")) }),
             errors.isEmpty ? .empty : el("div", cls("alert"), attr("role", "alert"),
                 el("p", txt(l.t("この勤務割は保存できません（\(errors.count)人）。", "This roster cannot be saved (\(errors.count) people)."))),
                 el("ul", errors.sorted { $0.key < $1.key }.map { k, v in
@@ -141,8 +145,6 @@ enum RosterController {
                hidden("_csrf", req.csrfToken), hidden("department", sheet.department.id.uuidString), hidden("month", m.iso),
                table,
                sheet.people.isEmpty ? .empty : el("button", attr("type", "submit"), txt(l.t("勤務割を保存する", "Save the roster")))),
-            el("h2", txt(l.t("勤務パターン", "Shift patterns"))),
-            el("ul", sheet.patterns.map { p in el("li", txt("\(p.code) \(p.name)（\(kindLabel(p.kind, l))）：\(hoursText(p.day, l))")) }),
         ], flash: req.takeFlash())
         return Pages.html(html, status: status)
     }
@@ -188,11 +190,12 @@ enum RosterController {
             // the limits over the four weeks before the month and the month itself, as it would be
             let kept = t.roster.values.filter { YearMonth($0.date) != m }
             let next = ScheduleTimeline(base: t.base, assignments: t.assignments, swaps: t.swaps, daysOff: t.daysOff, roster: kept + newDays)
-            // a 休日 is not a 週休日: the limits count the schedule's days, worked or not
+            // the days to be worked: a 休日 not rostered (年末年始, a 祝日) or a 代休日 is rested, and breaks a run of work days
+            let holidays = scope.municipality.holidays
             func shift(_ d: CalendarDate) -> DailySchedule? {
                 if let st = s.start, d < st { return nil }
                 if let en = s.end, d > en { return nil }
-                return next.day(on: d)
+                return next.requiredHours(on: d, isHoliday: holidays.isHoliday(d) && next.roster[d.dayNumber] == nil)
             }
             let span = (-27..<0).map { m.first.adding(days: $0) } + m.days
             var problems = Schedules.checkRoster(span.map { ($0, shift($0)) }, limits: limits).filter { problem in
