@@ -130,6 +130,11 @@ struct LeaveTypeSettingsTests {
         guard case .failure(let p) = LeaveCatalogue.settings(from: v) else { Issue.record("taken"); return }
         #expect(Set(p.all.map(\.field)) == ["sick-unit-day", "annual-unit-day", "marriage-for-regular"])
         #expect(p.all.contains { $0.messageJa.contains("労働基準法39条") })
+        // a type no longer offered need not name anyone
+        v = LeaveCatalogue.formValues(LeaveCatalogue.common)
+        v["marriage-offered"] = ""
+        for e in EmploymentType.allCases { v["marriage-for-\(e.rawValue)"] = "" }
+        #expect((try? LeaveCatalogue.settings(from: v).get()) != nil)
     }
 
     @Test("leave the law gives cannot be withdrawn", arguments: ["annual", "prenatal", "postnatal", "nursing_time", "child_nursing", "short_care",

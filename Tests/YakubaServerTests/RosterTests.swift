@@ -76,6 +76,57 @@ struct RosterTests {
         }
     }
 
+    @Test func theRosterRefusesOverlappingShiftsMovedDaysAndOtherPeople() async throws {
+        try await withCity { city in
+            let month = YearMonth(CalendarDate(Date(), in: city.muni.zone)).next
+            let dept = city.deptA1.id.uuidString
+            let m = Browser(city.app)
+            try await m.login("M001")
+            try await m.get("/roster?department=\(dept)&month=\(month.iso)")
+            // the first Tuesday and Wednesday that are ordinary work days
+            var tue = month.first
+            while tue.weekday != 2 || city.muni.holidays.isHoliday(tue) || city.muni.holidays.isHoliday(tue.adding(days: 1)) { tue = tue.adding(days: 1) }
+            let wed = tue.adding(days: 1)
+            // a night shift to 9:00, then an 早出 at 7:30 the next morning
+            var res = try await m.post("/roster", ["department": dept, "month": month.iso, "c_S001_\(tue.day)": "N", "c_S001_\(wed.day)": "E"])
+            #expect(res.status == .unprocessableEntity)
+            #expect(res.body.string.contains("前日からの勤務の終わる前に始まります"))
+            // someone of another department in the same post is not touched; another department is not this manager's
+            res = try await m.post("/roster", ["department": dept, "month": month.iso, "c_S101_\(tue.day)": "N"])
+            #expect(res.status == .seeOther)
+            #expect(try await ScheduleRepository.rosterRows(city.app.db.sql, municipalityId: city.muni.id).isEmpty)
+            #expect(try await m.post("/roster", ["department": city.deptB.id.uuidString, "month": month.iso, "c_S101_\(tue.day)": "N"]).status == .notFound)
+            // a day already moved by a swap is changed there, not here
+            var sat = tue
+            while sat.weekday != 6 { sat = sat.adding(days: 1) }
+            try await m.get("/swaps")
+            #expect(try await m.post("/swaps", ["staff_number": "S001", "work_on": sat.iso, "rest_on": wed.iso]).status == .seeOther)
+            res = try await m.post("/roster", ["department": dept, "month": month.iso, "c_S001_\(wed.day)": "E"])
+            #expect(res.status == .unprocessableEntity)
+            #expect(res.body.string.contains("振替か代休日の対象です"))
+            // and the other way round: a rostered day cannot be swapped
+            #expect(try await m.post("/roster", ["department": dept, "month": month.iso, "c_S001_\(tue.day)": "E"]).status == .seeOther)
+            res = try await m.post("/swaps", ["staff_number": "S001", "work_on": sat.adding(days: 7).iso, "rest_on": tue.iso])
+            #expect(res.body.string.contains("勤務割で勤務が決まっています"))
+            // a pattern removed later: the days made with it keep it, and saving the sheet again changes nothing
+            let hr = Browser(city.app)
+            try await hr.login("H001")
+            try await hr.get("/admin/shift-patterns")
+            #expect(try await hr.post("/admin/shift-patterns/remove", ["code": "E"]).status == .seeOther)
+            let page = try await m.get("/roster?department=\(dept)&month=\(month.iso)").body.string
+            #expect(page.contains("<option value=\"E\" selected>E</option>"), "the removed pattern's day still shows it")
+            #expect(try await m.post("/roster", ["department": dept, "month": month.iso, "c_S001_\(tue.day)": "E"]).status == .seeOther)
+            #expect(try await ScheduleRepository.rosterRows(city.app.db.sql, municipalityId: city.muni.id).count == 1)
+            // a day gone by is corrected through punches, not rostered again
+            let today = CalendarDate(Date(), in: city.muni.zone)
+            if today.day > 1 {
+                res = try await m.post("/roster", ["department": dept, "month": YearMonth(today).iso, "c_S001_\(today.day - 1)": RosterDay.restCode])
+                #expect(res.status == .unprocessableEntity)
+                #expect(res.body.string.contains("過ぎた日です"))
+            }
+        }
+    }
+
     @Test func hrKeepsTheShiftPatterns() async throws {
         try await withCity { city in
             let hr = Browser(city.app)

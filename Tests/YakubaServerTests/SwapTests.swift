@@ -102,6 +102,16 @@ struct SwapTests {
             #expect(try await refused("代休日は勤務日にしてください"), "a Sunday is not a work day to give")
             form["rest_on"] = today.adding(days: -1).iso
             #expect(try await refused("今日以降"))
+            // a day with leave asked for is not given as a 代休日
+            var leaveDay = off.adding(days: 1)
+            while holidays.isHoliday(leaveDay) || !(1...5).contains(leaveDay.weekday) { leaveDay = leaveDay.adding(days: 1) }
+            let s1 = Browser(city.app)
+            try await s1.login("S001")
+            try await s1.get("/leave/new")
+            let asked = try await s1.post("/leave", ["type": "sick", "unit": "day", "from": leaveDay.iso, "to": leaveDay.iso, "reason": "通院"])
+            #expect(asked.status == .seeOther, "\(asked.body.string.components(separatedBy: "class=\"error\"").dropFirst().first?.prefix(200) ?? "")")
+            form["rest_on"] = leaveDay.iso
+            #expect(try await refused("この日には休暇（申請中を含む）があります"))
             form["rest_on"] = off.iso; form["staff_number"] = "S101"
             #expect(try await refused("命じられる職員ではありません"))
             #expect(try await ScheduleRepository.swapRows(city.app.db.sql, municipalityId: city.muni.id).isEmpty, "nothing saved")

@@ -196,14 +196,14 @@ public enum LeaveCatalogue {
                                       messageEn: "Annual leave must be available in whole days (LSA art. 39)."))
             }
             let appliesTo = EmploymentType.allCases.filter { checked("\(t.code)-for-\($0.rawValue)") }
-            if editsAppliesTo(t) && appliesTo.isEmpty {
+            if editsAppliesTo(t) && offered && appliesTo.isEmpty {
                 problems.append(.init(field: "\(t.code)-for-regular", messageJa: "\(t.nameJa)の対象となる任用形態を1つ以上選ぶか、受け付けないことにしてください。",
                                       messageEn: "Choose at least one employment type for \(t.nameEn), or stop offering it."))
             }
             if let yearly, let event {
                 out[t.code] = LeaveTypeSetting(offered: offered, yearlyLimitDays: yearly, eventLimitDays: event, units: units,
                                                paid: editsPaid(t) ? checked("\(t.code)-paid") : t.paid,
-                                               appliesTo: editsAppliesTo(t) ? appliesTo : nil)
+                                               appliesTo: editsAppliesTo(t) && !appliesTo.isEmpty ? appliesTo : nil)
             }
         }
         return problems.isEmpty ? .success(out) : .failure(WorkRulesSettings.Problems(all: problems))

@@ -145,6 +145,8 @@ public struct LimitFinding: Hashable, Sendable {
     /// whether the limit is a strict bound (under 100h) rather than a maximum
     public var strict: Bool
     public var level: Level
+    /// for `.monthsOver`: the month's hours a month must be over to count (45h; a 36協定's own monthly limit)
+    public var overMinutes: Int = 2700
 
     public var percent: Int { limit == 0 ? 0 : value * 100 / limit }
 
@@ -153,7 +155,7 @@ public struct LimitFinding: Hashable, Sendable {
         case .monthly: strict ? "月\(limit / 60)時間未満" : "月\(limit / 60)時間"
         case .yearly: "年\(limit / 60)時間"
         case .average(let n): "\(n)か月平均\(limit / 60)時間"
-        case .monthsOver: "月45時間超は年\(limit)回まで"
+        case .monthsOver: "月\(overMinutes / 60)時間超は年\(limit)回まで"
         }
     }
     public var labelEn: String {
@@ -161,7 +163,7 @@ public struct LimitFinding: Hashable, Sendable {
         case .monthly: strict ? "under \(limit / 60)h a month" : "\(limit / 60)h a month"
         case .yearly: "\(limit / 60)h a year"
         case .average(let n): "\(n)-month average \(limit / 60)h"
-        case .monthsOver: "at most \(limit) months over 45h a year"
+        case .monthsOver: "at most \(limit) months over \(overMinutes / 60)h a year"
         }
     }
 }
@@ -230,13 +232,17 @@ public enum OvertimeLimits {
             findings = [finding(.monthly, m, rules.externalMonthlyBelowMinutes, strict: true),
                         finding(.yearly, yearTotal, rules.externalYearlyMaxMinutes)]
             findings += averages().map { finding(.average(months: $0.0), $0.1, rules.externalAverageMaxMinutes) }
-            findings.append(finding(.monthsOver, monthsOverCount(rules.externalMonthOverMinutes), rules.externalMonthsOverMax))
+            var over = finding(.monthsOver, monthsOverCount(rules.externalMonthOverMinutes), rules.externalMonthsOverMax)
+            over.overMinutes = rules.externalMonthOverMinutes
+            findings.append(over)
         case .agreement(let a):
             if let s = a.special {
                 findings = [finding(.monthly, m, s.monthlyBelowMinutes, strict: true),
                             finding(.yearly, yearTotal, s.yearlyMaxMinutes)]
                 findings += averages().map { finding(.average(months: $0.0), $0.1, s.averageMaxMinutes) }
-                findings.append(finding(.monthsOver, monthsOverCount(a.monthlyMaxMinutes), s.monthsOverOrdinaryMax))
+                var over = finding(.monthsOver, monthsOverCount(a.monthlyMaxMinutes), s.monthsOverOrdinaryMax)
+                over.overMinutes = a.monthlyMaxMinutes
+                findings.append(over)
             } else {
                 findings = [finding(.monthly, m, a.monthlyMaxMinutes), finding(.yearly, yearTotal, a.yearlyMaxMinutes)]
             }

@@ -295,11 +295,39 @@ public enum Schedules {
         public init() {}
     }
 
+    /// One day of a roster as its limits read it.
+    public struct RosterCheckDay: Hashable, Sendable {
+        public var date: CalendarDate
+        /// the hours assigned (割振り): the rostered shift or the weekly schedule's day; nil on a 週休日
+        public var assigned: DailySchedule?
+        /// the hours to be worked: none on a 休日 or 代休日 that is not rostered
+        public var toWork: DailySchedule?
+        /// the shift of the day before runs past midnight into this day (明け)
+        public var spill: Bool
+        /// worked: hours of its own, or the night before still running
+        public var worked: Bool { toWork != nil || spill }
+        /// a 週休日 is a whole calendar day without work (LSA 35条): not the morning after a night shift
+        public var weeklyRest: Bool { assigned == nil && !spill }
+
+        /// The days in date order from what each has assigned and to be worked; a shift past midnight spills into the next.
+        public static func days(_ list: [(date: CalendarDate, assigned: DailySchedule?, toWork: DailySchedule?)]) -> [RosterCheckDay] {
+            var out: [RosterCheckDay] = []
+            var spill = false
+            for x in list {
+                out.append(RosterCheckDay(date: x.date, assigned: x.assigned, toWork: x.toWork, spill: spill))
+                spill = (x.toWork?.end ?? 0) > 1440
+            }
+            return out
+        }
+    }
+
     public enum RosterProblem: Hashable, Sendable {
         case tooManyConsecutive(from: CalendarDate, days: Int)
         case shiftTooLong(CalendarDate, minutes: Int)
         case tooFewRestDays(from: CalendarDate, restDays: Int)
         case averageTooHigh(minutesPerWeek: Int)
+        /// the day's shift starts before the night shift of the day before has ended
+        case overlapsPreviousShift(CalendarDate)
 
         public func messageJa(_ limits: RosterLimits = RosterLimits()) -> String {
             switch self {
@@ -307,6 +335,7 @@ public enum Schedules {
             case .shiftTooLong(let d, let m): "\(d.iso)の勤務が\(formatDuration(m))あります（1回の勤務は\(formatDuration(limits.maxShiftMinutes))まで）。"
             case .tooFewRestDays(let f, let n): "\(f.iso)からの4週間の週休日が\(n)日です（4週間に\(limits.minRestDaysPer4Weeks)日以上）。"
             case .averageTooHigh(let m): "1週間あたりの勤務時間が平均\(formatDuration(m))になります（平均\(formatDuration(limits.maxAverageWeekMinutes))まで）。"
+            case .overlapsPreviousShift(let d): "\(d.iso)の勤務が、前日からの勤務の終わる前に始まります。"
             }
         }
         public func messageEn(_ limits: RosterLimits = RosterLimits()) -> String {
@@ -315,29 +344,40 @@ public enum Schedules {
             case .shiftTooLong(let d, let m): "The shift on \(d.iso) is \(formatDuration(m)) long (at most \(formatDuration(limits.maxShiftMinutes)))."
             case .tooFewRestDays(let f, let n): "Only \(n) rest days in the 4 weeks from \(f.iso) (at least \(limits.minRestDaysPer4Weeks))."
             case .averageTooHigh(let m): "An average of \(formatDuration(m)) a week (at most \(formatDuration(limits.maxAverageWeekMinutes)))."
+            case .overlapsPreviousShift(let d): "The shift on \(d.iso) starts before the one from the day before has ended."
             }
         }
     }
 
     /// Checks a roster: `days` maps each date of the period to the shift worked (nil = 週休日), in date order.
     public static func checkRoster(_ days: [(CalendarDate, DailySchedule?)], limits: RosterLimits = RosterLimits()) -> [RosterProblem] {
+        checkRoster(RosterCheckDay.days(days.map { ($0.0, $0.1, $0.1) }), limits: limits)
+    }
+
+    /// Checks a roster day by day: runs of days worked (a 休日 rested breaks one; the morning after a night shift does
+    /// not), each shift's length and that it starts after the one before has ended, the 週休日 in every 28 days, and the
+    /// assigned hours a week on average.
+    public static func checkRoster(_ days: [RosterCheckDay], limits: RosterLimits = RosterLimits()) -> [RosterProblem] {
         var out: [RosterProblem] = []
         var run = 0, runStart: CalendarDate? = nil
-        for (d, s) in days {
-            if let s {
-                if run == 0 { runStart = d }
+        var previous: DailySchedule? = nil
+        for day in days {
+            if day.worked {
+                if run == 0 { runStart = day.date }
                 run += 1
                 if run == limits.maxConsecutiveWorkDays + 1, let r = runStart { out.append(.tooManyConsecutive(from: r, days: run)) }
-                if s.end - s.start > limits.maxShiftMinutes { out.append(.shiftTooLong(d, minutes: s.end - s.start)) }
             } else { run = 0 }
+            if let s = day.assigned, s.end - s.start > limits.maxShiftMinutes { out.append(.shiftTooLong(day.date, minutes: s.end - s.start)) }
+            if let p = previous, let s = day.toWork, p.end - 1440 > s.start { out.append(.overlapsPreviousShift(day.date)) }
+            previous = day.toWork
         }
         if days.count >= 28 {
             for i in 0...(days.count - 28) {
-                let rest = days[i..<(i + 28)].filter { $0.1 == nil }.count
-                if rest < limits.minRestDaysPer4Weeks { out.append(.tooFewRestDays(from: days[i].0, restDays: rest)); break }
+                let rest = days[i..<(i + 28)].filter(\.weeklyRest).count
+                if rest < limits.minRestDaysPer4Weeks { out.append(.tooFewRestDays(from: days[i].date, restDays: rest)); break }
             }
         }
-        let total = days.compactMap { $0.1?.scheduledMinutes }.reduce(0, +)
+        let total = days.compactMap { $0.assigned?.scheduledMinutes }.reduce(0, +)
         if !days.isEmpty {
             let perWeek = total * 7 / days.count
             if perWeek > limits.maxAverageWeekMinutes { out.append(.averageTooHigh(minutesPerWeek: perWeek)) }

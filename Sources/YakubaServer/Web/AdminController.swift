@@ -462,7 +462,7 @@ enum AdminController {
                   el("div", cls("field check"), el("label", void("input", [("type", "checkbox"), ("name", "ag_special"), ("value", "1"), ("id", "ag_special")]
                                                                   + ((v["ag_special"] ?? "").isEmpty ? [] : [("checked", "")])),
                                                    txt(l.t("特別条項がある", "It has a special clause")))),
-                  hours("ag_sp_month", "特別条項：月の上限（この時間未満・休日労働を含む）", "Special clause: under this many hours a month (with holiday work)", hint: l.t("100以下", "100 or less")),
+                  hours("ag_sp_month", "特別条項：月の上限（この時間未満）", "Special clause: under this many hours a month", hint: l.t("100以下", "100 or less")),
                   hours("ag_sp_year", "特別条項：年の上限（時間）", "Special clause: hours a year", hint: l.t("720以下", "720 or less")),
                   hours("ag_sp_avg", "特別条項：2〜6か月平均の上限（時間）", "Special clause: 2–6-month average (hours)", hint: l.t("80以下", "80 or less")),
                   hours("ag_sp_times", "特別条項：月の上限を超えられる月数（年）", "Special clause: months a year over the monthly limit", hint: l.t("6以下", "6 or less")))

@@ -104,15 +104,20 @@ enum RosterController {
                     var minutes = 0, rest = 0
                     for d in m.days {
                         let code = posted?[cellName(s, d)] ?? currentCode(t, d)
-                        let shift = code.isEmpty ? t.map { ScheduleTimeline(base: $0.base, assignments: $0.assignments, swaps: $0.swaps).day(on: d) } ?? nil
-                            : sheet.patterns.first { $0.code == code }?.day
+                        let shift: DailySchedule?
+                        if !code.isEmpty, code == currentCode(t, d) { shift = t?.roster[d.dayNumber]?.shift }
+                        else if code.isEmpty { shift = t.map { ScheduleTimeline(base: $0.base, assignments: $0.assignments, swaps: $0.swaps).day(on: d) } ?? nil }
+                        else { shift = sheet.patterns.first { $0.code == code }?.day }
                         if let shift, !(code.isEmpty && holidays.isHoliday(d)) { minutes += shift.scheduledMinutes } else { rest += 1 }
                     }
                     let head: N = el("th", [attr("scope", "row"), txt("\(s.fullName)（\(s.staffNumber)）")]
                                      + (error.map { [el("p", attr("id", "err-\(s.staffNumber)"), cls("error"), txt($0))] } ?? []))
                     let cells: [N] = m.days.map { d in
                         let name = cellName(s, d)
-                        return el("td", select(id: name, name: name, options: options, selected: posted?[name] ?? currentCode(t, d),
+                        let current = currentCode(t, d)
+                        // a day made with a pattern since removed keeps its code as a choice
+                        let choices = current.isEmpty || options.contains(where: { $0.0 == current }) ? options : options + [(current, current)]
+                        return el("td", select(id: name, name: name, options: choices, selected: posted?[name] ?? current,
                                                describedBy: error != nil ? "err-\(s.staffNumber)" : nil, invalid: error != nil),
                                   el("label", attr("for", name), cls("visually-hidden"), txt("\(s.fullName) \(showDate(d, l, weekday: true))")))
                     }
@@ -166,47 +171,59 @@ enum RosterController {
         var changed: [RosterDayRow] = []
         var changedPeople: [StaffRow] = []
         let now = nowMs()
+        let today = CalendarDate(Date(), in: scope.municipality.zone)
+        let holidays = scope.municipality.holidays
         for s in sheet.people {
             guard let t = sheet.timelines[s.id] else { continue }
             var newDays: [RosterDay] = []
             var rows: [RosterDayRow] = []
             for d in m.days {
-                let code = (form[cellName(s, d)] ?? currentCode(t, d)).trimmingCharacters(in: .whitespaces)
+                let current = currentCode(t, d)
+                let code = (form[cellName(s, d)] ?? current).trimmingCharacters(in: .whitespaces)
+                if code == current {
+                    // unchanged, even if its pattern has since been removed: the day keeps the hours it was given
+                    if let kept = t.roster[d.dayNumber] { newDays.append(kept) }
+                    continue
+                }
+                var problem: String?
                 var day: RosterDay?
                 if code == RosterDay.restCode { day = RosterDay(date: d, code: code, shift: nil) }
                 else if let pattern = byCode[code] { day = RosterDay(date: d, code: code, shift: pattern.day) }
-                else if !code.isEmpty {
-                    errors[s.staffNumber] = l.t("\(showDate(d, l))の「\(code)」という勤務パターンはありません。", "There is no shift pattern \(code) (\(d.iso)).")
-                    break
+                else if !code.isEmpty { problem = l.t("\(showDate(d, l))の「\(code)」という勤務パターンはありません。", "There is no shift pattern \(code) (\(d.iso)).") }
+                if problem == nil, d < today {
+                    problem = l.t("\(showDate(d, l))は過ぎた日です。過ぎた日の勤務は打刻の修正で直してください。", "\(d.iso) has passed: correct past days through punch corrections.")
                 }
+                if problem == nil, t.swap(on: d) != nil || t.dayOff(on: d) != nil {
+                    problem = l.t("\(showDate(d, l))は振替か代休日の対象です。先にそれを取り消してください。", "\(d.iso) is part of a swap or day off: cancel that first.")
+                }
+                if let problem { errors[s.staffNumber] = problem; break }
                 if let day { newDays.append(day) }
-                if code != currentCode(t, d) {
-                    rows.append(RosterDayRow(id: UUID.timeOrdered(), municipalityId: p.municipalityId, staffId: s.id, date: d.iso, code: code,
-                                             startMinute: day?.shift?.start, endMinute: day?.shift?.end, breakStart: day?.shift?.breakWindow?.start,
-                                             breakEnd: day?.shift?.breakWindow?.end, recordedBy: p.staffId, recordedAtMs: now))
-                }
+                rows.append(RosterDayRow(id: UUID.timeOrdered(), municipalityId: p.municipalityId, staffId: s.id, date: d.iso, code: code,
+                                         startMinute: day?.shift?.start, endMinute: day?.shift?.end, breakStart: day?.shift?.breakWindow?.start,
+                                         breakEnd: day?.shift?.breakWindow?.end, recordedBy: p.staffId, recordedAtMs: now))
             }
             guard errors[s.staffNumber] == nil, !rows.isEmpty else { continue }
-            // the limits over the four weeks before the month and the month itself, as it would be
+            // the limits over the month as it would be, with the four weeks on either side as they stand
             let kept = t.roster.values.filter { YearMonth($0.date) != m }
             let next = ScheduleTimeline(base: t.base, assignments: t.assignments, swaps: t.swaps, daysOff: t.daysOff, roster: kept + newDays)
-            // the days to be worked: a 休日 not rostered (年末年始, a 祝日) or a 代休日 is rested, and breaks a run of work days
-            let holidays = scope.municipality.holidays
-            func shift(_ d: CalendarDate) -> DailySchedule? {
-                if let st = s.start, d < st { return nil }
-                if let en = s.end, d > en { return nil }
-                return next.requiredHours(on: d, isHoliday: holidays.isHoliday(d) && next.roster[d.dayNumber] == nil)
+            func check(_ dates: [CalendarDate]) -> [Schedules.RosterCheckDay] {
+                Schedules.RosterCheckDay.days(dates.map { d in
+                    let employed = (s.start.map { d >= $0 } ?? true) && (s.end.map { d <= $0 } ?? true)
+                    // a 休日 or 代休日 not rostered has hours assigned but none to work: it breaks a run of work days
+                    return (d, employed ? next.day(on: d) : nil,
+                            employed ? next.requiredHours(on: d, isHoliday: holidays.isHoliday(d) && next.roster[d.dayNumber] == nil) : nil)
+                })
             }
-            let span = (-27..<0).map { m.first.adding(days: $0) } + m.days
-            var problems = Schedules.checkRoster(span.map { ($0, shift($0)) }, limits: limits).filter { problem in
+            let span = (-27..<0).map { m.first.adding(days: $0) } + m.days + (1...27).map { m.last.adding(days: $0) }
+            var problems = Schedules.checkRoster(check(span), limits: limits).filter { problem in
                 switch problem {
-                case .tooManyConsecutive(let from, let n): from.adding(days: n - 1) >= m.first
-                case .shiftTooLong(let d, _): d >= m.first
+                case .tooManyConsecutive(let from, let n): from <= m.last && from.adding(days: n - 1) >= m.first
+                case .shiftTooLong(let d, _), .overlapsPreviousShift(let d): YearMonth(d) == m
                 case .tooFewRestDays: true
                 case .averageTooHigh: false
                 }
             }
-            problems += Schedules.checkRoster(m.days.map { ($0, shift($0)) }, limits: limits).filter { if case .averageTooHigh = $0 { true } else { false } }
+            problems += Schedules.checkRoster(check(m.days), limits: limits).filter { if case .averageTooHigh = $0 { true } else { false } }
             if let first = problems.first {
                 errors[s.staffNumber] = l.t(first.messageJa(limits), first.messageEn(limits))
                 continue

@@ -143,6 +143,8 @@ enum SwapController {
             // the day to be worked: a 週休日 now for a swap, a 休日 with hours for a 代休日; not already moved
             if moved(workOn) || moved(restOn) {
                 errors[moved(workOn) ? "work_on" : "rest_on"] = l.t("この日はすでに振替か代休日の対象です。先に取り消してください。", "This day is already part of a swap or day off; cancel that first.")
+            } else if let rostered = [workOn, restOn].first(where: { timeline.roster[$0.dayNumber] != nil }) {
+                errors[rostered == workOn ? "work_on" : "rest_on"] = l.t("この日は勤務割で勤務が決まっています。勤務割で変えてください。", "This day is set by the roster: change it there.")
             } else if !employed(workOn) {
                 errors["work_on"] = l.t("任用期間内の日にしてください。", "Give a day within the appointment.")
             } else if kind == .compensatory {
@@ -155,8 +157,11 @@ enum SwapController {
                 } else if let problem = Schedules.compensatoryDayProblem(holidayWorked: workOn, dayOff: restOn,
                                                                         isWorkDay: { employed($0) && !holidays.isHoliday($0) && timeline.day(on: $0) != nil }) {
                     errors["rest_on"] = l.t(problem.messageJa, problem.messageEn)
+                } else if try await hasLeave(req, staff, on: restOn) {
+                    errors["rest_on"] = l.t("この日には休暇（申請中を含む）があります。休暇を取り下げてから代休日にしてください。",
+                                            "There is leave on this day (asked for or approved): withdraw it before making it the day off.")
                 }
-            } else if holidays.isHoliday(workOn) {
+            } else if holidays.isHoliday(workOn) && timeline.day(on: workOn) != nil {
                 errors["work_on"] = l.t("休日の勤務は振替ではなく代休日で扱います。週休日を選んでください。", "Work on a public or municipal holiday is given a compensatory day off (代休日), not a swap: choose a weekly rest day.")
             } else if timeline.day(on: workOn) != nil {
                 errors["work_on"] = l.t("この日は勤務日です。勤務させる週休日を選んでください。", "This is a work day: choose the rest day to be worked.")
@@ -189,6 +194,17 @@ enum SwapController {
                                              "\(staff.fullName) works \(workOn.iso) and rests on \(restOn.iso) instead.")
         }
         return req.redirect(to: path(kind, month: YearMonth(workOn).iso))
+    }
+
+    /// Whether the person has leave on `date`: approved (on the book) or still being decided.
+    static func hasLeave(_ req: Request, _ staff: StaffRow, on date: CalendarDate) async throws -> Bool {
+        if !(try await DayMarkRepository.marks(req.sql, staffIds: [staff.id], from: date, to: date)[staff.id] ?? []).isEmpty { return true }
+        let rows = try await LeaveRepository.requests(req.sql, municipalityId: staff.municipalityId, staffIds: [staff.id], from: date, to: date)
+        guard !rows.isEmpty else { return false }
+        let tree = DepartmentTree(try await DepartmentRepository.all(req.sql, municipalityId: staff.municipalityId))
+        let routing = try await Routing.load(req.sql, municipalityId: staff.municipalityId, tree: tree)
+        return try await LeaveRepository.records(req.sql, rows, staffById: [staff.id: staff], routing: routing)
+            .contains { $0.isLive && $0.request.leaveDays.contains { $0.date == date } }
     }
 
     /// Stores a swap row on the ledger, and tells the person in Yakuba (the link opens their book at the month worked).
