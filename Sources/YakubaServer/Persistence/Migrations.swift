@@ -321,29 +321,34 @@ struct CreateRestDaySwaps: AsyncMigration {
     }
 }
 
-/// 代休日 are kept with the swaps: both name a day worked and a day off, and are cancelled the same way; `kind` tells them
-/// apart (the rows before it are all swaps).
-struct AddCompensatoryDaysOff: AsyncMigration {
+/// A migration that adds one column, in SQL both SQLite and PostgreSQL read.
+protocol AddsColumn: AsyncMigration {
+    static var table: String { get }
+    static var column: String { get }
+    /// the column's type and constraints, e.g. `TEXT NOT NULL DEFAULT 'x'`
+    static var definition: String { get }
+}
+
+extension AddsColumn {
     func prepare(on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { return }
-        try await sql.raw("ALTER TABLE rest_day_swaps ADD COLUMN kind TEXT NOT NULL DEFAULT 'rest_day'").run()
+        try await sql.raw("ALTER TABLE \(unsafeRaw: Self.table) ADD COLUMN \(unsafeRaw: Self.column) \(unsafeRaw: Self.definition)").run()
     }
     func revert(on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { return }
-        try await sql.raw("ALTER TABLE rest_day_swaps DROP COLUMN kind").run()
+        try await sql.raw("ALTER TABLE \(unsafeRaw: Self.table) DROP COLUMN \(unsafeRaw: Self.column)").run()
     }
 }
 
+/// 代休日 are kept with the swaps: both name a day worked and a day off, and are cancelled the same way; `kind` tells them
+/// apart (the rows before it are all swaps).
+struct AddCompensatoryDaysOff: AddsColumn {
+    static let table = "rest_day_swaps", column = "kind", definition = "TEXT NOT NULL DEFAULT 'rest_day'"
+}
+
 /// A department may be under a 36協定 (公営企業, LSA 別表第一 units) instead of 自律/他律: its terms are kept with the designation.
-struct AddLaborAgreements: AsyncMigration {
-    func prepare(on db: any Database) async throws {
-        guard let sql = db as? any SQLDatabase else { return }
-        try await sql.raw("ALTER TABLE department_workloads ADD COLUMN agreement TEXT").run()
-    }
-    func revert(on db: any Database) async throws {
-        guard let sql = db as? any SQLDatabase else { return }
-        try await sql.raw("ALTER TABLE department_workloads DROP COLUMN agreement").run()
-    }
+struct AddLaborAgreements: AddsColumn {
+    static let table = "department_workloads", column = "agreement", definition = "TEXT"
 }
 
 /// 勤務割 (交替制 rosters): a person's shift on a date, replacing the weekly schedule for that day. Facts: a later row for
