@@ -6,6 +6,30 @@ private func d(_ y: Int, _ m: Int, _ day: Int) -> CalendarDate { CalendarDate(ye
 
 @Suite("Annual leave (年次休暇, work-rules §3.1–3.2)")
 struct AnnualLeaveTests {
+    @Test func theEightyPercentRuleCountsFromTheBooks() {
+        // LSA 39条 80% (work-rules §3.2): 全労働日 are the work days that are not 休日; worked days count (late or not),
+        // so do whole days of 年休・特休・育休; unpaid leave leaves the denominator; 欠勤 and a day with nothing stay in it.
+        let zone = TimeZone(identifier: "Asia/Tokyo")!
+        let month = YearMonth(year: 2026, month: 6)!           // 22 work days, no 休日
+        let work = month.days.filter { (1...5).contains($0.weekday) }
+        var punches: [EffectivePunch] = []
+        for d in work.prefix(12) {   // 12 days worked, one of them late
+            punches.append(EffectivePunch(id: UUID(), kind: .clockIn, at: d.instant(atMinute: d == work[0] ? 600 : 510, in: zone), place: "", source: .selfService, correctionId: nil))
+            punches.append(EffectivePunch(id: UUID(), kind: .clockOut, at: d.instant(atMinute: 1035, in: zone), place: "", source: .selfService, correctionId: nil))
+        }
+        let marks = [DayMark(date: work[12], code: .annualLeave), DayMark(date: work[13], code: .childcareLeave), DayMark(date: work[14], code: .specialLeave),
+                     DayMark(date: work[15], code: .unpaidLeave), DayMark(date: work[16], code: .absence), DayMark(date: work[17], code: .annualLeave, minutes: 120)]
+        let days = AttendanceCalculator.days(dates: month.days, schedule: { WeeklySchedule.standard.schedule(weekday: $0.weekday) },
+                                             dayKind: { DayKind(holidayName: nil, hasHours: WeeklySchedule.standard.schedule(weekday: $0.weekday) != nil) },
+                                             punches: punches, marks: marks, isPartTime: true, rules: .default, zone: zone,
+                                             now: CalendarDate(year: 2026, month: 7, day: 1)!.instant(atMinute: 0, in: zone))
+        let a = LaborStandardsLeave.attendance(days)
+        #expect(a == LaborStandardsLeave.Attendance(scheduledDays: 22, workedDays: 12, deemedAttendedDays: 3, removedDays: 1))
+        #expect(!a.meetsEightyPercent, "15 of 21 days is 71%")
+        let more = LaborStandardsLeave.attendance(days + days.filter { $0.workedMinutes > 0 })
+        #expect(more.meetsEightyPercent, "27 of 33 days is 82%")
+    }
+
     @Test func twentyDaysAYearAndTheHireYearTable() {
         // 20日 per calendar year; the year of hiring by 規則15-14 別表第1.
         let p = AnnualLeavePolicy()

@@ -165,4 +165,31 @@ struct LeaveTests {
             #expect(try await manager.post("/leave/\(id)/decision", ["decision": "approve"]).status == .conflict)
         }
     }
+
+    @Test func aFiscalYearAppointeeUnder80PercentLastYearIsGrantedNothingThisYear() async throws {
+        // 会計年度任用職員 (work-rules §3.2): the later year's days need 80% attendance in the year before (LSA 39条).
+        try await withCity { city in
+            let hr = Browser(city.app)
+            try await hr.login("H001")
+            // P001 (since 2020, no punches at all): last fiscal year unattended
+            var page = try await hr.get("/leave/book/\(city.partTimeA.id)").body.string
+            #expect(page.contains("8割に満たないため、今年度の年次休暇は付与されません"))
+            #expect(page.contains("今年の付与</th><td>0日"))
+            // every work day of last fiscal year taken as 年休 counts as attended: the grant comes back
+            let last = FiscalYear(containing: CalendarDate(Date(), in: city.muni.zone)).previous
+            let marks = stride(from: last.first.dayNumber, through: last.last.dayNumber, by: 1).compactMap { n -> DayMarkRow? in
+                let d = last.first.adding(days: n - last.first.dayNumber)
+                guard (1...5).contains(d.weekday), !city.muni.holidays.isHoliday(d) else { return nil }
+                return DayMarkRow(id: UUID(), municipalityId: city.muni.id, staffId: city.partTimeA.id, date: d.iso, code: DayMarkCode.annualLeave.rawValue,
+                                  minutes: nil, recordedBy: city.hr.id, recordedAtMs: nowMs())
+            }
+            for chunk in marks.chunked(100) { try await city.app.db.sql.insert(into: "day_marks").models(chunk, with: rowEncoder).run() }
+            page = try await hr.get("/leave/book/\(city.partTimeA.id)").body.string
+            #expect(page.contains("（100%）"))
+            #expect(!page.contains("8割に満たない"))
+            #expect(!page.contains("今年の付与</th><td>0日"))
+            // a regular member of staff is not measured this way
+            #expect(try await !hr.get("/leave/book/\(city.staffA.id)").body.string.contains("出勤率"))
+        }
+    }
 }

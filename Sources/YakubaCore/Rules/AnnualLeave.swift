@@ -187,6 +187,25 @@ public enum LaborStandardsLeave {
             return (workedDays + deemedAttendedDays) * 10 >= denominator * 8
         }
     }
+
+    /// The 80% rule's count over attendance-book days (work-rules-ja.md §3.2). 全労働日 are the days with hours assigned
+    /// that are not 休日. A day is attended when worked (late arrival or early leave still counts) or taken whole as leave
+    /// that counts as attended: 年休, 特休, 病休, 産前産後, 育休, 代休, 出張・研修. Unpaid leave (介護休暇 and the like,
+    /// the employer's choice) leaves the denominator; 欠勤 and a day with nothing stay in it, unattended.
+    public static func attendance(_ days: [AttendanceDay]) -> Attendance {
+        var a = Attendance(scheduledDays: 0, workedDays: 0)
+        for d in days where d.kind.isWorkDay && d.schedule != nil {
+            a.scheduledDays += 1
+            if d.workedMinutes > 0 || d.firstIn != nil { a.workedDays += 1; continue }
+            guard let whole = d.marks.first(where: { $0.minutes == nil }) else { continue }
+            switch whole.code {
+            case .absence: break
+            case .unpaidLeave: a.removedDays += 1
+            default: a.deemedAttendedDays += 1
+            }
+        }
+        return a
+    }
 }
 
 /// The municipal front-loaded grant for 会計年度任用職員 (国頭村 規則, work-rules-ja.md §3.2): days given on the
@@ -203,6 +222,8 @@ public struct FrontLoadedLeavePolicy: Hashable, Sendable, Codable {
     public var carryOverMaxDays = 20
     /// days between appointments still counted as continuous (0: none)
     public var continuityGapDays = 0
+    /// a later year's days only after 80% attendance in the fiscal year before (LSA 39条, which these rules may not undercut)
+    public var requiresEightyPercent = true
 
     public init() {}
 

@@ -238,8 +238,11 @@ struct AnnualLeaveBook: Sendable {
     /// The book for the leave year containing `date`. `requests` are the person's annual-leave requests that are
     /// pending or approved (pending ones hold their days, so two requests cannot spend the same day).
     /// - week: the person's weekly schedule in force on `date` (their hours may have changed from a date on)
+    /// - attendance: the 80% rule's count of a fiscal year (by its starting year) the person served; a later year's grant to
+    ///   会計年度任用職員 needs 80% in the one before it. A year not given is taken as met.
     static func compute(staff s: StaffRow, week: WeeklySchedule, date: CalendarDate, requests: [(LeaveRequestRow, approved: Bool)],
-                        policy: AnnualLeavePolicy = .default, frontLoaded: FrontLoadedLeavePolicy = FrontLoadedLeavePolicy()) -> AnnualLeaveBook {
+                        policy: AnnualLeavePolicy = .default, frontLoaded: FrontLoadedLeavePolicy = FrontLoadedLeavePolicy(),
+                        attendance: [Int: LaborStandardsLeave.Attendance] = [:]) -> AnnualLeaveBook {
         let perDay = minutesPerDay(week)
         let fiscalStaff = s.employment == .fiscalYearFullTime || s.employment == .fiscalYearPartTime
         var p = policy
@@ -251,6 +254,9 @@ struct AnnualLeaveBook: Sendable {
             if fiscalStaff {
                 let start = max(hired, yearStart), end = min(s.end ?? yearEnd, yearEnd)
                 guard start <= end else { return 0 }
+                let fy = FiscalYear(containing: yearStart)
+                if frontLoaded.requiresEightyPercent, fy > FiscalYear(containing: hired),
+                   let before = attendance[fy.startYear - 1], !before.meetsEightyPercent { return 0 }
                 return frontLoaded.grantDays(start: start, end: end, weeklyDays: ws.workingWeekdays.count, weeklyMinutes: ws.weeklyMinutes,
                                              yearsAfterFirst: FiscalYear(containing: yearStart).startYear - FiscalYear(containing: hired).startYear)
             }

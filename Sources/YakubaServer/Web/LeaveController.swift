@@ -59,7 +59,8 @@ enum LeaveController {
         let records = try await LeaveRepository.records(req.sql, rows, staffById: [me.id: me], routing: routing)
         let today = CalendarDate(Date(), in: scope.municipality.zone)
         let annual = AnnualLeaveBook.compute(staff: me, week: try await ScheduleRepository.timeline(req.sql, staff: me).week(on: today), date: today,
-                                             requests: annualUses(records), policy: scope.municipality.annualLeavePolicy)
+                                             requests: annualUses(records), policy: scope.municipality.annualLeavePolicy,
+                                             attendance: try await priorYearAttendance(req.sql, muni: scope.municipality, staff: me, date: today))
         let content: [N] = [
             el("h1", txt(l.t("休暇", "Leave"))),
             el("p", link("/leave/new", l.t("休暇を申請する", "Request leave"), cls("button")), txt(" "),
@@ -265,7 +266,9 @@ enum LeaveController {
         let existing = mine.filter { $0.request.toDate >= from.iso && $0.request.fromDate <= to.iso }.flatMap { $0.request.leaveDays }
         let usedThisYear = mine.filter { $0.request.typeCode == type.code && $0.request.fromDate >= yearStart.iso && $0.request.fromDate <= policy.yearBasis.yearEnd(of: from).iso }
             .map(\.request.minutes).reduce(0, +)
-        let balance = type.usesAnnualBalance ? AnnualLeaveBook.compute(staff: me, week: timeline.week(on: from), date: from, requests: annualUses(mine), policy: policy).balance : nil
+        let balance = type.usesAnnualBalance
+            ? AnnualLeaveBook.compute(staff: me, week: timeline.week(on: from), date: from, requests: annualUses(mine), policy: policy,
+                                      attendance: try await priorYearAttendance(req.sql, muni: muni, staff: me, date: from)).balance : nil
         let worked = from <= today ? try await workedRanges(req.sql, muni: muni, staff: me, from: from, to: min(to, today)) : [:]
         let problems = LeaveRules.check(spec, type: type, employment: me.employment, minutesPerDay: AnnualLeaveBook.minutesPerDay(timeline.week(on: from)), schedule: schedule,
                                         existingLeave: existing, worked: worked, balance: balance, usedThisYearMinutes: usedThisYear, policy: policy)
@@ -292,6 +295,20 @@ enum LeaveController {
             : l.t("申請しました（\(typeName(type.code, l))、\(days.count)日分）。承認者：", "Requested (\(days.count) days). Approvers: ")
                 + route.steps.map(\.label).joined(separator: " → ")
         return req.redirect(to: "/leave")
+    }
+
+    /// The 80% rule's count of the fiscal year before the one holding `date`, from the person's attendance books: only for
+    /// 会計年度任用職員 who served in it (their later year's 年休 depends on it).
+    static func priorYearAttendance(_ sql: any SQLDatabase, muni: MunicipalityRow, staff: StaffRow, date: CalendarDate) async throws
+        -> [Int: LaborStandardsLeave.Attendance] {
+        guard staff.employment == .fiscalYearFullTime || staff.employment == .fiscalYearPartTime else { return [:] }
+        let before = FiscalYear(containing: date).previous
+        guard let hired = staff.start, hired <= before.last else { return [:] }
+        var days: [AttendanceDay] = []
+        for m in before.months where m.last >= hired {
+            days += try await BookService.books(sql, municipality: muni, staff: [staff], month: m)[0].days
+        }
+        return [before.startYear: LaborStandardsLeave.attendance(days)]
     }
 
     static func scheduleFunction(_ s: StaffRow, _ timeline: ScheduleTimeline, _ muni: MunicipalityRow) -> (CalendarDate) -> DailySchedule? {
@@ -532,14 +549,20 @@ enum LeaveController {
         let rows = try await LeaveRepository.requests(req.sql, municipalityId: staff.municipalityId, staffIds: [staff.id], limit: 5000)
         let records = try await LeaveRepository.records(req.sql, rows, staffById: [staff.id: staff], routing: routing)
         let date = req.query[String.self, at: "date"].flatMap(CalendarDate.init(iso:)) ?? today
+        let attendance = try await priorYearAttendance(req.sql, muni: scope.municipality, staff: staff, date: date)
         let annual = AnnualLeaveBook.compute(staff: staff, week: try await ScheduleRepository.timeline(req.sql, staff: staff).week(on: date), date: date,
-                                             requests: annualUses(records), policy: scope.municipality.annualLeavePolicy)
+                                             requests: annualUses(records), policy: scope.municipality.annualLeavePolicy, attendance: attendance)
         let per = annual.balance.minutesPerDay
         let others = records.filter { $0.request.typeCode != "annual" && $0.state == .approved && $0.request.fromDate >= annual.yearStart.iso && $0.request.fromDate <= annual.yearEnd.iso }
         let content: [N] = [
             el("h1", txt(l.t("年次休暇管理簿（\(staff.fullName)）", "Annual leave record: \(staff.fullName)"))),
             el("p", txt(l.t("任用：", "Appointment: ") + l.t(staff.employment.labelJa, staff.employment.labelEn) + "、" + scope.tree.path(staff.departmentId))),
             balanceSummary(req, annual),
+            attendance.sorted { $0.key < $1.key }.last.map { year, a in
+                let rate = a.scheduledDays - a.removedDays > 0 ? (a.workedDays + a.deemedAttendedDays) * 100 / (a.scheduledDays - a.removedDays) : 100
+                return el("p", txt(l.t("前年度（\(year)年度）の出勤率：\(a.workedDays + a.deemedAttendedDays)日／\(a.scheduledDays - a.removedDays)日（\(rate)%）", "Attendance in FY\(year): \(a.workedDays + a.deemedAttendedDays) of \(a.scheduledDays - a.removedDays) days (\(rate)%)")
+                                   + (a.meetsEightyPercent ? "" : l.t("。8割に満たないため、今年度の年次休暇は付与されません（労働基準法39条）。", ". Under 80%: no annual leave is granted this year (LSA art. 39)."))))
+            } ?? .empty,
             el("h2", txt(l.t("年次休暇の使用", "Annual leave taken"))),
             annual.uses.isEmpty ? el("p", cls("muted"), txt(l.t("この期間の使用はありません。", "None in this year."))) :
                 el("div", tableRegion(l.t("年次休暇の使用", "Annual leave taken")), el("table",
