@@ -62,7 +62,7 @@ struct RosterTests {
             saturdays["c_S001_\(mon.day)"] = ""
             res = try await m.post("/roster", saturdays)
             #expect(res.status == .unprocessableEntity)
-            #expect(res.body.string.contains("平均40:00まで"))
+            #expect(res.body.string.contains("平均40時間まで"))
             // both days back to the weekly schedule
             form["c_S001_\(mon.day)"] = ""
             form["c_S001_\(sat.day)"] = ""

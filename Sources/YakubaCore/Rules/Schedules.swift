@@ -332,18 +332,18 @@ public enum Schedules {
         public func messageJa(_ limits: RosterLimits = RosterLimits()) -> String {
             switch self {
             case .tooManyConsecutive(let f, let n): "\(f.iso)から\(n)日連続の勤務になります（連続勤務は\(limits.maxConsecutiveWorkDays)日まで）。"
-            case .shiftTooLong(let d, let m): "\(d.iso)の勤務が\(formatDuration(m))あります（1回の勤務は\(formatDuration(limits.maxShiftMinutes))まで）。"
+            case .shiftTooLong(let d, let m): "\(d.iso)の勤務が\(hoursJa(m))あります（1回の勤務は\(hoursJa(limits.maxShiftMinutes))まで）。"
             case .tooFewRestDays(let f, let n): "\(f.iso)からの4週間の週休日が\(n)日です（4週間に\(limits.minRestDaysPer4Weeks)日以上）。"
-            case .averageTooHigh(let m): "1週間あたりの勤務時間が平均\(formatDuration(m))になります（平均\(formatDuration(limits.maxAverageWeekMinutes))まで）。"
+            case .averageTooHigh(let m): "1週間あたりの勤務時間が平均\(hoursJa(m))になります（平均\(hoursJa(limits.maxAverageWeekMinutes))まで）。"
             case .overlapsPreviousShift(let d): "\(d.iso)の勤務が、前日からの勤務の終わる前に始まります。"
             }
         }
         public func messageEn(_ limits: RosterLimits = RosterLimits()) -> String {
             switch self {
             case .tooManyConsecutive(let f, let n): "\(n) days in a row from \(f.iso) (at most \(limits.maxConsecutiveWorkDays))."
-            case .shiftTooLong(let d, let m): "The shift on \(d.iso) is \(formatDuration(m)) long (at most \(formatDuration(limits.maxShiftMinutes)))."
+            case .shiftTooLong(let d, let m): "The shift on \(d.iso) is \(hoursEn(m)) long (at most \(hoursEn(limits.maxShiftMinutes)))."
             case .tooFewRestDays(let f, let n): "Only \(n) rest days in the 4 weeks from \(f.iso) (at least \(limits.minRestDaysPer4Weeks))."
-            case .averageTooHigh(let m): "An average of \(formatDuration(m)) a week (at most \(formatDuration(limits.maxAverageWeekMinutes)))."
+            case .averageTooHigh(let m): "An average of \(hoursEn(m)) a week (at most \(hoursEn(limits.maxAverageWeekMinutes)))."
             case .overlapsPreviousShift(let d): "The shift on \(d.iso) starts before the one from the day before has ended."
             }
         }
@@ -385,6 +385,10 @@ public enum Schedules {
         return out
     }
 }
+
+/// A length of time as words, not as a clock: 「16時間」「40時間8分」; "16h", "40h 8m".
+public func hoursJa(_ minutes: Int) -> String { minutes % 60 == 0 ? "\(minutes / 60)時間" : "\(minutes / 60)時間\(minutes % 60)分" }
+public func hoursEn(_ minutes: Int) -> String { minutes % 60 == 0 ? "\(minutes / 60)h" : "\(minutes / 60)h \(minutes % 60)m" }
 
 /// 超勤代休時間 (work-rules-ja.md §2.5): time off that may be given instead of the extra pay for hours over 60 in a
 /// month, with the person's agreement, within the two months after that month, in 4-hour or whole-day units.

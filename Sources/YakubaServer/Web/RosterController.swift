@@ -126,8 +126,8 @@ enum RosterController {
                 })))
         let html = Pages.layout(req, title: l.t("勤務割", "Roster"), [
             el("h1", txt(l.t("勤務割（交替制・早出遅出）", "Roster (shifts)"))),
-            el("p", txt(l.t("日ごとに勤務のパターンか「休」（週休日）を選びます。「通常」の日は週の勤務時間のとおりです。連続勤務は\(limits.maxConsecutiveWorkDays)日まで、1回の勤務は\(formatDuration(limits.maxShiftMinutes))まで、4週間に週休日\(limits.minRestDaysPer4Weeks)日以上、1週間平均\(formatDuration(limits.maxAverageWeekMinutes))までです。守れない勤務割は保存されません。",
-                            "Choose a shift pattern or 休 (a rest day) for each day; a day left Usual follows the weekly schedule. At most \(limits.maxConsecutiveWorkDays) days in a row, one shift of at most \(formatDuration(limits.maxShiftMinutes)), at least \(limits.minRestDaysPer4Weeks) rest days in 4 weeks and \(formatDuration(limits.maxAverageWeekMinutes)) a week on average; a roster that breaks them is not saved."))),
+            el("p", txt(l.t("日ごとに勤務のパターンか「休」（週休日）を選びます。「通常」の日は週の勤務時間のとおりです。連続勤務は\(limits.maxConsecutiveWorkDays)日まで、1回の勤務は\(hoursJa(limits.maxShiftMinutes))まで、4週間に週休日\(limits.minRestDaysPer4Weeks)日以上、1週間平均\(hoursJa(limits.maxAverageWeekMinutes))までです。守れない勤務割は保存されません。",
+                            "Choose a shift pattern or 休 (a rest day) for each day; a day left Usual follows the weekly schedule. At most \(limits.maxConsecutiveWorkDays) days in a row, one shift of at most \(hoursEn(limits.maxShiftMinutes)), at least \(limits.minRestDaysPer4Weeks) rest days in 4 weeks and \(hoursEn(limits.maxAverageWeekMinutes)) a week on average; a roster that breaks them is not saved."))),
             el("form", attr("method", "get"), attr("action", "/roster"), cls("inline-filters"),
                field(id: "department", label: l.t("組織", "Department"), error: nil) { d in
                    select(id: "department", name: "department", options: scope.departmentOptions, selected: sheet.department.id.uuidString, describedBy: d)
@@ -135,8 +135,8 @@ enum RosterController {
                field(id: "month", label: l.t("月", "Month"), error: nil) { d in input(id: "month", name: "month", type: "month", value: m.iso, describedBy: d) },
                el("button", attr("type", "submit"), cls("secondary"), txt(l.t("表示", "Show")))),
             el("p", link("\(base)&month=\(m.previous.iso)", l.t("← 前月", "← Previous month")), txt("　"),
-               link("\(base)&month=\(m.next.iso)", l.t("翌月 →", "Next month →")), txt("　|　"),
-               link("/admin/shift-patterns", l.t("勤務パターン", "Shift patterns"))),
+               link("\(base)&month=\(m.next.iso)", l.t("翌月 →", "Next month →")),
+               scope.principal.isHR ? el("span", txt("　|　"), link("/admin/shift-patterns", l.t("勤務パターンの設定", "Shift patterns"))) : .empty),
             el("h2", txt(l.t("記号", "Key"))),
             el("ul", [cls("key"), el("li", txt(l.t("通常：週の勤務時間のとおり", "Usual: as the weekly schedule"))),
                                      el("li", txt(l.t("休：週休日", "休: a rest day")))]
@@ -340,9 +340,9 @@ enum RosterController {
                 let day = DailySchedule(start: s, end: en, breakWindow: bs.flatMap { b1 in be.map { MinuteRange(start: b1, end: $0) } })
                 let required = scope.municipality.attendanceRules.requiredBreak(worked: day.scheduledMinutes)
                 if day.end - day.start > limits.maxShiftMinutes {
-                    errors["end"] = l.t("1回の勤務は\(formatDuration(limits.maxShiftMinutes))までです。", "One shift is at most \(formatDuration(limits.maxShiftMinutes)).")
+                    errors["end"] = l.t("1回の勤務は\(hoursJa(limits.maxShiftMinutes))までです。", "One shift is at most \(hoursEn(limits.maxShiftMinutes)).")
                 } else if (day.breakWindow?.length ?? 0) < required {
-                    errors["break_start"] = l.t("勤務が\(formatDuration(day.scheduledMinutes))あるので、休憩が\(required)分以上必要です。", "\(formatDuration(day.scheduledMinutes)) of work needs a break of at least \(required) minutes.")
+                    errors["break_start"] = l.t("勤務が\(hoursJa(day.scheduledMinutes))あるので、休憩が\(required)分以上必要です。", "\(hoursEn(day.scheduledMinutes)) of work needs a break of at least \(required) minutes.")
                 }
             }
         }
