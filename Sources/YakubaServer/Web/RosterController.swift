@@ -70,7 +70,14 @@ enum RosterController {
             .all(decoding: StaffRow.self, with: rowDecoder)
             .filter { s in scope.canApprove(for: s) && (s.start.map { $0 <= m.last } ?? true) && (s.end.map { $0 >= m.first } ?? true) }
         var timelines: [UUID: ScheduleTimeline] = [:]
-        for s in people { timelines[s.id] = try await ScheduleRepository.timeline(req.sql, staff: s) }
+        // everyone's timeline from three reads, not three per person
+        let ids = people.map(\.id)
+        let assignments = try await ScheduleRepository.assignments(req.sql, staffIds: ids)
+        let moves = try await ScheduleRepository.moves(req.sql, staffIds: ids)
+        let roster = try await ScheduleRepository.roster(req.sql, staffIds: ids)
+        for s in people {
+            timelines[s.id] = s.timeline(assignments[s.id], swaps: moves.swaps[s.id], daysOff: moves.daysOff[s.id], roster: roster[s.id])
+        }
         return Sheet(department: dept, month: m, people: people, timelines: timelines, patterns: scope.municipality.shiftPatterns)
     }
 
@@ -102,11 +109,13 @@ enum RosterController {
                     let error = errors[s.staffNumber]
                     // the month as it stands (or as posted): its total hours and rest days
                     var minutes = 0, rest = 0
+                    // the weekly schedule's days, without the roster (made once, not per day)
+                    let usual = t.map { ScheduleTimeline(base: $0.base, assignments: $0.assignments, swaps: $0.swaps) }
                     for d in m.days {
                         let code = posted?[cellName(s, d)] ?? currentCode(t, d)
                         let shift: DailySchedule?
                         if !code.isEmpty, code == currentCode(t, d) { shift = t?.roster[d.dayNumber]?.shift }
-                        else if code.isEmpty { shift = t.map { ScheduleTimeline(base: $0.base, assignments: $0.assignments, swaps: $0.swaps).day(on: d) } ?? nil }
+                        else if code.isEmpty { shift = usual?.day(on: d) }
                         else { shift = sheet.patterns.first { $0.code == code }?.day }
                         if let shift, !(code.isEmpty && holidays.isHoliday(d)) { minutes += shift.scheduledMinutes } else { rest += 1 }
                     }
