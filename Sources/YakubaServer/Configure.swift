@@ -84,6 +84,7 @@ func routes(_ app: Application) throws {
     CorrectionController.register(r)
     OvertimeController.register(r)
     SwapController.register(r)
+    TimeOffController.register(r)
     RosterController.register(r)
     LeaveController.register(r)
     CloseController.register(r)

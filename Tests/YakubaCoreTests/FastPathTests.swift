@@ -187,6 +187,7 @@ struct StoredFiguresTests {
         var f = MonthlyFigures()
         f.scheduledDays = 20; f.scheduledMinutes = 9300; f.daysWorked = 19; f.workedMinutes = 9012; f.paidLeaveDays = 1
         f.paidLeavePartMinutes = 60; f.unpaidMinutes = 15; f.overtimeMinutes = 1830; f.anomalyDays = 2
+        f.timeOffEarnedMinutes = 300; f.timeOffMinutes = 240; f.timeOffReplacedMinutes = 960; f.timeOffTakenMinutes = 465
         f.payMinutes = [.p125: 1200, .p150: 630, .nightAllowance: 45, .unordered: 7]
         let decoded = try JSONDecoder().decode(MonthlyFigures.self, from: Data(f.storedJSON.utf8))
         #expect(decoded == f)
@@ -196,5 +197,9 @@ struct StoredFiguresTests {
         #expect(viaCodable == decoded)
         // empty buckets and an empty month too
         #expect(try JSONDecoder().decode(MonthlyFigures.self, from: Data(MonthlyFigures().storedJSON.utf8)) == MonthlyFigures())
+        // figures frozen before the 超勤代休時間 fields existed read them as 0
+        let old = #"{"anomalyDays":0,"daysWorked":19,"overtimeMinutes":0,"paidLeaveDays":0,"paidLeavePartMinutes":0,"payMinutes":["p125",60],"scheduledDays":20,"scheduledMinutes":9300,"unpaidMinutes":0,"workedMinutes":8835}"#
+        let before = try JSONDecoder().decode(MonthlyFigures.self, from: Data(old.utf8))
+        #expect(before.daysWorked == 19 && before.payMinutes == [.p125: 60] && before.timeOffMinutes == 0 && before.timeOffTakenMinutes == 0)
     }
 }

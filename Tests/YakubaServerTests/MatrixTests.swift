@@ -46,6 +46,8 @@ struct MatrixTests {
 
         "GET /overtime": "SAAAAAA", "GET /overtime/new": "SFFAAAA", "POST /overtime": "SFFAAAA",
         "POST /overtime/:id/report": "SAHFFFH", "POST /overtime/:id/confirm": "SFFAAAH", "POST /overtime/:id/cancel": "SFFAAAH",
+        "GET /overtime/time-off": "SAAAAAA", "POST /overtime/time-off": "SFFAAAA", "POST /overtime/time-off/:id/accept": "SAHFFFH",
+        "POST /overtime/time-off/:id/decline": "SAHFFFH", "POST /overtime/time-off/:id/cancel": "SFFAAAH",
         "GET /swaps": "SFFAAAA", "POST /swaps": "SFFAAAA", "POST /swaps/:id/cancel": "SFFHHHH",
         "GET /roster": "SFFAAAA", "POST /roster": "SFFAAAA",
         "GET /admin/shift-patterns": "SFFFAAA", "POST /admin/shift-patterns": "SFFFAAA", "POST /admin/shift-patterns/remove": "SFFFHHH",
@@ -84,6 +86,12 @@ struct MatrixTests {
             let leaveToWithdraw = try await LeaveTests.placeRequest(city, staff: target, date: LeaveTests.workDay(city, after: 3))
             let leaveToDecide = try await LeaveTests.placeRequest(city, staff: target, date: LeaveTests.workDay(city, after: 10))
             let orderId = try await OvertimeTests.placeOrder(city, staff: target, date: CalendarDate(Date(), in: city.muni.zone), start: 1035, end: 1155)
+            // an offer of 超勤代休時間 to the 人事課 staff member, next week
+            let timeOffId = UUID.timeOrdered()
+            let offer = TimeOffRow(id: timeOffId, municipalityId: city.muni.id, staffId: target.id, sourceMonth: YearMonth(CalendarDate(Date(), in: city.muni.zone)).previous.iso,
+                                   date: LeaveTests.workDay(city, after: 7).iso, part: "start", minutes: 240, topUpMinutes: 0, note: "",
+                                   offeredBy: city.approverA.id, offeredAtMs: nowMs())
+            try await city.app.yakuba.writer.perform { _, sql in try await sql.insert(into: "overtime_time_off").model(offer, with: rowEncoder).run(); return [] }
             let tokenId = try await city.app.db.sql.select().column("id").from("api_tokens").where("staff_id", .equal, SQLBind(colleague.id))
                 .first(decodingColumn: "id", as: UUID.self)!
 
@@ -109,6 +117,7 @@ struct MatrixTests {
                         case ("staffId", _): return target.id.uuidString
                         case ("id", let k) where k.hasPrefix("POST /corrections"): return correctionId.uuidString
                         case ("id", let k) where k.hasPrefix("POST /tokens"): return tokenId.uuidString
+                        case ("id", let k) where k.hasPrefix("POST /overtime/time-off"): return timeOffId.uuidString
                         case ("id", let k) where k.hasPrefix("POST /overtime"): return orderId.uuidString
                         case ("id", "POST /leave/:id/withdraw"): return leaveToWithdraw.uuidString
                         case ("id", "POST /leave/:id/decision"): return leaveToDecide.uuidString

@@ -36,12 +36,13 @@ public enum DayMarkCode: String, Sendable, Codable, CaseIterable, Hashable {
     case compensatoryDayOff = "compensatory_day_off" // 代休
     case absence                            // 欠勤
     case unpaidLeave = "unpaid_leave"       // 無給の休暇 (介護休暇, 部分休業, …)
+    case overtimeTimeOff = "overtime_time_off" // 超勤代休 (超勤代休時間: time off for hours over 60)
 
     public var labelJa: String {
         switch self {
         case .annualLeave: "年休"; case .sickLeave: "病休"; case .specialLeave: "特休"; case .businessTrip: "出張"
         case .training: "研修"; case .dutyExemption: "職専免"; case .childcareLeave: "育休"; case .compensatoryDayOff: "代休"
-        case .absence: "欠勤"; case .unpaidLeave: "無給休"
+        case .absence: "欠勤"; case .unpaidLeave: "無給休"; case .overtimeTimeOff: "超勤代休"
         }
     }
     public var labelEn: String {
@@ -49,7 +50,7 @@ public enum DayMarkCode: String, Sendable, Codable, CaseIterable, Hashable {
         case .annualLeave: "Annual leave"; case .sickLeave: "Sick leave"; case .specialLeave: "Special leave"
         case .businessTrip: "Business trip"; case .training: "Training"; case .dutyExemption: "Duty exemption"
         case .childcareLeave: "Childcare leave"; case .compensatoryDayOff: "Compensatory day off"; case .absence: "Absence"
-        case .unpaidLeave: "Unpaid leave"
+        case .unpaidLeave: "Unpaid leave"; case .overtimeTimeOff: "Overtime time off"
         }
     }
     /// Whether the day counts as attended for the book (出張・研修 are work away from the desk).
@@ -353,17 +354,20 @@ public enum AttendanceCalculator {
             if kind.isWorkDay, let sc = sched {
                 if let fi = firstIn {
                     let m = minuteOf(fi)
-                    if m > sc.start + rules.lateGraceMinutes { late = m - sc.start }
+                    // late and early are scheduled working minutes missed: a scheduled break inside them is no time owed
+                    if m > sc.start + rules.lateGraceMinutes { late = sc.workingMinutes(MinuteRange(start: sc.start, end: m)) }
                     if m < sc.start - rules.outsideScheduleToleranceMinutes { flags.insert(.outsideSchedule) }
                 }
                 if let lo = lastOut {
                     let m = minuteOf(lo)
-                    if m < sc.end - rules.earlyLeaveGraceMinutes { early = sc.end - m }
+                    if m < sc.end - rules.earlyLeaveGraceMinutes { early = sc.workingMinutes(MinuteRange(start: m, end: sc.end)) }
                     if m > sc.end + rules.outsideScheduleToleranceMinutes { flags.insert(.outsideSchedule) }
                 }
                 // a time-off mark (時間休) at the start or end excuses the same minutes
                 var excusable = 0
                 for m in dayMarks where m.code.excusesAbsence { excusable += m.minutes ?? 0 }
+                // parts that together make the day (超勤代休時間 topped up with hours of 年休) excuse it as a whole-day mark does
+                let excusesDay = excusable >= sc.scheduledMinutes && excusable > 0
                 let excusedLate = min(late, excusable)
                 late -= excusedLate
                 excusable -= excusedLate
@@ -372,7 +376,7 @@ public enum AttendanceCalculator {
                 if early > 0 { flags.insert(.earlyLeave) }
                 let fullDayMark = dayMarks.first(where: { $0.minutes == nil })
                 if daySessions.isEmpty && dayStray.isEmpty && dn < todayNumber
-                    && !(fullDayMark.map { $0.code.excusesAbsence } ?? false) {
+                    && !(fullDayMark.map { $0.code.excusesAbsence } ?? false) && !excusesDay {
                     flags.insert(.absent)
                 }
             } else if !daySessions.isEmpty {

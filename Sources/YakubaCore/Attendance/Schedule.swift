@@ -25,6 +25,10 @@ public struct DailySchedule: Hashable, Sendable, Codable {
         guard let b = breakWindow else { return [window] }
         return [MinuteRange(start: start, end: b.start), MinuteRange(start: b.end, end: end)].filter { $0.length > 0 }
     }
+    /// The scheduled working minutes inside `r` (its overlap with the window, less the break).
+    public func workingMinutes(_ r: MinuteRange) -> Int {
+        max(0, r.overlap(window) - (breakWindow.map { b in MinuteRange(start: max(b.start, r.start), end: min(b.end, r.end)).overlap(window) } ?? 0))
+    }
     /// scheduledTime: the span less the break.
     public var scheduledMinutes: Int { max(0, end - start - (breakWindow.map { $0.overlap(window) } ?? 0)) }
 

@@ -29,8 +29,32 @@ public struct MonthlyFigures: Sendable, Codable, Hashable {
     public var overtimeMinutes = 0
     /// days with an anomaly still open at the close (missing punches, absence without leave, …)
     public var anomalyDays = 0
+    /// 超勤代休時間 (work-rules §2.5): what the month's hours over 60 convert to, what was given (accepted) for them, and
+    /// the over-60 minutes whose premium it replaces (already moved down a bucket in `payMinutes`)
+    public var timeOffEarnedMinutes = 0
+    public var timeOffMinutes = 0
+    public var timeOffReplacedMinutes = 0
+    /// 超勤代休時間 taken on this month's days (paid, not leave)
+    public var timeOffTakenMinutes = 0
 
     public init() {}
+
+    private enum CodingKeys: String, CodingKey {
+        case scheduledDays, scheduledMinutes, daysWorked, workedMinutes, paidLeaveDays, paidLeavePartMinutes, unpaidMinutes, payMinutes
+        case overtimeMinutes, anomalyDays, timeOffEarnedMinutes, timeOffMinutes, timeOffReplacedMinutes, timeOffTakenMinutes
+    }
+
+    /// Figures frozen before a field was added read it as 0.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func int(_ k: CodingKeys) throws -> Int { try c.decodeIfPresent(Int.self, forKey: k) ?? 0 }
+        scheduledDays = try int(.scheduledDays); scheduledMinutes = try int(.scheduledMinutes); daysWorked = try int(.daysWorked)
+        workedMinutes = try int(.workedMinutes); paidLeaveDays = try int(.paidLeaveDays); paidLeavePartMinutes = try int(.paidLeavePartMinutes)
+        unpaidMinutes = try int(.unpaidMinutes); overtimeMinutes = try int(.overtimeMinutes); anomalyDays = try int(.anomalyDays)
+        payMinutes = try c.decodeIfPresent([PayClass: Int].self, forKey: .payMinutes) ?? [:]
+        timeOffEarnedMinutes = try int(.timeOffEarnedMinutes); timeOffMinutes = try int(.timeOffMinutes)
+        timeOffReplacedMinutes = try int(.timeOffReplacedMinutes); timeOffTakenMinutes = try int(.timeOffTakenMinutes)
+    }
 
     /// The stored form: the JSON `JSONEncoder` with sorted keys writes (and `JSONDecoder` reads back), written directly
     /// (a close stores one per person: 20,000 encodings through `Codable` take half a second). `payMinutes` is a list
@@ -40,7 +64,9 @@ public struct MonthlyFigures: Sendable, Codable, Hashable {
         for c in PayClass.allCases { if let m = payMinutes[c] { pay += (pay.isEmpty ? "" : ",") + "\"\(c.rawValue)\",\(m)" } }
         return "{\"anomalyDays\":\(anomalyDays),\"daysWorked\":\(daysWorked),\"overtimeMinutes\":\(overtimeMinutes),"
             + "\"paidLeaveDays\":\(paidLeaveDays),\"paidLeavePartMinutes\":\(paidLeavePartMinutes),\"payMinutes\":[\(pay)],"
-            + "\"scheduledDays\":\(scheduledDays),\"scheduledMinutes\":\(scheduledMinutes),\"unpaidMinutes\":\(unpaidMinutes),"
+            + "\"scheduledDays\":\(scheduledDays),\"scheduledMinutes\":\(scheduledMinutes),\"timeOffEarnedMinutes\":\(timeOffEarnedMinutes),"
+            + "\"timeOffMinutes\":\(timeOffMinutes),\"timeOffReplacedMinutes\":\(timeOffReplacedMinutes),\"timeOffTakenMinutes\":\(timeOffTakenMinutes),"
+            + "\"unpaidMinutes\":\(unpaidMinutes),"
             + "\"workedMinutes\":\(workedMinutes)}"
     }
 
@@ -61,9 +87,10 @@ public enum MonthlyComputation {
     /// - paidOrders: per date, the paid ranges of confirmed (or reported) overtime orders.
     /// - shortTime: short-time or part-time staff (the 100/100 band up to 7h45m).
     /// - swapWeeks: the weeks (their Sunday's day number) a 週休日の振替 brings work into (`ScheduleTimeline.swapWeekStarts`)
+    /// - timeOffMinutes: 超勤代休時間 given for the month's hours over 60 (at most what they convert to)
     public static func figures(days: [AttendanceDay], paidOrders: [CalendarDate: [MinuteRange]], shortTime: Bool,
-                               rules: PayRules = .default, swapWeeks: Set<Int> = []) -> MonthlyFigures {
-        var b = MonthlyFiguresBuilder(paidOrders: paidOrders, shortTime: shortTime, rules: rules, swapWeeks: swapWeeks)
+                               rules: PayRules = .default, swapWeeks: Set<Int> = [], timeOffMinutes: Int = 0) -> MonthlyFigures {
+        var b = MonthlyFiguresBuilder(paidOrders: paidOrders, shortTime: shortTime, rules: rules, swapWeeks: swapWeeks, timeOffMinutes: timeOffMinutes)
         for i in days.indices { b.add(days[i]) }
         return b.figures
     }
@@ -75,8 +102,9 @@ extension MonthlyComputation {
     public static func closeMonth(dates: [CalendarDate], schedule: (CalendarDate) -> DailySchedule?, dayKind: (CalendarDate) -> DayKind,
                                   punches: [EffectivePunch], marks: [DayMark], isPartTime: Bool, attendanceRules: AttendanceRules,
                                   clock: LocalClock, now: Date, paidOrders: [CalendarDate: [MinuteRange]], payRules: PayRules = .default,
-                                  swapWeeks: Set<Int> = []) -> (figures: MonthlyFigures, openDays: [AttendanceDay]) {
-        var sink = CloseSink(builder: MonthlyFiguresBuilder(paidOrders: paidOrders, shortTime: isPartTime, rules: payRules, swapWeeks: swapWeeks))
+                                  swapWeeks: Set<Int> = [], timeOffMinutes: Int = 0) -> (figures: MonthlyFigures, openDays: [AttendanceDay]) {
+        var sink = CloseSink(builder: MonthlyFiguresBuilder(paidOrders: paidOrders, shortTime: isPartTime, rules: payRules, swapWeeks: swapWeeks,
+                                                            timeOffMinutes: timeOffMinutes))
         AttendanceCalculator.forEachDay(dates: dates, schedule: schedule, dayKind: dayKind, punches: punches, marks: marks, isPartTime: isPartTime,
                                         rules: attendanceRules, clock: clock, now: now, detail: false, into: &sink)
         return (sink.builder.figures, sink.open)
@@ -101,6 +129,7 @@ public struct MonthlyFiguresBuilder: AttendanceDaySink {
     private let shortTime: Bool
     private let swapWeeks: Set<Int>
     private let paidOrders: [CalendarDate: [MinuteRange]]
+    private let timeOffMinutes: Int
     /// the dates with paid orders as day numbers: a person has a few a month, so a worked day is looked up in the orders
     /// only when it is one of them (hashing every worked date, or walking the dictionary, costs for nothing)
     private let orderDays: [Int]
@@ -108,8 +137,10 @@ public struct MonthlyFiguresBuilder: AttendanceDaySink {
     private var lastSchedule: DailySchedule?
     private var lastRanges: [MinuteRange] = []
 
-    public init(paidOrders: [CalendarDate: [MinuteRange]], shortTime: Bool, rules: PayRules = .default, swapWeeks: Set<Int> = []) {
+    public init(paidOrders: [CalendarDate: [MinuteRange]], shortTime: Bool, rules: PayRules = .default, swapWeeks: Set<Int> = [],
+                timeOffMinutes: Int = 0) {
         classifier = PayClassifier(rules: rules)
+        self.timeOffMinutes = timeOffMinutes
         self.shortTime = shortTime
         self.swapWeeks = swapWeeks
         self.paidOrders = paidOrders
@@ -137,7 +168,9 @@ public struct MonthlyFiguresBuilder: AttendanceDaySink {
         // leave and deductions, on days with hours assigned
         if d.kind.isWorkDay, sched != nil {
             for m in d.marks {
-                if m.code.isPaid {
+                if m.code == .overtimeTimeOff {
+                    f.timeOffTakenMinutes += m.minutes ?? d.scheduledMinutes
+                } else if m.code.isPaid {
                     if let part = m.minutes { f.paidLeavePartMinutes += part } else if !m.code.countsAsPresence { f.paidLeaveDays += 1 }
                 } else {
                     f.unpaidMinutes += m.minutes ?? d.scheduledMinutes
@@ -154,6 +187,15 @@ public struct MonthlyFiguresBuilder: AttendanceDaySink {
         var out = f
         out.payMinutes = totals.byPayClass
         out.overtimeMinutes = totals.overtimeMinutes
+        // 超勤代休時間 given for the month's hours over 60: the premium it replaces is not paid
+        out.timeOffEarnedMinutes = OvertimeCompensatoryTime.minutes(totals)
+        if timeOffMinutes > 0 {
+            out.timeOffMinutes = min(timeOffMinutes, out.timeOffEarnedMinutes)
+            let r = OvertimeCompensatoryTime.replacement(of: out.timeOffMinutes, in: totals)
+            for (c, delta) in r.moves { out.payMinutes[c, default: 0] += delta }
+            out.payMinutes = out.payMinutes.filter { $0.value != 0 }
+            out.timeOffReplacedMinutes = r.replacedMinutes
+        }
         return out
     }
 }
@@ -200,6 +242,9 @@ public enum PayrollExport {
         ("休日勤務時間", "hours inside scheduled time on a 休日 (休日勤務手当)"),
         ("超過勤務時間（分）", "overtime as the limits count it, minutes"),
         ("命令なし時間外（分）", "time outside the schedule with no order, minutes (for checking, not paid)"),
+        ("超勤代休時間指定（分）", "超勤代休時間 given for this month's hours over 60, minutes"),
+        ("代休時間に代えた60時間超（分）", "the over-60 minutes whose premium that time off replaces, minutes (already moved from 超勤150/175/振替超過50 to 超勤100/125/135/150/160/振替超過25)"),
+        ("超勤代休時間取得（分）", "超勤代休時間 taken on this month's days (paid, no deduction), minutes"),
     ]
 
     public static func header() -> [String] { columns.map(\.header) }
@@ -210,6 +255,7 @@ public enum PayrollExport {
                 "\(f.scheduledDays)", "\(f.daysWorked)", "\(f.paidLeaveDays)", "\(f.paidLeavePartMinutes)", "\(f.unpaidMinutes)",
                 "\(f.roundedHours(.p100))", "\(f.roundedHours(.p125))", "\(f.roundedHours(.p135))", "\(f.roundedHours(.p150))",
                 "\(f.roundedHours(.p160))", "\(f.roundedHours(.p175))", "\(f.roundedHours(.p25))", "\(f.roundedHours(.p50))",
-                "\(f.nightAllowanceHours)", "\(f.holidayHours)", "\(f.overtimeMinutes)", "\(f.payMinutes[.unordered] ?? 0)"]
+                "\(f.nightAllowanceHours)", "\(f.holidayHours)", "\(f.overtimeMinutes)", "\(f.payMinutes[.unordered] ?? 0)",
+                "\(f.timeOffMinutes)", "\(f.timeOffReplacedMinutes)", "\(f.timeOffTakenMinutes)"]
     }
 }

@@ -389,35 +389,3 @@ public enum Schedules {
 /// A length of time as words, not as a clock: 「16時間」「40時間8分」; "16h", "40h 8m".
 public func hoursJa(_ minutes: Int) -> String { minutes % 60 == 0 ? "\(minutes / 60)時間" : "\(minutes / 60)時間\(minutes % 60)分" }
 public func hoursEn(_ minutes: Int) -> String { minutes % 60 == 0 ? "\(minutes / 60)h" : "\(minutes / 60)h \(minutes % 60)m" }
-
-/// 超勤代休時間 (work-rules-ja.md §2.5): time off that may be given instead of the extra pay for hours over 60 in a
-/// month, with the person's agreement, within the two months after that month, in 4-hour or whole-day units.
-public enum OvertimeCompensatoryTime {
-    /// The conversion rates: the premium the time off replaces, per 100.
-    public static func ratePer100(_ c: MinuteClass) -> Int {
-        guard c.overSixty else { return 0 }
-        switch c.category {
-        case .overtimeWorkDay: return 25                       // 125 → 150
-        case .withinStandardDay: return c.night ? 75 : 50      // 100 → 150 (175 at night)
-        case .overtimeOtherDay: return 15                      // 135 → 150, 160 → 175
-        case .swapWeeklyExcess: return 25                      // 25 → 50
-        default: return 0
-        }
-    }
-
-    /// The minutes of time off the month's over-60h work converts to.
-    public static func minutes(_ totals: ClassTotals) -> Int {
-        var sum = 0
-        for c in MinuteClass.all where c.overSixty { sum += totals[c] * ratePer100(c) }
-        return sum / 100
-    }
-
-    /// The period it may be taken in: from the day after the month ends, for two months.
-    public static func window(after month: YearMonth) -> (from: CalendarDate, to: CalendarDate) {
-        (month.next.first, month.next.next.last)
-    }
-
-    /// Whether an offer of `minutes` is in a unit the rule allows: 4 hours (joined to the start or end of the day) or
-    /// a whole day of the person's `dayMinutes`.
-    public static func isAllowedUnit(_ minutes: Int, dayMinutes: Int) -> Bool { minutes == 240 || minutes == dayMinutes }
-}

@@ -244,8 +244,17 @@ enum DemoCity {
                 return drafts
             }
         }
+        // a few people worked long days all last month, past 60 hours of overtime: a colleague of the demo staff member (so
+        // their 所属長 has someone to offer 超勤代休時間 to) and one in about 150 of the rest
+        let lastMonth = YearMonth(today).previous
+        var busy = Set<UUID>()
+        if let colleague = staff.first(where: { $0.id != firstPlain.id && $0.roles.isEmpty && $0.employment == .regular && $0.departmentId == firstPlain.departmentId }) {
+            busy.insert(colleague.id)
+        }
+        for (i, s) in staff.enumerated() where i % 150 == 77 && s.roles.isEmpty && s.employment == .regular && s.id != firstPlain.id { busy.insert(s.id) }
         for s in staff {
             let ws = s.weeklySchedule
+            let isBusy = busy.contains(s.id)
             var day = firstDay
             let homeWorker = rng.chance(0.15)
             let outpost = rng.chance(0.1)
@@ -272,8 +281,11 @@ enum DemoCity {
                 if day < today && rng.chance(0.005) { continue }   // absent without a punch: HR's list flags it
                 let late = rng.chance(0.04)
                 let inMin = late ? sc.start + rng.int(1...40) : sc.start - rng.int(5...30)
-                let overtime = s.employment == .regular ? rng.chance(0.35) : rng.chance(0.12)
-                let outMin = overtime ? sc.end + rng.int(15...180) : sc.end + rng.int(0...12)
+                let overtimeDrawn = s.employment == .regular ? rng.chance(0.35) : rng.chance(0.12)
+                let extra = overtimeDrawn ? rng.int(15...180) : rng.int(0...12)
+                let longDay = isBusy && YearMonth(day) == lastMonth     // 4h to 4h45m past the end
+                let overtime = overtimeDrawn || longDay
+                let outMin = sc.end + (longDay ? 240 + extra % 46 : extra)
                 let place = homeWorker && rng.chance(0.3) ? "在宅" : outpost ? "出先機関" : "本庁舎"
                 if day == today && inMin > nowMinute { continue }
                 func add(_ kind: PunchKind, _ minute: Int) {

@@ -43,6 +43,8 @@ enum BookService {
         }
         f.corrections = try await CorrectionRepository.corrections(sql: sql, staffIds: ids, fromMs: nowMs(from) - 86_400_000, toMs: nowMs(to))
         f.marks = try await DayMarkRepository.marks(sql, staffIds: ids, from: month.first, to: month.last)
+        // 超勤代休時間 given on the month's days
+        f.marks.merge(try await TimeOffRepository.marks(sql, municipalityId: muni.id, staffIds: ids, from: month.first, to: month.last)) { $0 + $1 }
         f.assignments = try await ScheduleRepository.assignments(sql, staffIds: ids)
         let moves = try await ScheduleRepository.moves(sql, staffIds: ids)
         f.swaps = moves.swaps
@@ -85,9 +87,10 @@ enum BookService {
     /// `staff`: pure computation.
     /// - schedules: the distinct weekly schedules, and each person's position in them (`weeklySchedules(of:)`)
     /// - paidOrders: per person and date, the paid ranges of their confirmed or reported overtime orders.
+    /// - timeOff: per person, the 超勤代休時間 given for the month's hours over 60.
     static func closeFigures(_ f: CloseFacts, municipality muni: MunicipalityRow, staff: ArraySlice<StaffRow>, month: YearMonth, now: Date = Date(),
                              schedules: (weeks: [WeeklySchedule], index: [Int]), paidOrders: [UUID: [CalendarDate: [MinuteRange]]],
-                             _ body: (Int, MonthlyFigures, [AttendanceDay]) -> Void) {
+                             timeOff: [UUID: Int] = [:], _ body: (Int, MonthlyFigures, [AttendanceDay]) -> Void) {
         let rules = muni.attendanceRules
         let payRules = muni.payRules
         let holidays = muni.holidays
@@ -108,6 +111,7 @@ enum BookService {
             let swapped = f.swaps.isEmpty ? [] : f.swaps[id] ?? []
             let daysOff = f.daysOff.isEmpty ? [] : f.daysOff[id] ?? []
             let roster = f.roster.isEmpty ? [] : f.roster[id] ?? []
+            let given = timeOff.isEmpty ? 0 : timeOff[id] ?? 0
             let orders = paidOrders[id] ?? [:], swapWeeks = swapped.isEmpty ? [] : RestDaySwap.weekStarts(swapped)
             // the person's employment as day numbers
             let start = staff[i].start?.dayNumber ?? .min, end = staff[i].end?.dayNumber ?? .max
@@ -125,7 +129,7 @@ enum BookService {
                     },
                     dayKind: { d in timeline.dayKind(on: d, holidayName: holidayNames[d.dayNumber - first]) },
                     punches: eff, marks: (f.marks[id] ?? []) + timeline.dayOffMarks(from: month.first, to: month.last), isPartTime: partTime, attendanceRules: rules, clock: clock,
-                    now: now, paidOrders: orders, payRules: payRules, swapWeeks: swapWeeks)
+                    now: now, paidOrders: orders, payRules: payRules, swapWeeks: swapWeeks, timeOffMinutes: given)
             } else {
                 let plan: Plan
                 if let known = plans[week] { plan = known } else {
@@ -143,7 +147,7 @@ enum BookService {
                     },
                     dayKind: { d in plan.kinds[d.dayNumber - first] },
                     punches: eff, marks: f.marks[id] ?? [], isPartTime: partTime, attendanceRules: rules, clock: clock,
-                    now: now, paidOrders: orders, payRules: payRules, swapWeeks: swapWeeks)
+                    now: now, paidOrders: orders, payRules: payRules, swapWeeks: swapWeeks, timeOffMinutes: given)
             }
             body(i, result.figures, result.openDays)
         }

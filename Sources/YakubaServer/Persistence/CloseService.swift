@@ -54,8 +54,10 @@ struct CloseBlockers: Sendable {
     var openOrders: [CloseOrder] = []
     /// per person, the days with missing punches or absence without leave
     var anomalies: [(StaffRow, [AttendanceDay])] = []
+    /// 超勤代休時間 offered for the month's hours over 60 and not yet answered: the answer changes the month's pay
+    var openTimeOff: [TimeOffRow] = []
 
-    var pendingCount: Int { pendingLeave.count + pendingCorrections.count + openOrders.count }
+    var pendingCount: Int { pendingLeave.count + pendingCorrections.count + openOrders.count + openTimeOff.count }
 }
 
 enum CloseService {
@@ -154,6 +156,12 @@ enum CloseService {
         blockers.pendingCorrections = try await CorrectionRepository.list(sql, staffIds: ids.count > 2000 ? nil : ids, municipalityId: muni.id, pendingOnly: true, limit: 100_000)
             .filter { c in idSet.contains(c.staffId) && ((c.at.map { nowMs($0) }).map { $0 >= fromMs && $0 < toMs } ?? false) }
 
+        // 超勤代休時間: offers for the month's hours over 60 (given ones move pay, open ones block), days off taken in it
+        let timeOffOffers = try await TimeOffRepository.records(sql, municipalityId: muni.id, sourceMonth: month).filter { idSet.contains($0.offer.staffId) }
+        blockers.openTimeOff = timeOffOffers.filter { $0.state(today: today) == .offered }.map(\.offer)
+        let timeOff = TimeOffRepository.given(timeOffOffers)
+        let timeOffMarks = bulk == nil ? [:] : try await TimeOffRepository.marks(sql, municipalityId: muni.id, from: month.first, to: month.last).filter { idSet.contains($0.key) }
+
         var facts = BookService.CloseFacts()
         if let one = try await firstHalf, let two = try await secondHalf {
             facts.assignments = try await ScheduleRepository.assignments(sql, municipalityId: muni.id)
@@ -163,6 +171,7 @@ enum CloseService {
             facts.roster = ScheduleRepository.rosterDays(try await ScheduleRepository.rosterRows(sql, municipalityId: muni.id, from: month.first, to: month.last))
             facts.punches = one.punches.merging(two.punches) { a, _ in a }
             facts.marks = one.marks.merging(two.marks) { a, _ in a }
+            facts.marks.merge(timeOffMarks) { $0 + $1 }
             for chunk in ids.chunked(2000) {
                 facts.corrections.merge(try await CorrectionRepository.corrections(sql: sql, staffIds: chunk, fromMs: nowMs(from) - 86_400_000, toMs: nowMs(to))) { a, _ in a }
             }
@@ -178,16 +187,18 @@ enum CloseService {
                 facts.roster.merge(f.roster) { a, _ in a }
             }
         }
-        let (figures, anomalies, first) = Self.figures(facts, paid: paid, municipality: muni, staff: staff, month: month, now: now)
+        let (figures, anomalies, first) = Self.figures(facts, paid: paid, timeOff: timeOff, municipality: muni, staff: staff, month: month, now: now)
         blockers.anomalies = anomalies
         var nanos = [first]
-        for _ in 1..<max(1, timings) { nanos.append(Self.figures(facts, paid: paid, municipality: muni, staff: staff, month: month, now: now).nanos) }
+        for _ in 1..<max(1, timings) {
+            nanos.append(Self.figures(facts, paid: paid, timeOff: timeOff, municipality: muni, staff: staff, month: month, now: now).nanos)
+        }
         return (figures, blockers, nanos)
     }
 
     /// The pure computation: facts in memory → days → figures, on every core; each person's days are dropped once their
     /// figures are made (only days with an open anomaly are kept, for the list HR checks).
-    static func figures(_ facts: BookService.CloseFacts, paid: [UUID: [CalendarDate: [MinuteRange]]], municipality muni: MunicipalityRow,
+    static func figures(_ facts: BookService.CloseFacts, paid: [UUID: [CalendarDate: [MinuteRange]]], timeOff: [UUID: Int] = [:], municipality muni: MunicipalityRow,
                         staff: [StaffRow], month: YearMonth, now: Date)
         -> (figures: [(StaffRow, MonthlyFigures)], anomalies: [(StaffRow, [AttendanceDay])], nanos: UInt64) {
         let started = DispatchTime.now().uptimeNanoseconds
@@ -201,7 +212,7 @@ enum CloseService {
             figures.reserveCapacity(parts[i].count)
             var open: [(Int, [AttendanceDay])] = []
             BookService.closeFigures(facts, municipality: muni, staff: staff[parts[i]], month: month, now: now, schedules: schedules,
-                                     paidOrders: paid) { k, f, days in
+                                     paidOrders: paid, timeOff: timeOff) { k, f, days in
                 figures.append(f)
                 if !days.isEmpty { open.append((k, days)) }
             }

@@ -63,11 +63,15 @@ enum CloseController {
             el("li", txt(l.t("承認待ちの休暇申請：\(blockers.pendingLeave.count)件", "Leave requests pending: \(blockers.pendingLeave.count)"))),
             el("li", txt(l.t("承認待ちの打刻修正：\(blockers.pendingCorrections.count)件", "Corrections pending: \(blockers.pendingCorrections.count)"))),
             el("li", txt(l.t("報告・確認が済んでいない超過勤務命令：\(blockers.openOrders.count)件", "Overtime orders not reported or confirmed: \(blockers.openOrders.count)"))),
+            el("li", txt(l.t("回答待ちの超勤代休時間：\(blockers.openTimeOff.count)件", "Overtime time off not yet answered: \(blockers.openTimeOff.count)"))),
             el("li", txt(l.t("打刻漏れ・無断欠勤のある職員：\(blockers.anomalies.count)人", "Staff with missing punches or absence: \(blockers.anomalies.count)")))))
         if blockers.pendingCount > 0 {
             var items: [N] = blockers.pendingLeave.prefix(100).map { r in el("li", txt(l.t("休暇", "Leave") + "：\(name(r.staffId)) \(LeaveController.when(r, l))")) }
             items += blockers.pendingCorrections.prefix(100).map { c in el("li", txt(l.t("打刻修正", "Correction") + "：\(name(c.staffId)) \(c.reason)")) }
             items += blockers.openOrders.prefix(100).map { o in el("li", txt(l.t("超過勤務", "Overtime") + "：\(name(o.staffId)) \(o.date.iso) \(l.t(o.status.labelJa, o.status.labelEn))")) }
+            items += blockers.openTimeOff.prefix(100).map { t in
+                el("li", txt(l.t("超勤代休時間（本人の回答待ち）", "Overtime time off (waiting for the person)") + "：\(name(t.staffId)) \(t.date)"))
+            }
             content += [el("h3", txt(l.t("先に処理が必要なもの", "To resolve first"))), el("ul", items)]
         }
         if !blockers.anomalies.isEmpty {

@@ -263,7 +263,13 @@ enum LeaveController {
         let yearStart = policy.yearBasis.yearStart(of: from)
         let mine = try await LeaveRepository.records(req.sql, LeaveRepository.requests(req.sql, municipalityId: p.municipalityId, staffIds: [me.id], limit: 5000),
                                                      staffById: [me.id: me], routing: routing).filter(\.isLive)
-        let existing = mine.filter { $0.request.toDate >= from.iso && $0.request.fromDate <= to.iso }.flatMap { $0.request.leaveDays }
+        var existing = mine.filter { $0.request.toDate >= from.iso && $0.request.fromDate <= to.iso }.flatMap { $0.request.leaveDays }
+        // 超勤代休時間 given on these days: leave may make up the rest of its unit, not overlap it
+        for r in try await TimeOffRepository.records(req.sql, municipalityId: p.municipalityId, staffIds: [me.id], from: from, to: to) where r.isGiven {
+            guard let day = r.offer.day else { continue }
+            let covered = schedule(day).flatMap { OvertimeCompensatoryTime.range(part: r.offer.dayPart, amounts: r.offer.amounts, schedule: $0) }
+            existing.append(LeaveDay(date: day, minutes: r.offer.minutes, range: covered))
+        }
         let usedThisYear = mine.filter { $0.request.typeCode == type.code && $0.request.fromDate >= yearStart.iso && $0.request.fromDate <= policy.yearBasis.yearEnd(of: from).iso }
             .map(\.request.minutes).reduce(0, +)
         let balance = type.usesAnnualBalance

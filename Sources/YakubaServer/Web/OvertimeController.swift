@@ -45,6 +45,7 @@ enum OvertimeController {
             el("h2", txt(l.t("あなたの状況", "Where you stand"))),
             el("p", txt(l.t("所属：", "Department: ") + scope.tree.path(me.departmentId) + "（" + l.t(myRegime.labelJa, myRegime.labelEn) + "）")),
             standingTable(req, myStanding, caption: l.t("\(showMonth(month, l))の上限に対する状況", "Limits for \(month.iso)")),
+            el("p", link("/overtime/time-off", l.t("超勤代休時間（60時間を超えた分の代休）", "Time off for overtime over 60 hours"))),
             el("h2", txt(l.t("あなたへの命令", "Orders to you"))),
             myOrders.isEmpty ? el("p", cls("muted"), txt(l.t("この月の命令はありません。", "No orders this month."))) :
                 ordersTable(req, myOrders, staffById: [me.id: me], today: today, mode: .mine),
