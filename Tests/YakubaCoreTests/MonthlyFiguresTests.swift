@@ -45,6 +45,37 @@ struct MonthlyFiguresTests {
         #expect(row[13] == "2" && row[14] == "3")  // 超勤125, 超勤135 in whole hours
     }
 
+    @Test func aSwapWeekThatBeganLastMonthCountsItsHoursFromItsSunday() {
+        // 週休日の振替 band (work-rules §1.4, §2.4): Sat 12/5 is worked instead of Mon 12/7, so the week of Sun 11/29–Sat 12/5
+        // has six days of 7h45m: Mon 11/30 in November and Tue 12/1–Sat 12/5 in December. Its 7h45m over 38h45m is 25/100 on
+        // the Saturday; December's close must count Monday's hours, which lie in November.
+        let dec = YearMonth(year: 2026, month: 12)!
+        let swap = RestDaySwap(workOn: cd(2026, 12, 5), restOn: cd(2026, 12, 7))
+        let timeline = ScheduleTimeline(base: .standard, swaps: [swap])
+        let dates = YearMonth(year: 2026, month: 11)!.days + dec.days
+        var punches: [EffectivePunch] = []
+        for date in dates where timeline.day(on: date) != nil && !(date == cd(2026, 11, 3) || date == cd(2026, 11, 23)) {
+            punches.append(punch(.clockIn, date, 510)); punches.append(punch(.clockOut, date, 1035))
+        }
+        let kind = { (d: CalendarDate) -> DayKind in
+            timeline.dayKind(on: d, holidayName: [cd(2026, 11, 3), cd(2026, 11, 23)].contains(d) ? "祝日" : nil)
+        }
+        let weeks = RestDaySwap.weekStarts([swap])
+        let november = AttendanceCalculator.days(dates: YearMonth(year: 2026, month: 11)!.days, schedule: { timeline.day(on: $0) }, dayKind: kind,
+                                                 punches: punches, marks: [], isPartTime: false, rules: .default, zone: tokyo,
+                                                 now: cd(2027, 1, 5).instant(atMinute: 0, in: tokyo))
+        let before = MonthlyComputation.weekRegularBefore(dec, days: november)
+        #expect(before == 465, "Monday 11/30 only")
+        func close(_ prime: Int) -> MonthlyFigures {
+            MonthlyComputation.closeMonth(dates: dec.days, schedule: { timeline.day(on: $0) }, dayKind: kind, punches: punches, marks: [],
+                                          isPartTime: false, attendanceRules: .default, clock: LocalClock(zone: tokyo, from: dec.first, to: dec.last),
+                                          now: cd(2027, 1, 5).instant(atMinute: 0, in: tokyo), paidOrders: [:], swapWeeks: weeks,
+                                          weekRegularBefore: prime).figures
+        }
+        #expect(close(before).payMinutes[.p25] == 465)
+        #expect(close(0).payMinutes[.p25] == nil, "counted from the 1st, the week looks short and the excess is lost")
+    }
+
     @Test func partTimeStaffArePaidRemuneration() {
         #expect(PayKind(.fiscalYearPartTime) == .remuneration)
         #expect(PayKind(.fiscalYearFullTime) == .salary)

@@ -97,14 +97,25 @@ public enum MonthlyComputation {
 }
 
 extension MonthlyComputation {
+    /// The 正規 minutes worked in the days of `month.first`'s week that lie in the month before (for `weekRegularBefore`):
+    /// the 振替 band counts a week from its Sunday, not from the 1st. `days` are any days, the earlier month's among them.
+    public static func weekRegularBefore(_ month: YearMonth, days: [AttendanceDay]) -> Int {
+        let first = month.first.dayNumber, weekStart = first - month.first.weekday
+        var sum = 0
+        for d in days where d.date.dayNumber >= weekStart && d.date.dayNumber < first && d.kind.isWorkDay { sum += d.withinScheduleMinutes }
+        return sum
+    }
+
     /// A person's month for the close: each day computed (as `AttendanceCalculator.days` does, without the list of punches)
     /// and folded straight into the figures; only the days with an anomaly still open are kept, for the list HR checks.
     public static func closeMonth(dates: [CalendarDate], schedule: (CalendarDate) -> DailySchedule?, dayKind: (CalendarDate) -> DayKind,
                                   punches: [EffectivePunch], marks: [DayMark], isPartTime: Bool, attendanceRules: AttendanceRules,
                                   clock: LocalClock, now: Date, paidOrders: [CalendarDate: [MinuteRange]], payRules: PayRules = .default,
-                                  swapWeeks: Set<Int> = [], timeOffMinutes: Int = 0) -> (figures: MonthlyFigures, openDays: [AttendanceDay]) {
+                                  swapWeeks: Set<Int> = [], timeOffMinutes: Int = 0, weekRegularBefore: Int = 0)
+        -> (figures: MonthlyFigures, openDays: [AttendanceDay]) {
         var sink = CloseSink(builder: MonthlyFiguresBuilder(paidOrders: paidOrders, shortTime: isPartTime, rules: payRules, swapWeeks: swapWeeks,
                                                             timeOffMinutes: timeOffMinutes))
+        if weekRegularBefore > 0, let first = dates.first { sink.builder.primeWeek(containing: first, regularMinutes: weekRegularBefore) }
         AttendanceCalculator.forEachDay(dates: dates, schedule: schedule, dayKind: dayKind, punches: punches, marks: marks, isPartTime: isPartTime,
                                         rules: attendanceRules, clock: clock, now: now, detail: false, into: &sink)
         return (sink.builder.figures, sink.open)
@@ -149,6 +160,11 @@ public struct MonthlyFiguresBuilder: AttendanceDaySink {
 
     private func ordered(_ date: CalendarDate) -> [MinuteRange] {
         orderDays.contains(date.dayNumber) ? paidOrders[date] ?? [] : []
+    }
+
+    /// Counts `regularMinutes` of 正規 time already worked in the week holding `date` (the first day to come) before it.
+    public mutating func primeWeek(containing date: CalendarDate, regularMinutes: Int) {
+        classifier.primeWeek(containing: date, regularMinutes: regularMinutes)
     }
 
     /// Adds the next day (read in place: a copy of it would retain its arrays and the holiday's name).

@@ -233,6 +233,13 @@ public struct PayClassifier: Sendable {
 
     public init(rules: PayRules = .default) { self.rules = rules }
 
+    /// Starts the week holding `date` with the 正規 minutes already worked in it before `date`: a month's close begins on
+    /// the 1st, but a week that began in the month before counts its 38h45m from its Sunday (the 振替 band, work-rules §2.4).
+    public mutating func primeWeek(containing date: CalendarDate, regularMinutes: Int) {
+        weekStart = date.dayNumber - date.weekday
+        weekRegular = regularMinutes
+    }
+
     /// The classes of one day's worked time, in time order. The spans cover `day.worked` exactly.
     public mutating func classify(_ day: WorkedDay) -> [ClassifiedSpan] {
         var out: [ClassifiedSpan] = []

@@ -88,9 +88,10 @@ enum BookService {
     /// - schedules: the distinct weekly schedules, and each person's position in them (`weeklySchedules(of:)`)
     /// - paidOrders: per person and date, the paid ranges of their confirmed or reported overtime orders.
     /// - timeOff: per person, the 超勤代休時間 given for the month's hours over 60.
+    /// - weekRegularBefore: per person with a 振替 in the week the month starts in, the 正規 minutes worked in it before the 1st.
     static func closeFigures(_ f: CloseFacts, municipality muni: MunicipalityRow, staff: ArraySlice<StaffRow>, month: YearMonth, now: Date = Date(),
                              schedules: (weeks: [WeeklySchedule], index: [Int]), paidOrders: [UUID: [CalendarDate: [MinuteRange]]],
-                             timeOff: [UUID: Int] = [:], _ body: (Int, MonthlyFigures, [AttendanceDay]) -> Void) {
+                             timeOff: [UUID: Int] = [:], weekRegularBefore: [UUID: Int] = [:], _ body: (Int, MonthlyFigures, [AttendanceDay]) -> Void) {
         let rules = muni.attendanceRules
         let payRules = muni.payRules
         let holidays = muni.holidays
@@ -129,7 +130,8 @@ enum BookService {
                     },
                     dayKind: { d in timeline.dayKind(on: d, holidayName: holidayNames[d.dayNumber - first]) },
                     punches: eff, marks: (f.marks[id] ?? []) + timeline.dayOffMarks(from: month.first, to: month.last), isPartTime: partTime, attendanceRules: rules, clock: clock,
-                    now: now, paidOrders: orders, payRules: payRules, swapWeeks: swapWeeks, timeOffMinutes: given)
+                    now: now, paidOrders: orders, payRules: payRules, swapWeeks: swapWeeks, timeOffMinutes: given,
+                    weekRegularBefore: weekRegularBefore.isEmpty ? 0 : weekRegularBefore[id] ?? 0)
             } else {
                 let plan: Plan
                 if let known = plans[week] { plan = known } else {

@@ -187,18 +187,29 @@ enum CloseService {
                 facts.roster.merge(f.roster) { a, _ in a }
             }
         }
-        let (figures, anomalies, first) = Self.figures(facts, paid: paid, timeOff: timeOff, municipality: muni, staff: staff, month: month, now: now)
+        // a 振替 in the week the month starts in: that week's 38h45m counts from its Sunday, in the month before
+        var weekBefore: [UUID: Int] = [:]
+        if month.first.weekday > 0 {
+            let boundary = month.first.dayNumber - month.first.weekday
+            let swapped = staff.filter { s in facts.swaps[s.id].map { RestDaySwap.weekStarts($0).contains(boundary) } ?? false }
+            for book in try await BookService.books(sql, municipality: muni, staff: swapped, month: month.previous, now: now) {
+                weekBefore[book.staff.id] = MonthlyComputation.weekRegularBefore(month, days: book.days)
+            }
+        }
+        let (figures, anomalies, first) = Self.figures(facts, paid: paid, timeOff: timeOff, weekBefore: weekBefore, municipality: muni, staff: staff,
+                                                       month: month, now: now)
         blockers.anomalies = anomalies
         var nanos = [first]
         for _ in 1..<max(1, timings) {
-            nanos.append(Self.figures(facts, paid: paid, timeOff: timeOff, municipality: muni, staff: staff, month: month, now: now).nanos)
+            nanos.append(Self.figures(facts, paid: paid, timeOff: timeOff, weekBefore: weekBefore, municipality: muni, staff: staff, month: month, now: now).nanos)
         }
         return (figures, blockers, nanos)
     }
 
     /// The pure computation: facts in memory → days → figures, on every core; each person's days are dropped once their
     /// figures are made (only days with an open anomaly are kept, for the list HR checks).
-    static func figures(_ facts: BookService.CloseFacts, paid: [UUID: [CalendarDate: [MinuteRange]]], timeOff: [UUID: Int] = [:], municipality muni: MunicipalityRow,
+    static func figures(_ facts: BookService.CloseFacts, paid: [UUID: [CalendarDate: [MinuteRange]]], timeOff: [UUID: Int] = [:], weekBefore: [UUID: Int] = [:],
+                        municipality muni: MunicipalityRow,
                         staff: [StaffRow], month: YearMonth, now: Date)
         -> (figures: [(StaffRow, MonthlyFigures)], anomalies: [(StaffRow, [AttendanceDay])], nanos: UInt64) {
         let started = DispatchTime.now().uptimeNanoseconds
@@ -212,7 +223,7 @@ enum CloseService {
             figures.reserveCapacity(parts[i].count)
             var open: [(Int, [AttendanceDay])] = []
             BookService.closeFigures(facts, municipality: muni, staff: staff[parts[i]], month: month, now: now, schedules: schedules,
-                                     paidOrders: paid, timeOff: timeOff) { k, f, days in
+                                     paidOrders: paid, timeOff: timeOff, weekRegularBefore: weekBefore) { k, f, days in
                 figures.append(f)
                 if !days.isEmpty { open.append((k, days)) }
             }
