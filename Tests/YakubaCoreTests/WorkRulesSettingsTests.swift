@@ -21,7 +21,9 @@ struct WorkRulesSettingsTests {
         var v = base.formValues
         v["long_day"] = "7:45"; v["leave_year"] = "fiscal_year"; v["hourly_cap"] = "5"; v["carry_over"] = "10"
         v["year_end_start"] = "12/28"; v["year_end_end"] = "1/4"; v["sixty_excludes_sunday"] = nil; v["late_grace"] = "5"; v["auto_break"] = ""
+        v["standard_day"] = "8:00"; v["standard_week"] = "40:00"   // 勤務時間条例 of 8h a day, 40h a week
         let s = try base.applying(v).get()
+        #expect(s.pay.standardDayMinutes == 480 && s.pay.standardWeekMinutes == 2400)
         #expect(s.attendance.longDayThresholdMinutes == 465)
         #expect(s.attendance.requiredBreak(worked: 470) == 60) // over 7h45m: 60 min under this 条例
         #expect(s.attendance.lateGraceMinutes == 5 && !s.attendance.autoDeductScheduledBreak)
@@ -45,6 +47,7 @@ struct WorkRulesSettingsTests {
         ("break_after", "25:00"), ("break_after", "0:30"), ("break_after", "6時間"), ("short_break", "10"), ("short_break", "121"),
         ("long_day", "17:00"), ("long_break", "200"), ("leave_year", "weekly"), ("leave_year", ""),
         ("carry_over", "21"), ("carry_over", "x"), ("hourly_cap", "0"), ("hourly_cap", "41"),
+        ("standard_day", "3:00"), ("standard_day", "8:30"), ("standard_week", "41:00"), ("standard_week", "38時間"),
         ("year_end_start", "11/29"), ("year_end_start", "12/32"), ("year_end_start", "1229"), ("year_end_end", "2/1"), ("year_end_end", "1/0"),
     ])
     func badFields(field: String, value: String) {
@@ -56,7 +59,7 @@ struct WorkRulesSettingsTests {
     }
 
     @Test("the long day must be longer than the first threshold, and its break no shorter")
-    func consistency() {
+    func consistency() throws {
         var v = base.formValues
         v["break_after"] = "8:00"; v["long_day"] = "6:00"
         guard case .failure(let p1) = base.applying(v) else { Issue.record("taken"); return }
@@ -65,6 +68,9 @@ struct WorkRulesSettingsTests {
         v["short_break"] = "60"; v["long_break"] = "45"
         guard case .failure(let p2) = base.applying(v) else { Issue.record("taken"); return }
         #expect(p2.all.map(\.field) == ["long_break"])
+        v = base.formValues
+        v["standard_day"] = "8:00"; v["standard_week"] = "20:00"
+        #expect(try base.applying(v).get().pay.standardWeekMinutes == 1200)
     }
 
     @Test("a form with nothing in it names every required field")

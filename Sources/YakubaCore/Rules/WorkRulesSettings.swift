@@ -4,8 +4,9 @@ import Foundation
 /// (work-rules-ja.md marks each of these as municipality-specific): the grace before a clock-in is late, the break
 /// the day needs (LSA 34条: over 6h → 45 min, over 8h → 60 min; some 条例 count from 7h45m), the scheduled break
 /// deducted when none was punched, the 年次休暇 year (calendar or fiscal), carry-over and the cap on hourly use (LSA
-/// 39条4項's 5 days binds some staff and not others ⚠️), whether Sunday is left out of the 60-hour count, and the
-/// 年末年始 range (default 12/29–1/3).
+/// 39条4項's 5 days binds some staff and not others ⚠️), whether Sunday is left out of the 60-hour count, the standard
+/// day and week the pay bands count from (short-time staff's 100/100 band up to 7h45m, the 振替 band over 38h45m), and
+/// the 年末年始 range (default 12/29–1/3).
 public struct WorkRulesSettings: Hashable, Sendable, Codable {
     public var attendance: AttendanceRules
     public var annualLeave: AnnualLeavePolicy
@@ -32,7 +33,8 @@ public struct WorkRulesSettings: Hashable, Sendable, Codable {
 
     /// The form's field names, in the order the page shows them.
     public static let fields = ["late_grace", "early_grace", "auto_break", "break_after", "short_break", "long_day", "long_break",
-                                "leave_year", "carry_over", "hourly_cap", "sixty_excludes_sunday", "year_end_start", "year_end_end"]
+                                "leave_year", "carry_over", "hourly_cap", "sixty_excludes_sunday", "standard_day", "standard_week",
+                                "year_end_start", "year_end_end"]
 
     /// The settings as the form shows them (times as H:MM, days as M/D, a tick box as "1" or "").
     public var formValues: [String: String] {
@@ -44,6 +46,7 @@ public struct WorkRulesSettings: Hashable, Sendable, Codable {
             "leave_year": annualLeave.yearBasis.rawValue, "carry_over": String(annualLeave.carryOverMaxDays),
             "hourly_cap": annualLeave.hourlyUseCapDays.map(String.init) ?? "",
             "sixty_excludes_sunday": pay.sixtyHourCountExcludesSunday ? "1" : "",
+            "standard_day": WeeklySchedule.formatClock(pay.standardDayMinutes), "standard_week": WeeklySchedule.formatClock(pay.standardWeekMinutes),
             "year_end_start": "\(yearEndStart.month)/\(yearEndStart.day)", "year_end_end": "\(yearEndEnd.month)/\(yearEndEnd.day)",
         ]
     }
@@ -103,11 +106,17 @@ public struct WorkRulesSettings: Hashable, Sendable, Codable {
             cap = number("hourly_cap", 1...20, "時間単位の使用の上限を1〜20日で入力するか、上限がなければ空欄にしてください。",
                          "Enter a cap of 1 to 20 days, or leave it empty for no cap.").map { .some($0) }
         }
+        // the 正規の勤務時間 the pay bands count from (勤務時間条例: 7h45m a day, 38h45m a week)
+        let standardDay = clock("standard_day", 240...480, "1日の正規の勤務時間を 7:45 のように4:00〜8:00で入力してください。",
+                                "Enter the standard day as H:MM, 4:00 to 8:00.")
+        let standardWeek = clock("standard_week", 1200...2400, "1週の正規の勤務時間を 38:45 のように20:00〜40:00で入力してください。",
+                                 "Enter the standard week as H:MM, 20:00 to 40:00.")
         let start = monthDay("year_end_start", months: 12...12, "年末年始の初日を 12/29 のように12月の日付で入力してください。",
                              "Enter the first day as a date in December, e.g. 12/29.")
         let end = monthDay("year_end_end", months: 1...1, "年末年始の最終日を 1/3 のように1月の日付で入力してください。",
                            "Enter the last day as a date in January, e.g. 1/3.")
-        guard problems.isEmpty, let late, let early, let after, let short, let long, let longBreak, let basis, let carry, let cap, let start, let end
+        guard problems.isEmpty, let late, let early, let after, let short, let long, let longBreak, let basis, let carry, let cap, let start, let end,
+              let standardDay, let standardWeek
         else { return .failure(Problems(all: problems)) }
         out.attendance.lateGraceMinutes = late
         out.attendance.earlyLeaveGraceMinutes = early
@@ -120,6 +129,8 @@ public struct WorkRulesSettings: Hashable, Sendable, Codable {
         out.annualLeave.carryOverMaxDays = carry
         out.annualLeave.hourlyUseCapDays = cap
         out.pay.sixtyHourCountExcludesSunday = tick("sixty_excludes_sunday")
+        out.pay.standardDayMinutes = standardDay
+        out.pay.standardWeekMinutes = standardWeek
         out.yearEndStart = start
         out.yearEndEnd = end
         return .success(out)
