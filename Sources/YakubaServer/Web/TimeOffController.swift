@@ -310,12 +310,10 @@ enum TimeOffController {
         let scope = try await Scope.load(req)
         let p = scope.principal
         let today = CalendarDate(Date(), in: scope.municipality.zone)
-        let notFound = ProblemError(status: .notFound, title: l.t("超勤代休時間の提示が見つかりません。", "Offer not found."))
-        guard let id = req.parameters.get("id", as: UUID.self), let rec = try await TimeOffRepository.record(req.sql, id: id),
-              rec.offer.municipalityId == p.municipalityId, let staff = try await StaffRepository.find(req.sql, id: rec.offer.staffId) else { throw notFound }
+        let (rec, staff) = try await loadOffer(req, scope: scope)
         guard staff.id == p.staffId else {
             if scope.canView(staff) { throw ProblemError(status: .forbidden, title: l.t("承諾・辞退は本人だけができます。", "Only the person can accept or decline.")) }
-            throw notFound
+            throw ProblemError(status: .notFound, title: l.t("超勤代休時間の提示が見つかりません。", "Offer not found."))
         }
         let state = rec.state(today: today)
         guard state == .offered else {
@@ -323,10 +321,9 @@ enum TimeOffController {
                 ? l.t("この提示は期限（指定日の前日）を過ぎました。", "This offer has lapsed: it had to be answered before the day.")
                 : l.t("この提示はすでに\(state.labelJa)です。", "This offer is already \(state.labelEn.lowercased())."))
         }
-        if action == .accept, let month = rec.offer.month, let day = rec.offer.day {
-            for d in [month.first, day] where try await CloseService.isClosed(req.sql, municipalityId: p.municipalityId, departmentId: staff.departmentId, date: d, tree: scope.tree) {
-                throw ProblemError(status: .conflict, title: l.t("\(showMonth(YearMonth(d), l))は締め済みのため承諾できません。所属長に連絡してください。",
-                                                                 "\(YearMonth(d).iso) is closed, so this cannot be accepted: contact your manager."))
+        if action == .accept {
+            try await refuseIfClosed(req, scope: scope, rec, staff) { m in
+                l.t("\(showMonth(m, l))は締め済みのため承諾できません。所属長に連絡してください。", "\(m.iso) is closed, so this cannot be accepted: contact your manager.")
             }
         }
         try await record(req, rec, action: action, actor: p.staffId, notify: [rec.offer.offeredBy],
@@ -347,10 +344,8 @@ enum TimeOffController {
         let scope = try await Scope.load(req)
         let p = scope.principal
         let today = CalendarDate(Date(), in: scope.municipality.zone)
-        let notFound = ProblemError(status: .notFound, title: l.t("超勤代休時間の提示が見つかりません。", "Offer not found."))
-        guard let id = req.parameters.get("id", as: UUID.self), let rec = try await TimeOffRepository.record(req.sql, id: id),
-              rec.offer.municipalityId == p.municipalityId, let staff = try await StaffRepository.find(req.sql, id: rec.offer.staffId),
-              scope.canApprove(for: staff) else { throw notFound }
+        let (rec, staff) = try await loadOffer(req, scope: scope)
+        guard scope.canApprove(for: staff) else { throw ProblemError(status: .notFound, title: l.t("超勤代休時間の提示が見つかりません。", "Offer not found.")) }
         let state = rec.state(today: today)
         let action: T.Action
         switch state {
@@ -362,10 +357,8 @@ enum TimeOffController {
         default:
             throw ProblemError(status: .conflict, title: l.t("この提示はすでに\(state.labelJa)です。", "This offer is already \(state.labelEn.lowercased())."))
         }
-        if let month = rec.offer.month, let day = rec.offer.day {
-            for d in [month.first, day] where try await CloseService.isClosed(req.sql, municipalityId: p.municipalityId, departmentId: staff.departmentId, date: d, tree: scope.tree) {
-                throw ProblemError(status: .conflict, title: l.t("\(showMonth(YearMonth(d), l))は締め済みのため取り消せません。", "\(YearMonth(d).iso) is closed: this cannot be cancelled."))
-            }
+        try await refuseIfClosed(req, scope: scope, rec, staff) { m in
+            l.t("\(showMonth(m, l))は締め済みのため取り消せません。", "\(m.iso) is closed: this cannot be cancelled.")
         }
         let verb = action == .withdraw ? "取り下げ" : "取り消し"
         try await record(req, rec, action: action, actor: p.staffId, notify: [staff.id],
@@ -374,6 +367,24 @@ enum TimeOffController {
         req.session.data["flash"] = l.t("\(staff.fullName)の\(rec.offer.date)の超勤代休時間を\(verb)ました。",
                                          "\(action == .withdraw ? "Withdrew" : "Cancelled") the time off of \(staff.fullName) on \(rec.offer.date).")
         return req.redirect(to: rec.offer.month.map { path(month: $0) } ?? "/overtime/time-off")
+    }
+
+    /// The offer the path names, in the caller's municipality, and its person; 404 otherwise.
+    static func loadOffer(_ req: Request, scope: Scope) async throws -> (TimeOffRecord, StaffRow) {
+        let notFound = ProblemError(status: .notFound, title: req.lang.t("超勤代休時間の提示が見つかりません。", "Offer not found."))
+        guard let id = req.parameters.get("id", as: UUID.self), let rec = try await TimeOffRepository.record(req.sql, id: id),
+              rec.offer.municipalityId == scope.principal.municipalityId,
+              let staff = try await StaffRepository.find(req.sql, id: rec.offer.staffId) else { throw notFound }
+        return (rec, staff)
+    }
+
+    /// A 409 when the month the offer is for, or the month of its day, is closed for the person: either would change frozen figures.
+    static func refuseIfClosed(_ req: Request, scope: Scope, _ rec: TimeOffRecord, _ staff: StaffRow, message: (YearMonth) -> String) async throws {
+        guard let month = rec.offer.month, let day = rec.offer.day else { return }
+        for d in [month.first, day] where try await CloseService.isClosed(req.sql, municipalityId: scope.principal.municipalityId,
+                                                                        departmentId: staff.departmentId, date: d, tree: scope.tree) {
+            throw ProblemError(status: .conflict, title: message(YearMonth(d)))
+        }
     }
 
     /// Stores an answer on the ledger, checking again, one write at a time, that it may follow the answers so far.
