@@ -29,9 +29,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "YakubaInsights",
+            dependencies: ["YakubaCore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "YakubaServer",
             dependencies: [
                 "YakubaCore",
+                "YakubaInsights",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
@@ -49,6 +55,11 @@ let package = Package(
         .testTarget(
             name: "YakubaCoreTests",
             dependencies: ["YakubaCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "YakubaInsightsTests",
+            dependencies: ["YakubaInsights"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -85,6 +85,7 @@ func routes(_ app: Application) throws {
     OvertimeController.register(r)
     SwapController.register(r)
     TimeOffController.register(r)
+    TeamController.register(r)
     RosterController.register(r)
     LeaveController.register(r)
     CloseController.register(r)

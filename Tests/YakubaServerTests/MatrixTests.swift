@@ -34,7 +34,7 @@ struct MatrixTests {
         "GET /api/v1/punches": "SAHAAAH", "GET /api/v1/days": "SAHAAAH",
         "POST /tokens/:id/revoke": "SHHHHAH",
 
-        "GET /books": "SFFAAAA", "GET /today": "SFFAAAA",
+        "GET /books": "SFFAAAA", "GET /today": "SFFAAAA", "GET /team": "SFFAAAA",
         "POST /books/:staffId/proxy-punch": "SFFAAAH", "POST /corrections/:id/decision": "SFFAAAH",
 
         "GET /admin/staff": "SFFFAAA", "GET /admin/staff/new": "SFFFAAA", "POST /admin/staff": "SFFFAAA",

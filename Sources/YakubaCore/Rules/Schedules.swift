@@ -386,6 +386,10 @@ public enum Schedules {
     }
 }
 
-/// A length of time as words, not as a clock: 「16時間」「40時間8分」; "16h", "40h 8m".
-public func hoursJa(_ minutes: Int) -> String { minutes % 60 == 0 ? "\(minutes / 60)時間" : "\(minutes / 60)時間\(minutes % 60)分" }
-public func hoursEn(_ minutes: Int) -> String { minutes % 60 == 0 ? "\(minutes / 60)h" : "\(minutes / 60)h \(minutes % 60)m" }
+/// A length of time as words, not as a clock: 「16時間」「40時間8分」「27分」; "16h", "40h 8m", "27m".
+public func hoursJa(_ minutes: Int) -> String {
+    minutes % 60 == 0 ? "\(minutes / 60)時間" : minutes < 60 ? "\(minutes)分" : "\(minutes / 60)時間\(minutes % 60)分"
+}
+public func hoursEn(_ minutes: Int) -> String {
+    minutes % 60 == 0 ? "\(minutes / 60)h" : minutes < 60 ? "\(minutes)m" : "\(minutes / 60)h \(minutes % 60)m"
+}

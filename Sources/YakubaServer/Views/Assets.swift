@@ -50,6 +50,7 @@ enum Assets {
     .tag.anomaly { border-color: var(--err); color: var(--err); background:#fff; }
     .tag.info { border-color:#555; color:#333; }
     .table-wrap { overflow-x:auto; }
+    ul.summary { columns: 2 18em; margin-top:0; } ul.reasons { margin:0; padding-left:1.2em; } ul.reasons li.urgent { font-weight:bold; color:#b3261e; }
     /* the day-by-day book keeps each date, time and total on one line and scrolls sideways on a phone */
     .table-wrap th, table.days td { white-space:nowrap; }
     .punch-card { max-width:480px; margin:0 auto; text-align:center; }

@@ -1,0 +1,156 @@
+import Foundation
+import Vapor
+import SQLKit
+import YakubaCore
+import YakubaInsights
+
+/// 見える化 for the 所属長 (issue 5): the team's month — each person's overtime against their limit, leave taken, missing
+/// punches, requests waiting — and who needs attention first, with the reason for each. A manager sees the departments
+/// they head; HR chooses any department (their own by default).
+enum TeamController {
+    static func register(_ r: any RoutesBuilder) {
+        r.on(.GET, ["team"], access: OvertimeController.orderers) { req in try await page(req) }
+    }
+
+    /// The leave a manager counts as taken (not 出張・研修・職専免, 代休 or 超勤代休, which are work or time off in lieu).
+    static let leaveCodes: Set<DayMarkCode> = [.annualLeave, .sickLeave, .specialLeave, .childcareLeave, .unpaidLeave]
+
+    static func page(_ req: Request) async throws -> Response {
+        let l = req.lang
+        let scope = try await Scope.load(req)
+        let p = scope.principal
+        let muni = scope.municipality
+        let month = try BookController.month(req, muni.zone)
+        let today = CalendarDate(Date(), in: muni.zone)
+        if month.first > today.adding(days: 366) || month.last < CalendarDate(year: 2000, month: 1, day: 1)! {
+            throw ProblemError(status: .unprocessableEntity, title: l.t("この月のデータはありません。", "There is no data for this month."), code: "validation")
+        }
+
+        // the departments shown: one chosen (and those below it), or all the manager heads, or HR's own
+        let chosenText = (req.query[String.self, at: "department"] ?? "").trimmingCharacters(in: .whitespaces)
+        var chosen: UUID?
+        let departments: Set<UUID>
+        if !chosenText.isEmpty {
+            guard let id = UUID(uuidString: chosenText), scope.tree.rows[id] != nil else {
+                throw ProblemError(status: .unprocessableEntity, title: l.t("所属が見つかりません。一覧から選んでください。", "Unknown department: choose one from the list."), code: "validation")
+            }
+            if let visible = scope.visibleDepartments, !visible.contains(id) {
+                throw ProblemError(status: .forbidden, title: l.t("この所属はあなたの担当ではありません。", "This department is not one of yours."))
+            }
+            chosen = id
+            departments = scope.tree.descendants(of: [id])
+        } else if let visible = scope.visibleDepartments {
+            departments = visible
+        } else {
+            let me = try await StaffRepository.find(req.sql, id: p.staffId)
+            chosen = me?.departmentId
+            departments = me?.departmentId.map { scope.tree.descendants(of: [$0]) } ?? []
+        }
+
+        let filter = StaffRepository.ListFilter(municipalityId: p.municipalityId, departmentIds: departments, employmentType: nil, query: nil)
+        let staff = departments.isEmpty ? [] : try await StaffRepository.page(req.sql, filter, limit: 500, offset: 0)
+            .filter { s in s.id != p.staffId && (s.start.map { $0 <= month.last } ?? true) && (s.end.map { $0 >= month.first } ?? true) }
+        let members = try await members(req, scope: scope, staff: staff, month: month, today: today)
+        let byId = Dictionary(uniqueKeysWithValues: staff.map { ($0.id, $0) })
+        let ordered = TeamView.ordered(members)
+        let summary = TeamView.summary(members)
+        let attention = ordered.filter { !$0.reasons.isEmpty }
+
+        func name(_ id: UUID) -> N {
+            guard let s = byId[id] else { return txt("") }
+            return link("/books/\(s.id.uuidString)?month=\(month.iso)", "\(s.fullName)（\(s.staffNumber)）")
+        }
+        let title = l.t("チームの状況", "Your team")
+        let html = Pages.layout(req, title: title, [
+            el("h1", txt(title + "（\(showMonth(month, l))）")),
+            el("form", attr("method", "get"), attr("action", "/team"), cls("filters noprint"), attr("aria-label", l.t("表示する月と所属", "Month and department")),
+               field(id: "month", label: l.t("月", "Month"), error: nil) { d in input(id: "month", name: "month", type: "month", value: month.iso, describedBy: d) },
+               field(id: "department", label: l.t("所属", "Department"), error: nil) { d in
+                   select(id: "department", name: "department",
+                          options: (scope.visibleDepartments == nil ? [] : [("", l.t("担当のすべて", "All of mine"))]) + scope.departmentOptions,
+                          selected: chosen?.uuidString ?? "", describedBy: d)
+               },
+               el("button", attr("type", "submit"), txt(l.t("表示", "Show")))),
+            el("h2", txt(l.t("今月のまとめ", "The month at a glance"))),
+            el("ul", cls("summary"),
+               el("li", txt(l.t("職員：\(summary.people)人", "Staff: \(summary.people)"))),
+               el("li", txt(l.t("超過勤務の合計：\(formatDuration(summary.overtimeMinutes))", "Overtime in all: \(formatDuration(summary.overtimeMinutes))"))),
+               el("li", txt(l.t("上限を超えた職員：\(summary.overLimit)人", "Past a limit: \(summary.overLimit)"))),
+               el("li", txt(l.t("上限の80%以上の職員：\(summary.nearLimit)人", "At 80% of a limit or more: \(summary.nearLimit)"))),
+               el("li", txt(l.t("医師の面接指導の対象：\(summary.doctorInterview)人", "Due a doctor's interview: \(summary.doctorInterview)"))),
+               el("li", txt(l.t("打刻漏れ・欠勤のある職員：\(summary.withMissingPunches)人", "With missing punches or absence: \(summary.withMissingPunches)"))),
+               el("li", txt(l.t("未処理の申請：\(summary.pendingRequests)件", "Requests waiting: \(summary.pendingRequests)")))),
+            el("h2", txt(l.t("先に対応が必要な職員", "Who needs attention first"))),
+            attention.isEmpty ? el("p", cls("muted"), txt(l.t("対応が必要な職員はいません。", "Nobody needs attention."))) :
+                el("div", tableRegion(l.t("対応が必要な職員", "Who needs attention")), el("table",
+                   el("caption", txt(l.t("対応が必要な職員と理由（急ぐ順）", "Who needs attention and why, most urgent first"))),
+                   el("thead", el("tr", [l.t("職員", "Staff"), l.t("理由", "Why")].map { el("th", attr("scope", "col"), txt($0)) })),
+                   el("tbody", attention.map { a in
+                       el("tr", el("th", attr("scope", "row"), name(a.member.staffId)),
+                          el("td", el("ul", [cls("reasons")] + a.reasons.map { r in
+                              el("li", r.severity == 3 ? cls("urgent") : .empty, txt(l.t(r.labelJa, r.labelEn)))
+                          })))
+                   }))),
+            el("h2", txt(l.t("チーム全員", "Everyone"))),
+            staff.isEmpty ? el("p", cls("muted"), txt(l.t("この所属に職員はいません。", "Nobody in this department."))) :
+                el("div", tableRegion(l.t("チーム全員の月の状況", "Everyone's month")), el("table",
+                   el("caption", txt(l.t("職員ごとの超過勤務・休暇・打刻漏れ・未処理の申請（棒は月の上限に対する割合。縦線は80%と100%）",
+                                         "Overtime, leave, missing punches and requests per person (the bar is the share of the month's limit; lines at 80% and 100%)"))),
+                   el("thead", el("tr", [l.t("職員", "Staff"), l.t("超過勤務", "Overtime"), l.t("月の上限", "Monthly limit"), l.t("上限に対する割合", "Share of the limit"),
+                                         l.t("休暇", "Leave"), l.t("打刻漏れ", "Missing punches"), l.t("欠勤", "Absent"), l.t("未処理の申請", "Requests waiting")]
+                       .map { el("th", attr("scope", "col"), txt($0)) })),
+                   el("tbody", ordered.map { (m, _) in
+                       let limit = m.monthlyLimit
+                       let leave = m.leaveDays > 0 || m.leavePartMinutes > 0
+                           ? l.t("\(m.leaveDays)日", "\(m.leaveDays)d") + (m.leavePartMinutes > 0 ? "＋" + l.t(hoursJa(m.leavePartMinutes), hoursEn(m.leavePartMinutes)) : "") : "—"
+                       return el("tr", el("th", attr("scope", "row"), name(m.staffId)),
+                                 el("td", txt(formatDuration(m.overtimeMinutes))),
+                                 el("td", txt(limit.map { l.t($0.labelJa, $0.labelEn) } ?? "—")),
+                                 el("td", limit.map { OvertimeController.bar($0.percent) } ?? .empty, txt(limit.map { " \($0.percent)%" } ?? "—")),
+                                 el("td", txt(leave)), el("td", txt("\(m.missingPunchDays)")), el("td", txt("\(m.absentDays)")),
+                                 el("td", txt("\(m.pendingRequests)")))
+                   }))),
+        ], flash: req.takeFlash())
+        return Pages.html(html)
+    }
+
+    /// Each person's month from their books, their overtime orders and their open requests.
+    static func members(_ req: Request, scope: Scope, staff: [StaffRow], month: YearMonth, today: CalendarDate) async throws -> [TeamMember] {
+        guard !staff.isEmpty else { return [] }
+        let muni = scope.municipality
+        let ids = staff.map(\.id)
+        let rules = OvertimeLimitRules.national
+        let workloads = WorkloadMap(try await OvertimeRepository.workloads(req.sql, municipalityId: muni.id), tree: scope.tree)
+        let counted = try await OvertimeRepository.countedMinutes(req.sql, municipalityId: muni.id, staffIds: ids, month: month, rules: rules)
+        let books = try await BookService.books(req.sql, municipality: muni, staff: staff, month: month)
+        // requests waiting for a decision: leave (any month), punch corrections, overtime reports to confirm
+        var pending: [UUID: Int] = [:]
+        let routing = try await Routing.load(req.sql, municipalityId: muni.id, tree: scope.tree)
+        let byId = Dictionary(uniqueKeysWithValues: staff.map { ($0.id, $0) })
+        let leave = try await LeaveRepository.requests(req.sql, municipalityId: muni.id, staffIds: ids, from: today.adding(days: -LeaveController.maxAgeDays - 31))
+        for r in try await LeaveRepository.records(req.sql, leave, staffById: byId, routing: routing) where r.state.isOpen { pending[r.request.staffId, default: 0] += 1 }
+        for c in try await CorrectionRepository.list(req.sql, staffIds: ids, municipalityId: muni.id, pendingOnly: true, limit: 5000) {
+            pending[c.staffId, default: 0] += 1
+        }
+        for o in try await OvertimeRepository.orders(req.sql, municipalityId: muni.id, staffIds: ids, from: month.first.adding(days: -31), to: month.last)
+            where o.status == .reported { pending[o.order.staffId, default: 0] += 1 }
+
+        return books.map { b in
+            let s = b.staff
+            var missing = 0, absent = 0, leaveDays = 0, leaveMinutes = 0, beyond = 0
+            for d in b.days {
+                if !d.flags.isDisjoint(with: [.missingClockIn, .missingClockOut, .openBreak]) { missing += 1 }
+                if d.flags.contains(.absent) { absent += 1 }
+                if d.flags.contains(.beyondSchedule) { beyond += d.outsideScheduleMinutes }
+                for m in d.marks where leaveCodes.contains(m.code) {
+                    if let part = m.minutes { leaveMinutes += part } else { leaveDays += 1 }
+                }
+            }
+            let minutes = counted[s.id] ?? [:]
+            let standing = OvertimeLimits.standing(month: month, minutes: minutes, regime: workloads.regime(s.departmentId, month: month), rules: rules)
+            return TeamMember(staffId: s.id, sortKey: s.staffNumber, partTime: s.employment.isPartTime, standing: standing,
+                              overtimeMinutes: minutes[month] ?? 0, leaveDays: leaveDays, leavePartMinutes: leaveMinutes, missingPunchDays: missing,
+                              absentDays: absent, pendingRequests: pending[s.id] ?? 0, beyondScheduleMinutes: beyond)
+        }
+    }
+}
