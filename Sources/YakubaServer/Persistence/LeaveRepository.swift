@@ -207,6 +207,23 @@ enum LeaveRepository {
     }
 
     /// Requests with their state, each routed by the requester's current department.
+    /// Leave of the person on `date`, approved (on the book) or still being decided: whether any of it is for the whole
+    /// day; nil when there is none.
+    static func leaveOn(_ sql: any SQLDatabase, _ staff: StaffRow, date: CalendarDate, tree: DepartmentTree) async throws -> Bool? {
+        var found = false, whole = false
+        for m in try await DayMarkRepository.marks(sql, staffIds: [staff.id], from: date, to: date)[staff.id] ?? [] {
+            found = true; if m.minutes == nil { whole = true }
+        }
+        let rows = try await requests(sql, municipalityId: staff.municipalityId, staffIds: [staff.id], from: date, to: date)
+        if !rows.isEmpty {
+            let routing = try await Routing.load(sql, municipalityId: staff.municipalityId, tree: tree)
+            for r in try await records(sql, rows, staffById: [staff.id: staff], routing: routing) where r.isLive {
+                for d in r.request.leaveDays where d.date == date { found = true; if d.range == nil { whole = true } }
+            }
+        }
+        return found ? whole : nil
+    }
+
     static func records(_ sql: any SQLDatabase, _ rows: [LeaveRequestRow], staffById: [UUID: StaffRow], routing: Routing,
                         decisions known: [UUID: [LeaveDecisionRow]]? = nil) async throws -> [LeaveRecord] {
         let decisions: [UUID: [LeaveDecisionRow]]

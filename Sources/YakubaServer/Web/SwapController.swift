@@ -157,7 +157,7 @@ enum SwapController {
                 } else if let problem = Schedules.compensatoryDayProblem(holidayWorked: workOn, dayOff: restOn,
                                                                         isWorkDay: { employed($0) && !holidays.isHoliday($0) && timeline.day(on: $0) != nil }) {
                     errors["rest_on"] = l.t(problem.messageJa, problem.messageEn)
-                } else if try await hasLeave(req, staff, on: restOn) {
+                } else if try await LeaveRepository.leaveOn(req.sql, staff, date: restOn, tree: scope.tree) != nil {
                     errors["rest_on"] = l.t("この日には休暇（申請中を含む）があります。休暇を取り下げてから代休日にしてください。",
                                             "There is leave on this day (asked for or approved): withdraw it before making it the day off.")
                 }
@@ -194,17 +194,6 @@ enum SwapController {
                                              "\(staff.fullName) works \(workOn.iso) and rests on \(restOn.iso) instead.")
         }
         return req.redirect(to: path(kind, month: YearMonth(workOn).iso))
-    }
-
-    /// Whether the person has leave on `date`: approved (on the book) or still being decided.
-    static func hasLeave(_ req: Request, _ staff: StaffRow, on date: CalendarDate) async throws -> Bool {
-        if !(try await DayMarkRepository.marks(req.sql, staffIds: [staff.id], from: date, to: date)[staff.id] ?? []).isEmpty { return true }
-        let rows = try await LeaveRepository.requests(req.sql, municipalityId: staff.municipalityId, staffIds: [staff.id], from: date, to: date)
-        guard !rows.isEmpty else { return false }
-        let tree = DepartmentTree(try await DepartmentRepository.all(req.sql, municipalityId: staff.municipalityId))
-        let routing = try await Routing.load(req.sql, municipalityId: staff.municipalityId, tree: tree)
-        return try await LeaveRepository.records(req.sql, rows, staffById: [staff.id: staff], routing: routing)
-            .contains { $0.isLive && $0.request.leaveDays.contains { $0.date == date } }
     }
 
     /// Stores a swap row on the ledger, and tells the person in Yakuba (the link opens their book at the month worked).

@@ -106,13 +106,15 @@ enum TimeOffController {
         ]
 
         if p.isApprover || p.isHR {
-            let candidates = try await candidates(req, scope: scope, month: month)
             let offers = try await TimeOffRepository.records(req.sql, municipalityId: p.municipalityId, sourceMonth: month)
             let staffById = try await StaffRepository.find(req.sql, ids: Set(offers.map(\.offer.staffId)))
             let shown = offers.filter { staffById[$0.offer.staffId].map(scope.canApprove(for:)) ?? false }
-            let standings = try await standings(req, scope: scope, staff: candidates, month: month, offers: offers, today: today)
-                .filter { $0.figures.timeOffEarnedMinutes > 0 }
             let monthEnded = today > month.last
+            // a month not yet ended has no hours over 60 to give for: nobody is looked for, no figures are computed
+            let standings = monthEnded
+                ? try await standings(req, scope: scope, staff: candidates(req, scope: scope, month: month), month: month, offers: offers, today: today)
+                    .filter { $0.figures.timeOffEarnedMinutes > 0 }
+                : []
             func text(_ id: String, _ label: String, value: String?, type: String = "text", hint: String? = nil, required: Bool = true,
                       extra: [(String, String?)] = []) -> N {
                 field(id: id, label: label + (required ? l.t("（必須）", " (required)") : ""), error: errors[id], hint: hint) { d in
@@ -253,7 +255,7 @@ enum TimeOffController {
                     case .halfOfShortDay: errors["part"] = l.t(problem.messageJa, problem.messageEn)
                     default: errors["date"] = l.t(problem.messageJa, problem.messageEn)
                     }
-                } else if let whole = try await leaveOn(req, staff, date: date), whole || part == .day {
+                } else if let whole = try await LeaveRepository.leaveOn(req.sql, staff, date: date, tree: scope.tree), whole || part == .day {
                     errors["date"] = l.t("この日には休暇（申請中を含む）があります。休暇を取り下げてから指定してください。",
                                          "There is leave on this day (asked for or approved): withdraw it first.")
                 } else if let standing, let sched {
@@ -283,23 +285,6 @@ enum TimeOffController {
         req.session.data["flash"] = l.t("\(staff.fullName)に\(showDate(date, l))の超勤代休時間（\(what)）を提示しました。本人が承諾すると指定になります。",
                                          "Offered \(staff.fullName) time off on \(date.iso) (\(whatEn)); it is given when they accept.")
         return req.redirect(to: path(month: month))
-    }
-
-    /// Leave on the day, asked for or approved: whether any of it is for the whole day; nil when there is none.
-    static func leaveOn(_ req: Request, _ staff: StaffRow, date: CalendarDate) async throws -> Bool? {
-        var found = false, whole = false
-        for m in try await DayMarkRepository.marks(req.sql, staffIds: [staff.id], from: date, to: date)[staff.id] ?? [] where m.code != .overtimeTimeOff {
-            found = true; if m.minutes == nil { whole = true }
-        }
-        let rows = try await LeaveRepository.requests(req.sql, municipalityId: staff.municipalityId, staffIds: [staff.id], from: date, to: date)
-        if !rows.isEmpty {
-            let tree = DepartmentTree(try await DepartmentRepository.all(req.sql, municipalityId: staff.municipalityId))
-            let routing = try await Routing.load(req.sql, municipalityId: staff.municipalityId, tree: tree)
-            for r in try await LeaveRepository.records(req.sql, rows, staffById: [staff.id: staff], routing: routing) where r.isLive {
-                for d in r.request.leaveDays where d.date == date { found = true; if d.range == nil { whole = true } }
-            }
-        }
-        return found ? whole : nil
     }
 
     // MARK: - Answers
