@@ -11,7 +11,9 @@ struct CorrectionTests {
     func forgottenClockOut(_ city: TestCity) async throws -> CalendarDate {
         let zone = city.muni.zone
         var day = CalendarDate(Date(), in: zone).adding(days: -1)
-        while day.weekday == 0 || day.weekday == 6 || JapaneseHolidays.name(of: day) != nil { day = day.adding(days: -1) }
+        // a day whose session is already a forgotten clock-out (open for over 20 hours): just after midnight, not yesterday
+        while day.weekday == 0 || day.weekday == 6 || JapaneseHolidays.name(of: day) != nil
+                || Date().timeIntervalSince(day.instant(atMinute: 510, in: zone)) < 21 * 3600 { day = day.adding(days: -1) }
         let cmd = PunchCommand(staffId: city.staffA.id, municipalityId: city.muni.id, kind: .clockIn, place: "本庁舎", deviceAt: nil, source: .selfService,
                                recordedBy: city.staffA.id, idempotencyKey: nil, at: day.instant(atMinute: 510, in: zone))
         guard case .created = try await city.app.yakuba.writer.punch(cmd) else { Issue.record("seed punch refused"); return day }
