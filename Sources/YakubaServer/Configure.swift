@@ -86,6 +86,7 @@ func routes(_ app: Application) throws {
     SwapController.register(r)
     TimeOffController.register(r)
     TeamController.register(r)
+    DashboardController.register(r)
     RosterController.register(r)
     LeaveController.register(r)
     CloseController.register(r)

@@ -9,6 +9,8 @@ final class YakubaServices: Sendable {
     let tokens: TokenCache
     let throttle: LoginThrottle
     let config: AppConfig
+    /// the 見える化 pages' monthly aggregates, in memory
+    let stats = StatsCache()
     private let municipalities = Mutex<[UUID: MunicipalityRow]>([:])
     private let contexts = Mutex<[UUID: MunicipalityContext]>([:])
 

@@ -45,6 +45,33 @@ struct MonthlyFiguresTests {
         #expect(row[13] == "2" && row[14] == "3")  // 超勤125, 超勤135 in whole hours
     }
 
+    @Test func theMonthsDayCountsForTheDashboard() throws {
+        // issue 5's 打刻率: days with both punches and nothing corrected ÷ past work days that needed punches (leave excluded)
+        var days = month()
+        var f = MonthlyComputation.figures(days: days, paidOrders: [:], shortTime: false).counts
+        #expect(f.punchDays == 19)          // 20 work days less the 5th's whole-day 年休
+        #expect(f.completeDays == 18)       // less the 6th, absent
+        #expect(f.absentDays == 1 && f.missingDays == 0 && f.correctedDays == 0)
+        #expect(f.annualLeaveDays == 1 && f.annualLeaveMinutes == 0)
+        #expect(f.lateNightDays == 0)
+        // a forgotten clock-out, a corrected day and work past 22:00
+        days[1].flags.insert(.missingClockOut); days[1].lastOut = nil
+        days[2].flags.insert(.corrected)
+        days[3].workedRanges.append(MinuteRange(start: 1300, end: 1350))
+        f = MonthlyComputation.figures(days: days, paidOrders: [:], shortTime: false).counts
+        #expect(f.completeDays == 16 && f.missingDays == 1 && f.correctedDays == 1 && f.lateNightDays == 1)
+        // a day yet to come (no punches, no flags) is not a day that needed punches
+        var future = days[days.count - 2]
+        future.flags = []; future.firstIn = nil; future.lastOut = nil; future.workedRanges = []
+        var counts = DayCounts()
+        counts.add(future)
+        #expect(counts.punchDays == 0)
+        // the stored form reads back, and figures frozen before the counts existed read them as zero
+        var g = MonthlyFigures(); g.counts = f
+        #expect(try JSONDecoder().decode(MonthlyFigures.self, from: Data(g.storedJSON.utf8)) == g)
+        #expect(try JSONDecoder().decode(DayCounts.self, from: Data("{\"punchDays\":3}".utf8)).punchDays == 3)
+    }
+
     @Test func aSwapWeekThatBeganLastMonthCountsItsHoursFromItsSunday() {
         // 週休日の振替 band (work-rules §1.4, §2.4): Sat 12/5 is worked instead of Mon 12/7, so the week of Sun 11/29–Sat 12/5
         // has six days of 7h45m: Mon 11/30 in November and Tue 12/1–Sat 12/5 in December. Its 7h45m over 38h45m is 25/100 on

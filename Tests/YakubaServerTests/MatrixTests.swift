@@ -35,6 +35,7 @@ struct MatrixTests {
         "POST /tokens/:id/revoke": "SHHHHAH",
 
         "GET /books": "SFFAAAA", "GET /today": "SFFAAAA", "GET /team": "SFFAAAA",
+        "GET /dashboard": "SFFFAAA", "GET /dashboard/people": "SFFFAAA",
         "POST /books/:staffId/proxy-punch": "SFFAAAH", "POST /corrections/:id/decision": "SFFAAAH",
 
         "GET /admin/staff": "SFFFAAA", "GET /admin/staff/new": "SFFFAAA", "POST /admin/staff": "SFFFAAA",

@@ -94,3 +94,44 @@ public enum MunicipalityCode {
         return check == last
     }
 }
+
+/// 特定事業主 (任命権者): the appointing authority a department's staff belong to. Each publishes its own indicators under
+/// 女性活躍推進法 and 次世代法 (work-rules §5.1); a department names one, or inherits its parent's, and 市長部局 is the default.
+public enum Employer: String, Sendable, Codable, CaseIterable, Hashable {
+    case mayor
+    case assembly
+    case educationBoard
+    case electionBoard
+    case auditCommissioners
+    case agriculturalCommittee
+    case fireChief
+    case publicEnterprise
+    case hospital
+
+    public var labelJa: String {
+        switch self {
+        case .mayor: "市長部局"
+        case .assembly: "議会"
+        case .educationBoard: "教育委員会"
+        case .electionBoard: "選挙管理委員会"
+        case .auditCommissioners: "監査委員"
+        case .agriculturalCommittee: "農業委員会"
+        case .fireChief: "消防本部"
+        case .publicEnterprise: "公営企業（上下水道局など）"
+        case .hospital: "病院事業"
+        }
+    }
+    public var labelEn: String {
+        switch self {
+        case .mayor: "Mayor's office"
+        case .assembly: "Assembly"
+        case .educationBoard: "Board of education"
+        case .electionBoard: "Election board"
+        case .auditCommissioners: "Audit commissioners"
+        case .agriculturalCommittee: "Agricultural committee"
+        case .fireChief: "Fire department"
+        case .publicEnterprise: "Public enterprise (waterworks, …)"
+        case .hospital: "Hospital"
+        }
+    }
+}

@@ -36,12 +36,14 @@ public struct MonthlyFigures: Sendable, Codable, Hashable {
     public var timeOffReplacedMinutes = 0
     /// 超勤代休時間 taken on this month's days (paid, not leave)
     public var timeOffTakenMinutes = 0
+    /// how the month was worked, for the 見える化 pages: complete punches, corrections, late nights, 年休 taken, …
+    public var counts = DayCounts()
 
     public init() {}
 
     private enum CodingKeys: String, CodingKey {
         case scheduledDays, scheduledMinutes, daysWorked, workedMinutes, paidLeaveDays, paidLeavePartMinutes, unpaidMinutes, payMinutes
-        case overtimeMinutes, anomalyDays, timeOffEarnedMinutes, timeOffMinutes, timeOffReplacedMinutes, timeOffTakenMinutes
+        case overtimeMinutes, anomalyDays, timeOffEarnedMinutes, timeOffMinutes, timeOffReplacedMinutes, timeOffTakenMinutes, counts
     }
 
     /// Figures frozen before a field was added read it as 0.
@@ -54,6 +56,7 @@ public struct MonthlyFigures: Sendable, Codable, Hashable {
         payMinutes = try c.decodeIfPresent([PayClass: Int].self, forKey: .payMinutes) ?? [:]
         timeOffEarnedMinutes = try int(.timeOffEarnedMinutes); timeOffMinutes = try int(.timeOffMinutes)
         timeOffReplacedMinutes = try int(.timeOffReplacedMinutes); timeOffTakenMinutes = try int(.timeOffTakenMinutes)
+        counts = try c.decodeIfPresent(DayCounts.self, forKey: .counts) ?? DayCounts()
     }
 
     /// The stored form: the JSON `JSONEncoder` with sorted keys writes (and `JSONDecoder` reads back), written directly
@@ -62,7 +65,7 @@ public struct MonthlyFigures: Sendable, Codable, Hashable {
     public var storedJSON: String {
         var pay = ""
         for c in PayClass.allCases { if let m = payMinutes[c] { pay += (pay.isEmpty ? "" : ",") + "\"\(c.rawValue)\",\(m)" } }
-        return "{\"anomalyDays\":\(anomalyDays),\"daysWorked\":\(daysWorked),\"overtimeMinutes\":\(overtimeMinutes),"
+        return "{\"anomalyDays\":\(anomalyDays),\"counts\":\(counts.storedJSON),\"daysWorked\":\(daysWorked),\"overtimeMinutes\":\(overtimeMinutes),"
             + "\"paidLeaveDays\":\(paidLeaveDays),\"paidLeavePartMinutes\":\(paidLeavePartMinutes),\"payMinutes\":[\(pay)],"
             + "\"scheduledDays\":\(scheduledDays),\"scheduledMinutes\":\(scheduledMinutes),\"timeOffEarnedMinutes\":\(timeOffEarnedMinutes),"
             + "\"timeOffMinutes\":\(timeOffMinutes),\"timeOffReplacedMinutes\":\(timeOffReplacedMinutes),\"timeOffTakenMinutes\":\(timeOffTakenMinutes),"
@@ -196,6 +199,7 @@ public struct MonthlyFiguresBuilder: AttendanceDaySink {
             f.unpaidMinutes += d.lateMinutes + d.earlyLeaveMinutes
         }
         if !d.flags.isDisjoint(with: MonthlyComputation.openAnomalies) { f.anomalyDays += 1 }
+        f.counts.add(d)
     }
 
     /// The month so far.

@@ -239,4 +239,42 @@ public func registerCommands(_ app: Application) {
     app.asyncCommands.use(AdminCommand(), as: "admin")
     app.asyncCommands.use(CalendarCommand(), as: "calendar")
     app.asyncCommands.use(CloseCommand(), as: "close")
+    app.asyncCommands.use(StatsCommand(), as: "stats")
+}
+
+/// `yakuba stats refresh [--months N]`: brings the dashboard's monthly figures up to today (the server does it when a page
+/// asks; this is for a nightly job or after a bulk import). Last line: `months=… person_months=… ms=…`.
+struct StatsCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Argument(name: "action", help: "refresh") var action: String
+        @Option(name: "months", help: "months back from this one (default 23: this fiscal year and the last)") var months: Int?
+        init() {}
+    }
+    var help: String { "Bring the dashboard's monthly figures up to today: yakuba stats refresh [--months N]" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        guard signature.action == "refresh" else { context.console.error("unknown action \(signature.action): use refresh"); throw ExitCode(2) }
+        let back = signature.months ?? 23
+        guard (0...120).contains(back) else { context.console.error("--months must be between 0 and 120"); throw ExitCode(2) }
+        let app = context.application
+        let sql = app.db.sql
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        var monthsDone = 0, personMonths = 0
+        for muni in try await MunicipalityRepository.all(sql) {
+            let tree = DepartmentTree(try await DepartmentRepository.all(sql, municipalityId: muni.id))
+            let today = CalendarDate(Date(), in: muni.zone)
+            var months: [YearMonth] = [YearMonth(today)]
+            for _ in 0..<back { months.append(months.last!.previous) }
+            if let start = try await app.yakuba.stats.dataStart(sql, municipalityId: muni.id) { months = months.filter { $0 >= start } } else { months = [] }
+            var computed = 0
+            let plan = try await app.yakuba.stats.refresh(app: app, sql: sql, municipality: muni, tree: tree, months: months, today: today) { done, total in
+                computed = done
+                context.console.print("  \(muni.name): \(done) / \(total)")
+            }
+            monthsDone += plan.months.count
+            personMonths += computed
+            context.console.print("\(muni.name): \(plan.months.count) months brought up to \(today.iso)")
+        }
+        context.console.print("months=\(monthsDone) person_months=\(personMonths) ms=\((DispatchTime.now().uptimeNanoseconds - t0) / 1_000_000)")
+    }
 }

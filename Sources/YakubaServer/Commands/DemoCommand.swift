@@ -57,7 +57,7 @@ enum DemoCity {
     static let organisation: [(String, [String])] = [
         ("総務部", ["人事課", "総務課", "財政課", "情報政策課"]), ("企画政策部", ["企画課", "秘書広報課", "DX推進課", "地域振興課"]),
         ("市民生活部", ["市民課", "税務課", "保険年金課", "環境課"]), ("健康福祉部", ["福祉総務課", "障がい福祉課", "介護保険課", "健康課"]),
-        ("こども未来部", ["こども政策課", "保育課", "子育て支援課", "学校教育課"]), ("産業振興部", ["商工課", "観光課", "農林課", "雇用対策課"]),
+        ("こども未来部", ["こども政策課", "学校教育課", "保育課", "子育て支援課"]), ("産業振興部", ["商工課", "観光課", "農林課", "雇用対策課"]),
         ("建設部", ["都市計画課", "道路課", "建築課", "公園緑地課"]), ("上下水道部", ["水道課", "下水道課", "経営課", "施設課"]),
     ]
     static let bus = organisation.map(\.0)
@@ -95,11 +95,14 @@ enum DemoCity {
         var kaIds: [UUID] = []
         var hrKa: UUID?
         for (bi, bu) in bus.prefix(buCount).enumerated() {
-            let buRow = DepartmentRow(id: rng.uuid(), municipalityId: muni.id, parentId: nil, code: String(format: "%02d", bi + 1), name: bu, level: 1, active: true)
+            // 特定事業主: the waterworks are a public enterprise; 学校教育課 works for the board of education
+            let buRow = DepartmentRow(id: rng.uuid(), municipalityId: muni.id, parentId: nil, code: String(format: "%02d", bi + 1), name: bu, level: 1, active: true,
+                                      employer: bu == "上下水道部" ? Employer.publicEnterprise.rawValue : nil)
             departments.append(buRow)
             let kaNames = Array(organisation[bi].1.prefix(n >= 1000 ? 4 : 2))
             for (ki, ka) in kaNames.enumerated() {
-                let kaRow = DepartmentRow(id: rng.uuid(), municipalityId: muni.id, parentId: buRow.id, code: buRow.code + String(format: "%02d", ki + 1), name: ka, level: 2, active: true)
+                let kaRow = DepartmentRow(id: rng.uuid(), municipalityId: muni.id, parentId: buRow.id, code: buRow.code + String(format: "%02d", ki + 1), name: ka, level: 2, active: true,
+                                          employer: ka == "学校教育課" ? Employer.educationBoard.rawValue : nil)
                 departments.append(kaRow)
                 kaIds.append(kaRow.id)
                 if ka == "人事課" { hrKa = kaRow.id }
@@ -355,6 +358,16 @@ enum DemoCity {
             }
         }
         progress("punches: \(punchCount), leave marks: \(markRows.count), leave requests: \(requestRows.count), overtime orders: \(orderRows.count)")
+        // the dashboard's monthly figures, so HR's first look at the demo is instant
+        if months > 0 {
+            let t0 = Date()
+            let tree = DepartmentTree(depts)
+            var covered: [YearMonth] = []
+            var m = YearMonth(firstDay)
+            while m <= YearMonth(today) { covered.append(m); m = m.next }
+            let refreshed = try await app.yakuba.stats.refresh(app: app, sql: sql, municipality: muni, tree: tree, months: covered, today: today)
+            progress("monthly figures for the dashboard: \(refreshed.months.count) months in \(Int(Date().timeIntervalSince(t0))) s")
+        }
         return Result(cityName: muni.name, staffCount: staff.count, punchCount: punchCount, logins: logins)
     }
 }

@@ -111,8 +111,10 @@ enum CloseService {
     /// The books and figures of `staff` for `month`, and what blocks the close. `computeNanos` is the pure computation's time:
     /// with `timings` above 1 it is run that many times on the same facts and each run's time is returned, in order (the
     /// benchmark reports their median: one run on a shared two-core machine varies by a quarter).
+    /// `cutoff`: count only what happened before it (punches and corrections before the instant, marks on days before its
+    /// date): the dashboard's monthly aggregates are the month as of a midnight, so the day's punches do not change them.
     static func compute(_ sql: any SQLDatabase, municipality muni: MunicipalityRow, staff: [StaffRow], month: YearMonth, tree: DepartmentTree,
-                        sqlitePath: String? = nil, now: Date = Date(), timings: Int = 1)
+                        sqlitePath: String? = nil, now: Date = Date(), timings: Int = 1, cutoff: Date? = nil)
         async throws -> (figures: [(StaffRow, MonthlyFigures)], blockers: CloseBlockers, computeNanos: [UInt64]) {
         var blockers = CloseBlockers()
         let ids = staff.map(\.id)
@@ -120,7 +122,8 @@ enum CloseService {
         let bulk = sqlitePath.map(SQLiteBulkReader.init(path:))
         // the punches and marks, the biggest read, in two halves on connections and threads of their own while the rest is
         // read beside them (SQLite in WAL mode lets readers run in parallel)
-        let from = month.first.adding(days: -1).instant(atMinute: 0, in: zone), to = month.last.adding(days: 2).instant(atMinute: 0, in: zone)
+        let from = month.first.adding(days: -1).instant(atMinute: 0, in: zone)
+        let to = min(month.last.adding(days: 2).instant(atMinute: 0, in: zone), cutoff ?? .distantFuture)
         typealias Read = (punches: [UUID: [EffectivePunch]], marks: [UUID: [DayMark]])
         func readFacts(_ part: ArraySlice<UUID>) async throws -> Read? {
             guard let bulk else { return nil }
@@ -186,6 +189,12 @@ enum CloseService {
                 facts.daysOff.merge(f.daysOff) { a, _ in a }
                 facts.roster.merge(f.roster) { a, _ in a }
             }
+        }
+        if let cutoff {
+            let ms = nowMs(cutoff), day = CalendarDate(cutoff, in: zone)
+            facts.punches = facts.punches.mapValues { $0.filter { nowMs($0.at) < ms } }
+            facts.corrections = facts.corrections.mapValues { $0.filter { c in c.at.map { nowMs($0) < ms } ?? true } }
+            facts.marks = facts.marks.mapValues { $0.filter { $0.date < day } }
         }
         // a 振替 in the week the month starts in: that week's 38h45m counts from its Sunday, in the month before
         var weekBefore: [UUID: Int] = [:]

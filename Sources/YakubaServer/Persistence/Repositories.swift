@@ -62,6 +62,16 @@ struct DepartmentTree: Sendable {
             .map { ($0.id.uuidString, String(repeating: "　", count: depth($0.id)) + $0.name) }
     }
 
+    /// The 特定事業主 a department's staff belong to: its own, else the nearest above it, else 市長部局.
+    func employer(_ id: UUID?) -> Employer {
+        var cur = id.flatMap { rows[$0] }
+        while let d = cur {
+            if let e = d.employer.flatMap(Employer.init(rawValue:)) { return e }
+            cur = d.parentId.flatMap { rows[$0] }
+        }
+        return .mayor
+    }
+
     func depth(_ id: UUID) -> Int {
         var d = 0; var cur = rows[id]
         while let p = cur?.parentId, let pr = rows[p] { d += 1; cur = pr }

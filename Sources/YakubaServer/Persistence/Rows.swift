@@ -111,6 +111,8 @@ struct DepartmentRow: Codable, Sendable, Hashable {
     var name: String
     var level: Int
     var active: Bool
+    /// 特定事業主 (`Employer`), set on the department or inherited from the one above it; nil on every level = 市長部局
+    var employer: String? = nil
 }
 
 struct StaffRow: Codable, Sendable, Hashable {

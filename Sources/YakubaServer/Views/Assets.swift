@@ -50,6 +50,8 @@ enum Assets {
     .tag.anomaly { border-color: var(--err); color: var(--err); background:#fff; }
     .tag.info { border-color:#555; color:#333; }
     .table-wrap { overflow-x:auto; }
+    svg.chart { display:block; max-width:100%; height:auto; margin:8px 0 16px; background:#fff; } .chart-pair { display:grid; grid-template-columns: minmax(0,3fr) minmax(0,2fr); gap:16px; align-items:start; }
+    @media (max-width: 760px) { .chart-pair { grid-template-columns: 1fr; } } .notice { border:2px solid #1a4fa0; padding:8px 12px; margin:8px 0 16px; } .notice p { margin:4px 0; }
     ul.summary { columns: 2 18em; margin-top:0; } ul.reasons { margin:0; padding-left:1.2em; } ul.reasons li.urgent { font-weight:bold; color:#b3261e; }
     /* the day-by-day book keeps each date, time and total on one line and scrolls sideways on a phone */
     .table-wrap th, table.days td { white-space:nowrap; }
@@ -113,6 +115,9 @@ enum Assets {
         var tick = function () { c.textContent = fmt.format(new Date(Date.now() + offset)); };
         tick(); setInterval(tick, 1000);
       }
+      // a page that is still being added up reloads itself (the link beside it does the same without script)
+      var r = document.querySelector('[data-refresh-seconds]');
+      if (r && Number(r.dataset.refreshSeconds) > 0) { setTimeout(function () { location.reload(); }, Number(r.dataset.refreshSeconds) * 1000); }
     })();
     """
 }

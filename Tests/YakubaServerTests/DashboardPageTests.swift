@@ -1,0 +1,184 @@
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+import SQLKit
+@testable import YakubaServer
+import YakubaCore
+import YakubaInsights
+
+@Suite("The HR dashboard and its monthly aggregates (issue 5)", .serialized)
+struct DashboardPageTests {
+    /// Work days before today, last month's and this month's, newest first.
+    static func pastWorkDays(_ city: TestCity, count: Int) -> [CalendarDate] {
+        var out: [CalendarDate] = []
+        var d = CalendarDate(Date(), in: city.muni.zone).adding(days: -1)
+        while out.count < count {
+            if (1...5).contains(d.weekday) && !city.muni.holidays.isHoliday(d) { out.append(d) }
+            d = d.adding(days: -1)
+        }
+        return out
+    }
+
+    static func punch(_ city: TestCity, _ staff: StaffRow, _ kind: PunchKind, _ day: CalendarDate, _ minute: Int) async throws {
+        let cmd = PunchCommand(staffId: staff.id, municipalityId: city.muni.id, kind: kind, place: "本庁舎", deviceAt: nil, source: .selfService,
+                               recordedBy: staff.id, idempotencyKey: nil, at: day.instant(atMinute: minute, in: city.muni.zone))
+        // written as the demo writes its history (the writer checks a new punch against now, not against its own time)
+        let (row, payload) = cmd.prepared()
+        try await city.app.yakuba.writer.perform { _, sql in
+            try await LedgerWriter.insert(punches: [row], sql)
+            return [LedgerDraft(municipalityId: city.muni.id, actorId: staff.id, type: "punch.created", subjectId: row.id.lowerText, payload: payload)]
+        }
+        city.app.yakuba.writer.invalidate(staffId: staff.id)
+    }
+
+    /// The stored rows and the rows in memory both equal a computation from scratch, month by month.
+    static func expectFresh(_ city: TestCity, months: [YearMonth], today: CalendarDate, _ note: Comment) async throws {
+        let sql = city.app.db.sql
+        let tree = DepartmentTree(try await DepartmentRepository.all(sql, municipalityId: city.muni.id))
+        let stored = Set(try await StatsService.load(sql, municipalityId: city.muni.id, sqlitePath: city.app.yakuba.sqlitePath).filter { months.contains($0.month) })
+        var fresh = Set<StaffMonthStats>()
+        for m in months {
+            fresh.formUnion(try await StatsService.compute(sql, municipality: city.muni, tree: tree, month: m, work: .everyone, today: today,
+                                                           sqlitePath: city.app.yakuba.sqlitePath).rows)
+        }
+        #expect(stored == fresh, note)
+        let cached = try await city.app.yakuba.stats.rows(app: city.app, sql: sql, municipality: city.muni, tree: tree, months: months, today: today)
+        #expect(Set(cached.rows) == fresh, note)
+        #expect(cached.status.progress == nil && cached.status.missing.isEmpty)
+    }
+
+    @Test func theAggregatesAlwaysEqualARecomputationFromScratch() async throws {
+        try await withCity { city in
+            let sql = city.app.db.sql
+            let today = CalendarDate(Date(), in: city.muni.zone)
+            let days = Self.pastWorkDays(city, count: 6)
+            let months = Array(Set(days.map { YearMonth($0) } + [YearMonth(today)])).sorted()
+            for d in days.reversed() {
+                for s in [city.staffA, city.staffA2, city.partTimeA] where !(s.id == city.staffA2.id && d == days[2]) {
+                    try await Self.punch(city, s, .clockIn, d, 505)
+                    try await Self.punch(city, s, .clockOut, d, s.id == city.partTimeA.id ? 1050 : 1100)
+                }
+            }
+            // S101 forgets to clock out on the oldest day
+            try await Self.punch(city, city.staffB, .clockIn, days[5], 510)
+            let tree = DepartmentTree(try await DepartmentRepository.all(sql, municipalityId: city.muni.id))
+            let first = try await city.app.yakuba.stats.refresh(app: city.app, sql: sql, municipality: city.muni, tree: tree, months: months, today: today)
+            #expect(first.wholeMonths == months.filter { $0.first < today }.count, "never computed: every month in full")
+            try await Self.expectFresh(city, months: months, today: today, "after the first computation")
+            let before = try await StatsService.load(sql, municipalityId: city.muni.id, sqlitePath: city.app.yakuba.sqlitePath)
+            let b = try #require(before.first { $0.staffId == city.staffB.id && $0.month == YearMonth(days[5]) })
+            #expect(b.counts.missingDays == 1 && b.counts.completeDays == 0)
+            let p = try #require(before.first { $0.staffId == city.partTimeA.id && $0.month == YearMonth(days[0]) })
+            #expect(p.counts.beyondScheduleMinutes > 0, "the part-timer worked past 16:00")
+
+            // nothing changed: nothing to do
+            #expect(try await StatsService.plan(sql, municipality: city.muni, months: months, today: today).months.isEmpty)
+            // a punch today is not counted yet (the figures are as of this midnight)
+            try await Self.punch(city, city.staffA, .clockIn, today, 1)
+            var plan = try await StatsService.plan(sql, municipality: city.muni, months: months, today: today)
+            #expect(plan.months.isEmpty, "a punch today touches no counted day")
+
+            // S101's forgotten clock-out is corrected and approved: only S101 is computed again
+            let staff = Browser(city.app)
+            try await staff.login("S101")
+            try await staff.get("/corrections/new")
+            #expect(try await staff.post("/corrections", ["action": "add", "kind": "out", "date": days[5].iso, "time": "17:40", "reason": "退勤の打刻を忘れたため"]).status == .seeOther)
+            let c = try #require(try await CorrectionRepository.list(sql, staffIds: [city.staffB.id], municipalityId: city.muni.id, pendingOnly: true, limit: 10).first)
+            let hr = Browser(city.app)
+            try await hr.login("H001")
+            try await hr.get("/corrections")
+            #expect(try await hr.post("/corrections/\(c.id)/decision", ["decision": "approve", "comment": "確認しました"]).status == .seeOther)
+            plan = try await StatsService.plan(sql, municipality: city.muni, months: months, today: today)
+            #expect(plan.months[YearMonth(days[5])] == .people([city.staffB.id]), "the approval names the correction, whose owner is S101")
+            // the page brings it up to date before it answers (a small change is waited for)
+            let page = try await hr.get("/dashboard?period=\(YearMonth(days[5]).iso)")
+            #expect(page.status == .ok)
+            try await Self.expectFresh(city, months: months, today: today, "after a correction")
+            let after = try await StatsService.load(sql, municipalityId: city.muni.id, sqlitePath: city.app.yakuba.sqlitePath)
+            let b2 = try #require(after.first { $0.staffId == city.staffB.id && $0.month == YearMonth(days[5]) })
+            #expect(b2.counts.missingDays == 0 && b2.counts.correctedDays == 1 && b2.counts.completeDays == 0, "corrected, so not counted as complete")
+
+            // a day of annual leave approved for a past day (the request and the decision on the ledger)
+            let leaveDay = days[2]
+            let s1 = Browser(city.app)
+            try await s1.login("S002")
+            try await s1.get("/leave/new")
+            let res = try await s1.post("/leave", ["type": "annual", "unit": "day", "from": leaveDay.iso, "to": leaveDay.iso, "reason": "私用"])
+            #expect(res.status == .seeOther, "\(res.body.string.prefix(300))")
+            let leave = try await LeaveRepository.requests(sql, municipalityId: city.muni.id, staffIds: [city.staffA2.id], from: leaveDay, to: leaveDay)
+            let lr = try #require(leave.first)
+            let manager = Browser(city.app)
+            try await manager.login("M001")
+            try await manager.get("/approvals")
+            #expect(try await manager.post("/leave/\(lr.id)/decision", ["decision": "approve"]).status == .seeOther)
+            plan = try await StatsService.plan(sql, municipality: city.muni, months: months, today: today)
+            #expect(plan.months[YearMonth(leaveDay)] == .people([city.staffA2.id]))
+            _ = try await city.app.yakuba.stats.refresh(app: city.app, sql: sql, municipality: city.muni, tree: tree, months: months, today: today)
+            try await Self.expectFresh(city, months: months, today: today, "after leave")
+            let a2 = try #require(try await StatsService.load(sql, municipalityId: city.muni.id, sqlitePath: nil).first { $0.staffId == city.staffA2.id && $0.month == YearMonth(leaveDay) })
+            #expect(a2.counts.annualLeaveDays == 1)
+
+            // tomorrow, the months holding the day that ended are computed again for everyone
+            let tomorrow = today.adding(days: 1)
+            plan = try await StatsService.plan(sql, municipality: city.muni, months: months + [YearMonth(tomorrow)], today: tomorrow)
+            #expect(plan.months[YearMonth(today)] == .everyone)
+            #expect(plan.months[YearMonth(days[5])] == (YearMonth(days[5]) == YearMonth(today) ? .everyone : nil))
+        }
+    }
+
+    @Test func whatEachLedgerEntryTouches() {
+        let zone = TimeZone(identifier: "Asia/Tokyo")!
+        let staff = UUID()
+        let punch = "{\"atMs\":1764633600000,\"id\":\"\(UUID().uuidString)\",\"kind\":\"in\",\"staffId\":\"\(staff.uuidString)\"}"
+        guard case .person(let who, let dates?) = StatsService.impact(type: "punch.created", subject: UUID().uuidString, payload: punch, zone: zone) else {
+            Issue.record("a punch names its person and day"); return
+        }
+        // 2025-12-02 09:00 JST, and the day before (a clock-out after midnight closes it)
+        #expect(who == staff && dates.map(\.iso) == ["2025-12-01", "2025-12-02"])
+        #expect(StatsService.impact(type: "municipality.holidays_updated", subject: "x", payload: "{}", zone: zone) == .everyone)
+        #expect(StatsService.impact(type: "token.created", subject: "x", payload: "{\"staffId\":\"\(staff.uuidString)\"}", zone: zone) == .none)
+        #expect(StatsService.impact(type: "month.closed", subject: "2026-10", payload: "{}", zone: zone) == .none)
+        let order = UUID()
+        #expect(StatsService.impact(type: "overtime.confirmed", subject: order.uuidString.lowercased(), payload: "{\"orderId\":\"x\"}", zone: zone) == .subject(order))
+        #expect(StatsService.impact(type: "staff.updated", subject: staff.uuidString.lowercased(), payload: "{\"id\":\"x\"}", zone: zone) == .person(staff, dates: nil))
+        #expect(StatsService.impact(type: "something.new", subject: "not-an-id", payload: "{}", zone: zone) == .everyone, "unknown: everyone, to be safe")
+        #expect(StatsService.field("staffId", in: "{\"a\":1,\"staffId\":\"abc\",\"z\":2}") == "abc")
+        #expect(StatsService.field("atMs", in: "{\"atMs\":123,\"b\":2}") == "123")
+    }
+
+    @Test func onlyHRSeeTheDashboardAndBadFiltersAreRefused() async throws {
+        try await withCity { city in
+            let days = Self.pastWorkDays(city, count: 2)
+            for d in days.reversed() { try await Self.punch(city, city.staffA, .clockIn, d, 505); try await Self.punch(city, city.staffA, .clockOut, d, 1100) }
+            let hr = Browser(city.app)
+            try await hr.login("H001")
+            // the first look computes the months: a small city's are done before the page answers
+            let page = try await hr.get("/dashboard")
+            #expect(page.status == .ok)
+            let html = page.body.string
+            #expect(html.contains("人事ダッシュボード") && html.contains("超過勤務の分布") && html.contains("role=\"img\""))
+            #expect(html.contains("<caption>超過勤務の分布（線を超えた職員の数）</caption>"), "the chart's data as a table beside it")
+            #expect(html.contains("打刻率"))
+            #expect(try await hr.get("/dashboard?lang=en").body.string.contains("HR dashboard"))
+            let month = YearMonth(days[0]).iso
+            #expect(try await hr.get("/dashboard?period=\(month)&department=\(city.deptA.id)&employment=regular&employer=mayor").status == .ok)
+            #expect(try await hr.get("/dashboard/people?period=\(month)&metric=overtime&group=\(city.deptA1.id)").status == .ok)
+            #expect(try await hr.get("/dashboard?period=\(month)&employer=educationBoard").body.string.contains("対象の職員：0人"))
+            for bad in ["period=2026-13", "period=FY1990", "period=\(YearMonth(CalendarDate(Date(), in: city.muni.zone)).next.next.iso)", "department=\(UUID())",
+                        "department=x", "employment=boss", "employer=king"] {
+                let res = try await hr.get("/dashboard?\(bad)")
+                #expect(res.status == .unprocessableEntity, "\(bad)")
+            }
+            #expect(try await hr.get("/dashboard/people?metric=nonsense").status == .unprocessableEntity)
+            #expect(try await hr.get("/dashboard/people?metric=missing&group=\(UUID())").status == .unprocessableEntity)
+            // a manager and staff are not HR
+            for who in ["M001", "S001"] {
+                let b = Browser(city.app)
+                try await b.login(who)
+                #expect(try await b.get("/dashboard").status == .forbidden, "\(who)")
+                #expect(try await b.get("/dashboard/people?metric=overtime").status == .forbidden, "\(who)")
+            }
+        }
+    }
+}
