@@ -134,7 +134,7 @@ public enum SVGChart {
         return frame(id: id, title: title, desc: desc, width: width, height: height, body)
     }
 
-    /// A heat map: rows × columns, each cell shaded by its value (darker = more) and printed with its text; nil cells are
+    /// A heat map: rows × columns, each cell shaded by its value (darker = more) and printed with its figure; nil cells are
     /// left white with a dash.
     public static func heatMap(id: String, title: String, desc: String, rows: [String], columns: [String], values: [[Double?]],
                                text: (Double) -> String) -> String {
@@ -156,11 +156,11 @@ public enum SVGChart {
                     body += "<text x=\"\(f(x + cellW / 2))\" y=\"\(f(y + 17))\" text-anchor=\"middle\" fill=\"#555\" font-size=\"11\">–</text>"
                     continue
                 }
-                // white to dark blue; text turns white on the darker half so it keeps its contrast
+                // white to a mid blue (118,149,198) at the most: dark text keeps 4.5:1 on every shade (WCAG 1.4.3)
                 let t = max(0, min(1, v / maxV))
-                let r = Int(255 - t * (255 - 26)), g = Int(255 - t * (255 - 79)), b = Int(255 - t * (255 - 160))
+                let r = Int(255 - t * (255 - 118)), g = Int(255 - t * (255 - 149)), b = Int(255 - t * (255 - 198))
                 body += "<rect x=\"\(f(x))\" y=\"\(f(y))\" width=\"\(f(cellW))\" height=\"\(f(cellH))\" fill=\"rgb(\(r),\(g),\(b))\" stroke=\"#fff\"/>"
-                body += "<text x=\"\(f(x + cellW / 2))\" y=\"\(f(y + 17))\" text-anchor=\"middle\" fill=\"\(t > 0.45 ? "#fff" : "#222")\" font-size=\"11\">\(esc(text(v)))</text>"
+                body += "<text x=\"\(f(x + cellW / 2))\" y=\"\(f(y + 17))\" text-anchor=\"middle\" fill=\"#222\" font-size=\"11\">\(esc(text(v)))</text>"
             }
         }
         return frame(id: id, title: title, desc: desc, width: width, height: height, body)

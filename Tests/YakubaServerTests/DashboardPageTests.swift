@@ -182,3 +182,35 @@ struct DashboardPageTests {
         }
     }
 }
+
+@Suite("特定事業主 on the department tree (issue 5)", .serialized)
+struct EmployerTests {
+    @Test func hrNamesADepartmentsAppointingAuthorityAndItCoversThoseBelow() async throws {
+        try await withCity { city in
+            let hr = Browser(city.app)
+            try await hr.login("H001")
+            #expect(try await hr.get("/admin/departments").body.string.contains("特定事業主（任命権者）"))
+            var res = try await hr.post("/admin/departments/employer", ["department": city.deptA.id.uuidString, "employer": "educationBoard"])
+            #expect(res.status == .seeOther)
+            let tree = DepartmentTree(try await DepartmentRepository.all(city.app.db.sql, municipalityId: city.muni.id))
+            #expect(tree.employer(city.deptA.id) == .educationBoard && tree.employer(city.deptA1.id) == .educationBoard, "人事課 inherits 総務部's")
+            #expect(tree.employer(city.deptB.id) == .mayor && tree.employer(nil) == .mayor)
+            // bad input beside the field; the same designation twice is refused
+            for (form, field) in [(["department": "", "employer": "mayor"], "組織を選んでください"), (["department": city.deptB.id.uuidString, "employer": "king"], "一覧から選んでください"),
+                                  (["department": city.deptA.id.uuidString, "employer": "educationBoard"], "すでにこの指定です")] {
+                res = try await hr.post("/admin/departments/employer", form)
+                #expect(res.status == .unprocessableEntity); #expect(res.body.string.contains(field), "\(field)")
+            }
+            // back to inherited, on the ledger both times
+            #expect(try await hr.post("/admin/departments/employer", ["department": city.deptA.id.uuidString, "employer": ""]).status == .seeOther)
+            #expect(DepartmentTree(try await DepartmentRepository.all(city.app.db.sql, municipalityId: city.muni.id)).employer(city.deptA1.id) == .mayor)
+            struct N: Decodable { var n: Int }
+            let n = try await city.app.db.sql.raw("SELECT COUNT(*) AS n FROM ledger WHERE type = 'department.employer_set'").first(decoding: N.self)?.n
+            #expect(n == 2)
+            let staff = Browser(city.app)
+            try await staff.login("S001")
+            try await staff.get("/punch")
+            #expect(try await staff.post("/admin/departments/employer", ["department": city.deptA.id.uuidString, "employer": "mayor"]).status == .forbidden)
+        }
+    }
+}

@@ -52,7 +52,7 @@ struct MatrixTests {
         "GET /swaps": "SFFAAAA", "POST /swaps": "SFFAAAA", "POST /swaps/:id/cancel": "SFFHHHH",
         "GET /roster": "SFFAAAA", "POST /roster": "SFFAAAA",
         "GET /admin/shift-patterns": "SFFFAAA", "POST /admin/shift-patterns": "SFFFAAA", "POST /admin/shift-patterns/remove": "SFFFHHH",
-        "POST /overtime/exemptions": "SFFFAAA", "POST /overtime/analyses": "SFFAAAA", "POST /admin/departments/workload": "SFFFAAA",
+        "POST /overtime/exemptions": "SFFFAAA", "POST /overtime/analyses": "SFFAAAA", "POST /admin/departments/workload": "SFFFAAA", "POST /admin/departments/employer": "SFFFAAA",
 
         "GET /leave": "SAAAAAA", "GET /leave/new": "SAAAAAA", "POST /leave": "SAAAAAA", "GET /approvals": "SAAAAAA",
         "POST /leave/:id/withdraw": "SAHFFFH", "POST /leave/:id/decision": "SFHAFFH", "GET /leave/book/:staffId": "SAHAAAH",

@@ -794,7 +794,7 @@ class Suite:
 
     # d ------------------------------------------------------------------------------------------
     def journey_d(self):
-        """Desktop: HR filters the books by department, opens one, downloads both CSVs, opens the print view"""
+        """Desktop: HR filters the books by department, opens one, downloads both CSVs, opens the print view, then the dashboard"""
         number, name = self.demo["hr"]
         dl = os.path.join(self.work, "downloads")
         b = self.browser("hr-desktop", DESKTOP, download_dir=dl)
@@ -877,6 +877,39 @@ class Suite:
         b.get("/books?lang=en")
         check("Attendance books" in b.h1(), f"the English list: {b.h1()}")
         b.screenshot("en-desktop-books.png")
+        b.set_lang("ja")
+        # the HR dashboard (issue 5): the fiscal year at a glance, drawn and tabled; which departments have the most overtime,
+        # who is close to a limit, and each number leading to the people behind it
+        b.get("/dashboard")
+        check("人事ダッシュボード" in b.h1(), f"the dashboard did not open: {b.h1()}")
+        main = b.text("main")
+        for heading in ("まとめ", "超過勤務の分布", "月ごとの推移", "所属別（超過勤務の多い順）", "超過勤務の多い職員（上位20人）"):
+            check(heading in main, f"the dashboard lacks {heading}: {main[:300]}")
+        charts = b.all("main svg.chart[role=img]")
+        check(len(charts) >= 4, f"{len(charts)} charts drawn")
+        for svg in charts:
+            check(svg.find_elements(By.TAG_NAME, "title") and svg.find_elements(By.TAG_NAME, "desc"), "a chart without its title and description")
+        check(len(b.all("main table caption")) >= 4, "the charts' data tables")
+        b.audit("dashboard")
+        b.screenshot("d-5-dashboard.png")
+        # the department with the most overtime: its people, most first
+        first = b.css("main table tbody tr th a[href*='/dashboard/people']")
+        dept = first.text
+        b.submit(first)
+        check(b.path() == "/dashboard/people" and dept in b.h1(), f"the drill-down did not open: {b.h1()}")
+        check(b.all("main table tbody tr"), "nobody listed behind the department's figure")
+        b.audit("dashboard people")
+        b.screenshot("d-6-dashboard-people.png")
+        # filtered by the board of education
+        b.get("/dashboard")
+        Select(b.d.find_element(By.ID, "employer")).select_by_value("educationBoard")
+        b.submit(b.css("form[action='/dashboard'] button[type=submit]"))
+        check("employer=educationBoard" in b.d.current_url, f"the filter is not in the URL: {b.d.current_url}")
+        people = int(re.search(r"対象の職員：(\d+)人", b.text("main")).group(1))
+        check(0 < people < total_all, f"the board of education's staff: {people} of {total_all}")
+        b.audit("dashboard (board of education)")
+        b.get("/dashboard?lang=en")
+        check("HR dashboard" in b.h1(), f"the English dashboard: {b.h1()}")
         b.set_lang("ja")
 
     # e ------------------------------------------------------------------------------------------

@@ -244,16 +244,19 @@ public func registerCommands(_ app: Application) {
 
 /// `yakuba stats refresh [--months N]`: brings the dashboard's monthly figures up to today (the server does it when a page
 /// asks; this is for a nightly job or after a bulk import). Last line: `months=… person_months=… ms=…`.
+/// `yakuba stats verify`: computes every stored month again from the facts, as of the day it was stored, and compares;
+/// exits 1 naming the months that differ. Last line: `months=… rows=… mismatched=…`.
 struct StatsCommand: AsyncCommand {
     struct Signature: CommandSignature {
-        @Argument(name: "action", help: "refresh") var action: String
+        @Argument(name: "action", help: "refresh | verify") var action: String
         @Option(name: "months", help: "months back from this one (default 23: this fiscal year and the last)") var months: Int?
         init() {}
     }
     var help: String { "Bring the dashboard's monthly figures up to today: yakuba stats refresh [--months N]" }
 
     func run(using context: CommandContext, signature: Signature) async throws {
-        guard signature.action == "refresh" else { context.console.error("unknown action \(signature.action): use refresh"); throw ExitCode(2) }
+        if signature.action == "verify" { return try await verify(context) }
+        guard signature.action == "refresh" else { context.console.error("unknown action \(signature.action): use refresh or verify"); throw ExitCode(2) }
         let back = signature.months ?? 23
         guard (0...120).contains(back) else { context.console.error("--months must be between 0 and 120"); throw ExitCode(2) }
         let app = context.application
@@ -276,5 +279,35 @@ struct StatsCommand: AsyncCommand {
             context.console.print("\(muni.name): \(plan.months.count) months brought up to \(today.iso)")
         }
         context.console.print("months=\(monthsDone) person_months=\(personMonths) ms=\((DispatchTime.now().uptimeNanoseconds - t0) / 1_000_000)")
+    }
+
+    func verify(_ context: CommandContext) async throws {
+        let app = context.application
+        let sql = app.db.sql
+        var months = 0, rows = 0, behind = 0
+        var bad: [String] = []
+        struct Seq: Decodable { var seq: Int64? }
+        let seq = try await sql.raw("SELECT MAX(seq) AS seq FROM ledger").first(decoding: Seq.self)?.seq ?? 0
+        for muni in try await MunicipalityRepository.all(sql) {
+            let tree = DepartmentTree(try await DepartmentRepository.all(sql, municipalityId: muni.id))
+            let stored = try await StatsService.load(sql, municipalityId: muni.id, sqlitePath: app.yakuba.sqlitePath)
+            let byMonth = Dictionary(grouping: stored, by: \.month)
+            let marks = try await sql.select().column("*").from("stats_months").where("municipality_id", .equal, SQLBind(muni.id))
+                .all(decoding: StatsMonthRow.self, with: rowDecoder)
+            for mark in marks.sorted(by: { $0.month < $1.month }) {
+                guard let m = YearMonth(iso: mark.month), let asOf = CalendarDate(iso: mark.asOf) else { continue }
+                // facts recorded since the month was stored: it is behind (the next refresh or page brings it up), not wrong
+                if mark.ledgerSeq < seq { behind += 1; context.console.print("  \(muni.name) \(m.iso): behind the ledger, not compared (run refresh first)"); continue }
+                let fresh = try await StatsService.compute(sql, municipality: muni, tree: tree, month: m, work: .everyone, today: asOf,
+                                                           sqlitePath: app.yakuba.sqlitePath).rows
+                months += 1
+                rows += fresh.count
+                let same = Set(fresh) == Set(byMonth[m] ?? [])
+                if !same { bad.append("\(muni.name) \(m.iso)") }
+                context.console.print("  \(muni.name) \(m.iso) (as of \(asOf.iso)): \(fresh.count) people, \(same ? "equal" : "DIFFERENT")")
+            }
+        }
+        context.console.print("months=\(months) rows=\(rows) mismatched=\(bad.count) behind=\(behind)")
+        if !bad.isEmpty { context.console.error("differ from a recomputation: \(bad.joined(separator: ", "))"); throw ExitCode(1) }
     }
 }

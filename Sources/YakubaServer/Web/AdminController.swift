@@ -22,6 +22,7 @@ enum AdminController {
         r.on(.GET, ["admin", "departments"], access: hrOrAdmin) { req in try await departments(req, form: DepartmentForm(), errors: [:]) }
         r.on(.POST, ["admin", "departments"], access: hrOrAdmin) { req in try await createDepartment(req) }
         r.on(.POST, ["admin", "departments", "workload"], access: hrOrAdmin) { req in try await setWorkload(req) }
+        r.on(.POST, ["admin", "departments", "employer"], access: hrOrAdmin) { req in try await setEmployer(req) }
     }
 
     static func staffList(_ req: Request) async throws -> Response {
@@ -358,7 +359,8 @@ enum AdminController {
     struct DepartmentForm: Content { var code: String? = nil; var name: String? = nil; var parent: String? = nil }
 
     static func departments(_ req: Request, form: DepartmentForm, errors: [String: String], status: HTTPResponseStatus = .ok,
-                            workloadForm: WorkloadForm = WorkloadForm(), workloadErrors: [String: String] = [:]) async throws -> Response {
+                            workloadForm: WorkloadForm = WorkloadForm(), workloadErrors: [String: String] = [:],
+                            employerForm: EmployerForm = EmployerForm(), employerErrors: [String: String] = [:]) async throws -> Response {
         let l = req.lang
         let scope = try await Scope.load(req)
         let flash = req.takeFlash()
@@ -367,14 +369,16 @@ enum AdminController {
         return Pages.html(Pages.layout(req, title: l.t("組織", "Departments"), [
             el("h1", txt(l.t("組織（部・課・係）", "Departments"))),
             el("div", tableRegion(l.t("組織の一覧", "The department tree")), el("table", el("caption", txt(l.t("組織の一覧", "The department tree"))),
-               el("thead", el("tr", [l.t("コード", "Code"), l.t("名称", "Name"), l.t("階層", "Level"), l.t("超過勤務の上限区分（今月）", "Overtime limits (this month)")]
+               el("thead", el("tr", [l.t("コード", "Code"), l.t("名称", "Name"), l.t("階層", "Level"), l.t("超過勤務の上限区分（今月）", "Overtime limits (this month)"),
+                                     l.t("特定事業主", "Appointing authority")]
                    .map { el("th", attr("scope", "col"), txt($0)) })),
                el("tbody", scope.tree.ordered.map { d in
                    let w = workloads.regime(d.id, month: month)
                    let own = workloads.own(d.id, month: month)
                    return el("tr", el("td", txt(d.code)), el("th", attr("scope", "row"), txt(String(repeating: "　", count: scope.tree.depth(d.id)) + d.name)),
                       el("td", txt(DepartmentLevel(rawValue: d.level).map { l.t($0.labelJa, $0.labelEn) } ?? "")),
-                      el("td", txt(l.t(w.labelJa, w.labelEn) + (own.map { l.t("（\($0.fromMonth)から）", " (from \($0.fromMonth))") } ?? l.t("（上位・既定）", " (inherited)")))))
+                      el("td", txt(l.t(w.labelJa, w.labelEn) + (own.map { l.t("（\($0.fromMonth)から）", " (from \($0.fromMonth))") } ?? l.t("（上位・既定）", " (inherited)")))),
+                      el("td", txt({ let e = scope.tree.employer(d.id); return l.t(e.labelJa, e.labelEn) + (d.employer == nil ? l.t("（上位・既定）", " (inherited)") : "") }())))
                }))),
             el("h2", attr("id", "workload"), txt(l.t("自律部署・他律部署・36協定の指定", "Self-paced, externally driven, or an Article 36 agreement"))),
             el("p", txt(l.t("他律部署（業務量や時期を自ら決められない部署）に指定すると、超過勤務の上限は月100時間未満・年720時間・2〜6か月平均80時間・月45時間超は年6回までになります。公営企業や労働基準法別表第一の事業場（病院・清掃工場など）は、結んだ36協定の上限を入力します。指定は下の組織にも及びます。",
@@ -395,6 +399,21 @@ enum AdminController {
                field(id: "wl_from", label: l.t("適用する月", "From month"), error: workloadErrors["from_month"], hint: l.t("例：\(month.iso)（今年度の4月以降）", "e.g. \(month.iso) (this fiscal year or later)")) { d in
                    input(id: "wl_from", name: "from_month", type: "month", value: workloadForm.from_month ?? month.iso, describedBy: d, required: true,
                          invalid: workloadErrors["from_month"] != nil)
+               },
+               el("button", attr("type", "submit"), txt(l.t("指定する", "Designate")))),
+            el("h2", attr("id", "employer"), txt(l.t("特定事業主（任命権者）", "Appointing authority (特定事業主)"))),
+            el("p", txt(l.t("女性活躍推進法・次世代法の公表は特定事業主（市長部局・教育委員会・公営企業など）ごとに行います。指定は下の組織にも及びます。指定のない組織は市長部局です。",
+                            "Each appointing authority (the mayor's office, the board of education, a public enterprise, …) publishes its own indicators. A designation covers the departments below it; the default is the mayor's office."))),
+            employerErrors.isEmpty ? .empty : el("p", cls("alert"), attr("role", "alert"), txt(l.t("入力内容を確認してください。", "Please check the fields marked below."))),
+            el("form", attr("method", "post"), attr("action", "/admin/departments/employer"), attr("novalidate", ""),
+               hidden("_csrf", req.csrfToken),
+               field(id: "em_department", label: l.t("組織", "Department"), error: employerErrors["department"]) { d in
+                   select(id: "em_department", name: "department", options: [("", l.t("選んでください", "Choose"))] + scope.tree.options(),
+                          selected: employerForm.department ?? "", describedBy: d, invalid: employerErrors["department"] != nil)
+               },
+               field(id: "em_employer", label: l.t("特定事業主", "Appointing authority"), error: employerErrors["employer"]) { d in
+                   select(id: "em_employer", name: "employer", options: [("", l.t("上位の組織と同じ", "Same as the department above"))] + Employer.allCases.map { ($0.rawValue, l.t($0.labelJa, $0.labelEn)) },
+                          selected: employerForm.employer ?? "", describedBy: d, invalid: employerErrors["employer"] != nil)
                },
                el("button", attr("type", "submit"), txt(l.t("指定する", "Designate")))),
             el("h2", txt(l.t("組織を追加", "Add a department"))),
@@ -434,6 +453,37 @@ enum AdminController {
         }
         req.session.data["flash"] = l.t("「\(name)」を追加しました。", "Added \(name).")
         return req.redirect(to: "/admin/departments")
+    }
+
+    struct EmployerForm: Content { var department: String? = nil; var employer: String? = nil }
+
+    /// 特定事業主 of a department (and those below it that name none): a roster change, on the ledger. Empty = inherit.
+    static func setEmployer(_ req: Request) async throws -> Response {
+        let l = req.lang
+        let scope = try await Scope.load(req)
+        let p = scope.principal
+        let f = try req.content.decode(EmployerForm.self)
+        var errors: [String: String] = [:]
+        let dept = f.department.flatMap(UUID.init(uuidString:)).flatMap { scope.tree.rows[$0] }
+        if dept == nil { errors["department"] = l.t("組織を選んでください。", "Choose a department.") }
+        let text = (f.employer ?? "").trimmingCharacters(in: .whitespaces)
+        let employer = text.isEmpty ? nil : Employer(rawValue: text)
+        if !text.isEmpty && employer == nil { errors["employer"] = l.t("特定事業主を一覧から選んでください。", "Choose the appointing authority from the list.") }
+        if let dept, errors.isEmpty, dept.employer == employer?.rawValue {
+            errors["employer"] = l.t("\(dept.name)はすでにこの指定です。", "\(dept.name) already has this designation.")
+        }
+        guard errors.isEmpty, let dept else {
+            return try await departments(req, form: DepartmentForm(), errors: [:], status: .unprocessableEntity, employerForm: f, employerErrors: errors)
+        }
+        struct Fact: Codable { var departmentId: UUID; var employer: String? }
+        try await req.yakuba.writer.perform { _, sql in
+            try await sql.update("departments").set("employer", to: SQLBind(employer?.rawValue)).where("id", .equal, SQLBind(dept.id)).run()
+            return [LedgerDraft(municipalityId: p.municipalityId, actorId: p.staffId, type: "department.employer_set", subjectId: dept.id.lowerText,
+                                fact: Fact(departmentId: dept.id, employer: employer?.rawValue))]
+        }
+        let label = employer.map { l.t($0.labelJa, $0.labelEn) } ?? l.t("上位の組織と同じ", "the same as the department above")
+        req.session.data["flash"] = l.t("\(dept.name)の特定事業主を「\(label)」にしました。", "\(dept.name)'s appointing authority is now \(label).")
+        return req.redirect(to: "/admin/departments#employer")
     }
 
     struct WorkloadForm: Content {
