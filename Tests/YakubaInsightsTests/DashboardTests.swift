@@ -126,3 +126,88 @@ struct DashboardTests {
         #expect(SVGChart.niceMax(0) == 1 && SVGChart.niceMax(7) == 10 && SVGChart.niceMax(130) == 200 && SVGChart.niceMax(45) == 50)
     }
 }
+
+@Suite("Early warnings: a score made of factors anyone can check (issue 5)")
+struct RiskTests {
+    let who = UUID()
+    func month(_ iso: String, overtime: Int, lateNights: Int = 0, leave: Int = 1, corrected: Int = 0, punch: Int = 20) -> StaffMonthStats {
+        var c = DayCounts()
+        c.lateNightDays = lateNights; c.annualLeaveDays = leave; c.correctedDays = corrected; c.punchDays = punch
+        return StaffMonthStats(staffId: who, month: YearMonth(iso: iso)!, departmentId: nil, employment: .regular, overtimeMinutes: overtime * 60,
+                               workedMinutes: 0, scheduledDays: 20, scheduledMinutes: 9300, counts: c)
+    }
+
+    @Test func theWindowIsTheMonthSoFarAndTheSixBefore() {
+        #expect(RiskScore.window(through: YearMonth(iso: "2026-12")!).map(\.iso) == ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11", "2026-12"])
+    }
+
+    @Test func eachFactorIsShownWithItsValueThresholdAndPoints() {
+        // June–November: 50, 60, 75, 82, 85, 90 hours (four months over 45 in a row up to November… all six); December so far 10h
+        let rows = [month("2026-06", overtime: 50), month("2026-07", overtime: 60), month("2026-08", overtime: 75, leave: 0),
+                    month("2026-09", overtime: 82, leave: 0, corrected: 1), month("2026-10", overtime: 85, leave: 0, corrected: 4),
+                    month("2026-11", overtime: 90, leave: 0, corrected: 5), month("2026-12", overtime: 10, lateNights: 4, leave: 0)]
+        let a = RiskScore.assess(staffId: who, months: rows, through: YearMonth(iso: "2026-12")!)
+        let byKind = Dictionary(uniqueKeysWithValues: a.factors.map { ($0.kind, $0) })
+        // the month so far (10h) is not yet high: the run counts back from November, six months
+        #expect(byKind[.consecutiveHigh]?.value == 6 && byKind[.consecutiveHigh]?.points == 60)
+        // the highest 2–6-month average to November: 2 months (85+90)/2 = 87.5 → 87h; 人事院規則's line is over 80, near from 70
+        #expect(byKind[.averageNear80]?.value == 87 && byKind[.averageNear80]?.points == 30)
+        #expect(byKind[.lateNight]?.value == 4 && byKind[.lateNight]?.points == 15)
+        // no 年休 since August: August–November, four months up to the last complete month
+        #expect(byKind[.noLeave]?.value == 4 && byKind[.noLeave]?.points == 15)
+        // corrections: Sep–Nov 10 of 60 days (16.7%) against Jun–Aug 0 of 60: up 17 points
+        #expect(byKind[.moreCorrections]?.value == 17 && byKind[.moreCorrections]?.points == 10)
+        #expect(a.score == 60 + 30 + 15 + 15 + 10)
+        #expect(a.met.first?.kind == .consecutiveHigh, "the heaviest factor first")
+        #expect(byKind[.averageNear80]?.labelJa == "2〜6か月平均の超過勤務が最大87時間です（70時間以上で該当）")
+    }
+
+    @Test func aQuietPersonScoresNothingAndIsNotListed() {
+        let rows = ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11", "2026-12"].map { month($0, overtime: 10) }
+        let a = RiskScore.assess(staffId: who, months: rows, through: YearMonth(iso: "2026-12")!)
+        #expect(a.score == 0 && a.met.isEmpty)
+        #expect(RiskScore.listed(rows, through: YearMonth(iso: "2026-12")!, settings: .default).isEmpty)
+    }
+
+    @Test func aMissingMonthBreaksARunAndHRsWeightsAreUsed() {
+        // not employed in September: the run of high months is October–November only
+        let rows = [month("2026-07", overtime: 60), month("2026-08", overtime: 60), month("2026-10", overtime: 60), month("2026-11", overtime: 60),
+                    month("2026-12", overtime: 50)]
+        var s = RiskSettings()
+        s.consecutiveWeight = 7; s.listFrom = 21
+        let a = RiskScore.assess(staffId: who, months: rows, through: YearMonth(iso: "2026-12")!, settings: s)
+        // December is already over 45: it counts, with October and November
+        #expect(a.factors.first { $0.kind == .consecutiveHigh }?.value == 3 && a.score >= 21)
+        #expect(RiskScore.listed(rows, through: YearMonth(iso: "2026-12")!, settings: s).map(\.staffId) == [who])
+    }
+
+    @Test func settingsComeFromTheFormWithEachBadFieldNamed() throws {
+        var form = RiskSettings.default.formValues
+        #expect(try RiskSettings.from(form: form).get() == .default)
+        form["average_weight"] = "x"; form["no_leave_months"] = "13"; form["list_from"] = ""
+        guard case .failure(let p) = RiskSettings.from(form: form) else { Issue.record("bad fields were taken"); return }
+        #expect(Set(p.messages.keys) == ["average_weight", "no_leave_months", "list_from"])
+        #expect(p.messages["no_leave_months"]?.ja == "1〜12の整数で入力してください。")
+        // settings saved before a field existed read it as its default
+        #expect(try JSONDecoder().decode(RiskSettings.self, from: Data("{\"listFrom\":40}".utf8)).averageHours == 70)
+    }
+}
+
+@Suite("Rankings of departments (issue 5)")
+struct RankingTests {
+    @Test func tiesShareARankAndDepartmentsWithoutDaysAreNotRanked() {
+        let a = UUID(), b = UUID(), c = UUID(), d = UUID()
+        func g(_ id: UUID, complete: Int, punch: Int, overtime: Int) -> GroupFigures {
+            var f = GroupFigures(groupId: id)
+            f.completeDays = complete; f.punchDays = punch; f.overtimeMinutes = overtime; f.personMonths = punch > 0 ? 2 : 0; f.people = 2
+            return f
+        }
+        let groups = [g(a, complete: 18, punch: 20, overtime: 600), g(b, complete: 20, punch: 20, overtime: 1200), g(c, complete: 9, punch: 10, overtime: 600),
+                      g(d, complete: 0, punch: 0, overtime: 0)]
+        let rate = Rankings.rank(groups, by: .punchRate)
+        #expect(rate.map(\.groupId) == [b] + [a, c].sorted { $0.uuidString < $1.uuidString })
+        #expect(rate.map(\.rank) == [1, 2, 2], "90% and 90% share second place; the department with no days is not ranked")
+        let overtime = Rankings.rank(groups, by: .overtime)
+        #expect(overtime.first?.groupId == b && overtime.first?.rank == 1 && overtime.count == 3)
+    }
+}

@@ -214,3 +214,94 @@ struct EmployerTests {
         }
     }
 }
+
+@Suite("Early warnings and rankings, on the page (issue 5)", .serialized)
+struct RiskPageTests {
+    /// Stores months as the aggregates would hold them, marked as seen up to the ledger's last entry (the computation
+    /// itself is tested against a recomputation above; here the pages are).
+    static func store(_ city: TestCity, _ rows: [StaffMonthStats]) async throws {
+        // the city's first punch, in the earliest month: months before it are before the city used Yakuba
+        if let first = rows.map(\.month).min() { try await DashboardPageTests.punch(city, city.staffA2, .clockIn, first.first, 540) }
+        struct Seq: Decodable { var seq: Int64? }
+        let seq = try await city.app.db.sql.raw("SELECT MAX(seq) AS seq FROM ledger").first(decoding: Seq.self)?.seq ?? 0
+        let today = CalendarDate(Date(), in: city.muni.zone)
+        for (m, part) in Dictionary(grouping: rows, by: \.month) {
+            try await StatsService.store(city.app.yakuba.writer, municipalityId: city.muni.id, month: m, rows: part, people: nil, asOf: today, seq: seq)
+        }
+    }
+
+    static func month(_ s: StaffRow, _ m: YearMonth, overtimeHours: Int, leave: Int = 0, complete: Int = 20) -> StaffMonthStats {
+        var c = DayCounts()
+        c.punchDays = 20; c.completeDays = complete; c.annualLeaveDays = leave
+        return StaffMonthStats(staffId: s.id, month: m, departmentId: s.departmentId, employment: s.employment, overtimeMinutes: overtimeHours * 60,
+                               workedMinutes: 9000, scheduledDays: 20, scheduledMinutes: 9300, counts: c)
+    }
+
+    @Test func theManagerSeesWhoIsAtRiskAndWhyAndHRTunesIt() async throws {
+        try await withCity { city in
+            let now = YearMonth(CalendarDate(Date(), in: city.muni.zone))
+            let window = RiskScore.window(through: now)
+            var rows: [StaffMonthStats] = []
+            for m in window {
+                rows.append(Self.month(city.staffA, m, overtimeHours: m == now ? 5 : 85))          // six months over 45, average 85, no leave
+                rows.append(Self.month(city.staffA2, m, overtimeHours: 10, leave: 1))
+                rows.append(Self.month(city.staffB, m, overtimeHours: m == now ? 5 : 90))          // another department
+            }
+            try await Self.store(city, rows)
+            let manager = Browser(city.app)
+            try await manager.login("M001")
+            let page = try await manager.get("/risk")
+            #expect(page.status == .ok)
+            let html = page.body.string
+            #expect(html.contains(city.staffA.fullName) && !html.contains(city.staffA2.fullName))
+            #expect(!html.contains("（S101）"), "another department's staff are not the manager's")
+            #expect(html.contains("超過勤務が月45時間を超えた月が6か月続いています（60点）"))
+            #expect(html.contains("2〜6か月平均の超過勤務が最大85時間です（70時間以上で該当）（30点）"))
+            #expect(html.contains("年休を6か月続けて取っていません（3か月以上で該当）（15点）"))
+            #expect(html.contains("105点"))
+            #expect(try await manager.get("/team").body.string.contains("早期警戒の対象：1人"))
+            #expect(try await manager.get("/risk?department=\(city.deptB.id)").status == .forbidden)
+            #expect(try await manager.get("/risk?department=nope").status == .unprocessableEntity)
+            #expect(try await manager.get("/admin/risk").status == .forbidden)
+
+            // HR sees both, and raises the bar
+            let hr = Browser(city.app)
+            try await hr.login("H001")
+            #expect(try await hr.get("/risk").body.string.contains("（S101）"))
+            try await hr.get("/admin/risk")
+            var form = RiskSettings.default.formValues
+            form["list_from"] = "abc"; form["average_weight"] = "101"
+            var res = try await hr.post("/admin/risk", form)
+            #expect(res.status == .unprocessableEntity)
+            #expect(res.body.string.contains("1〜500の整数で入力してください") && res.body.string.contains("0〜100の整数で入力してください"))
+            form = RiskSettings.default.formValues
+            form["list_from"] = "200"
+            res = try await hr.post("/admin/risk", form)
+            #expect(res.status == .seeOther)
+            #expect(try await hr.get("/risk").body.string.contains("該当する職員はいません"))
+            struct N: Decodable { var n: Int }
+            #expect(try await city.app.db.sql.raw("SELECT COUNT(*) AS n FROM ledger WHERE type = 'risk.settings_updated'").first(decoding: N.self)?.n == 1)
+            // the settings change does not send the monthly aggregates to be computed again
+            #expect(try await StatsService.plan(city.app.db.sql, municipality: city.muni,
+                                                months: window, today: CalendarDate(Date(), in: city.muni.zone)).months.isEmpty)
+        }
+    }
+
+    @Test func staffSeeOnlyTheirOwnStandingAndManagersTheTable() async throws {
+        try await withCity { city in
+            let now = YearMonth(CalendarDate(Date(), in: city.muni.zone))
+            try await Self.store(city, [Self.month(city.staffA, now, overtimeHours: 12, complete: 18), Self.month(city.staffB, now, overtimeHours: 30, complete: 20)])
+            let staff = Browser(city.app)
+            try await staff.login("S001")
+            var html = try await staff.get("/rankings?period=\(now.iso)").body.string
+            #expect(html.contains("あなたの打刻率：90.0%") && html.contains("あなたの超過勤務：12.0時間"))
+            #expect(html.contains("あなたの課の打刻率の順位：2課中2位"))
+            #expect(!html.contains("打刻率のランキング（課別）") && !html.contains("建設部"), "staff see no other department's figures")
+            let manager = Browser(city.app)
+            try await manager.login("M001")
+            html = try await manager.get("/rankings?period=\(now.iso)").body.string
+            #expect(html.contains("打刻率のランキング（課別）") && html.contains("建設部") && html.contains("（担当）"))
+            #expect(try await manager.get("/rankings?period=2026-99").status == .unprocessableEntity)
+        }
+    }
+}

@@ -911,6 +911,16 @@ class Suite:
         b.get("/dashboard?lang=en")
         check("HR dashboard" in b.h1(), f"the English dashboard: {b.h1()}")
         b.set_lang("ja")
+        # early warnings: who may be working too hard, each reason with its figure and points
+        b.get("/dashboard")
+        b.submit(b.css("main a[href^='/risk']"))
+        check("早期警戒" in b.h1(), f"the early warnings did not open: {b.h1()}")
+        check(b.has("main table caption"), "the scoring table")
+        b.audit("risk")
+        b.screenshot("d-7-risk.png")
+        b.get("/rankings")
+        check(b.has("main table caption") and "あなたの状況" in b.text("main"), f"the rankings: {b.text('main')[:300]}")
+        b.audit("rankings")
 
     # e ------------------------------------------------------------------------------------------
     def journey_e(self):
@@ -1284,6 +1294,10 @@ class Suite:
         m.audit("team")
         check("先に対応が必要な職員" in m.text("main") and m.has("table caption"), f"the team page: {m.text('main')[:300]}")
         m.screenshot("f-5h-team.png")
+        # the colleague who worked long days all last month is on the early warning, with the reason and its points
+        m.submit(m.css("main a[href^='/risk']"))
+        check("早期警戒" in m.h1() and "か月続いています" in m.text("main"), f"the early warning: {m.text('main')[:400]}")
+        m.audit("risk (manager)")
         c = self.browser("colleague-phone", PHONE)
         c.sign_in(colleague, pw)
         c.get("/overtime/time-off")

@@ -247,8 +247,9 @@ enum DemoCity {
                 return drafts
             }
         }
-        // a few people worked long days all last month, past 60 hours of overtime: a colleague of the demo staff member (so
-        // their 所属長 has someone to offer 超勤代休時間 to) and one in about 150 of the rest
+        // a few people worked long days all last month, past 60 hours of overtime, and long ones the month before: a colleague
+        // of the demo staff member (so their 所属長 has someone to offer 超勤代休時間 to, and someone on the early warning) and
+        // one in about 150 of the rest
         let lastMonth = YearMonth(today).previous
         var busy = Set<UUID>()
         if let colleague = staff.first(where: { $0.id != firstPlain.id && $0.roles.isEmpty && $0.employment == .regular && $0.departmentId == firstPlain.departmentId }) {
@@ -287,8 +288,10 @@ enum DemoCity {
                 let overtimeDrawn = s.employment == .regular ? rng.chance(0.35) : rng.chance(0.12)
                 let extra = overtimeDrawn ? rng.int(15...180) : rng.int(0...12)
                 let longDay = isBusy && YearMonth(day) == lastMonth     // 4h to 4h45m past the end
-                let overtime = overtimeDrawn || longDay
-                let outMin = sc.end + (longDay ? 240 + extra % 46 : extra)
+                // and 3h to 3h30m the month before: two heavy months in a row, which the early warning lists
+                let longishDay = isBusy && YearMonth(day) == lastMonth.previous
+                let overtime = overtimeDrawn || longDay || longishDay
+                let outMin = sc.end + (longDay ? 240 + extra % 46 : longishDay ? 180 + extra % 31 : extra)
                 let place = homeWorker && rng.chance(0.3) ? "在宅" : outpost ? "出先機関" : "本庁舎"
                 if day == today && inMin > nowMinute { continue }
                 func add(_ kind: PunchKind, _ minute: Int) {

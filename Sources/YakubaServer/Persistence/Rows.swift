@@ -1,6 +1,7 @@
 import Foundation
 import SQLKit
 import YakubaCore
+import YakubaInsights
 
 /// Rows as plain `Sendable` values, read and written with SQLKit (snake_case columns).
 let rowDecoder = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
@@ -53,6 +54,8 @@ struct MunicipalityRow: Codable, Sendable, Hashable {
         var leaveTypes: [String: LeaveTypeSetting]? = nil
         /// the shift patterns rosters are made of (nil: `ShiftPattern.defaults`)
         var shiftPatterns: [ShiftPattern]? = nil
+        /// the early warning's thresholds and weights (nil: `RiskSettings.default`)
+        var risk: RiskSettings? = nil
     }
     private var storedPolicies: Policies? { policies.flatMap { try? JSONDecoder().decode(Policies.self, from: Data($0.utf8)) } }
     var annualLeavePolicy: AnnualLeavePolicy { storedPolicies?.annualLeave ?? .default }
@@ -64,6 +67,16 @@ struct MunicipalityRow: Codable, Sendable, Hashable {
         var m = self
         var p = storedPolicies ?? Policies()
         p.leaveTypes = settings
+        m.policies = Seed.json(p)
+        return m
+    }
+
+    var riskSettings: RiskSettings { storedPolicies?.risk ?? .default }
+    /// The row with these early-warning settings (the rest of the policies kept).
+    func with(risk settings: RiskSettings) -> MunicipalityRow {
+        var m = self
+        var p = storedPolicies ?? Policies()
+        p.risk = settings
         m.policies = Seed.json(p)
         return m
     }

@@ -60,14 +60,7 @@ enum DashboardController {
         if !errors.isEmpty {
             throw ProblemError(status: .unprocessableEntity, title: errors.values.sorted().joined(separator: " "), errors: errors, code: "validation")
         }
-        let dataStart = try await req.yakuba.stats.dataStart(req.sql, municipalityId: muni.id) ?? current
-        let months = period!.months.filter { $0 >= dataStart && $0 <= current }
-        if months.isEmpty {
-            let first = l == .ja ? JapaneseEra.formatMonth(dataStart) : dataStart.iso
-            throw ProblemError(status: .unprocessableEntity, title: l.t("この期間のデータはありません。\(first)から今月までの月か年度を選んでください。",
-                                                                        "There is no data for this period: choose a month or fiscal year from \(dataStart.iso) to this month."),
-                               errors: ["period": l.t("データのない期間です。", "No data for this period.")], code: "validation")
-        }
+        let (months, dataStart) = try await covered(req, municipality: muni, period: period!, today: today)
         // the departments counted: the chosen one and those below it, those of the 特定事業主, or all
         var departments: Set<UUID>? = department.map { scope.tree.descendants(of: [$0.id]) }
         if let employer {
@@ -81,6 +74,34 @@ enum DashboardController {
         for g in top { for d in scope.tree.descendants(of: [g]) { groupOf[d] = g } }
         return Query(period: period!, months: months, filter: DashboardFilter(departments: departments, employment: employment), department: department,
                      employment: employment, employer: employer, groupOf: groupOf, today: today, dataStart: dataStart)
+    }
+
+    /// The months of `period` that have data (from the municipality's first punch to this month), or 422 when none has.
+    static func covered(_ req: Request, municipality muni: MunicipalityRow, period: DashboardPeriod, today: CalendarDate) async throws
+        -> (months: [YearMonth], dataStart: YearMonth) {
+        let l = req.lang
+        let current = YearMonth(today)
+        let dataStart = try await req.yakuba.stats.dataStart(req.sql, municipalityId: muni.id) ?? current
+        let months = period.months.filter { $0 >= dataStart && $0 <= current }
+        if months.isEmpty {
+            let first = l == .ja ? JapaneseEra.formatMonth(dataStart) : dataStart.iso
+            throw ProblemError(status: .unprocessableEntity, title: l.t("この期間のデータはありません。\(first)から今月までの月か年度を選んでください。",
+                                                                        "There is no data for this period: choose a month or fiscal year from \(dataStart.iso) to this month."),
+                               errors: ["period": l.t("データのない期間です。", "No data for this period.")], code: "validation")
+        }
+        return (months, dataStart)
+    }
+
+    /// The period a page asks for (`period`: 2026-04 or FY2026; this fiscal year when absent), or 422.
+    static func period(_ req: Request, today: CalendarDate) throws -> DashboardPeriod {
+        let l = req.lang
+        let text = (req.query[String.self, at: "period"] ?? "").trimmingCharacters(in: .whitespaces)
+        if text.isEmpty { return .fiscalYear(FiscalYear(containing: today).startYear) }
+        guard let p = DashboardPeriod(code: text) else {
+            let message = l.t("期間は「2026-04」（月）または「FY2026」（年度）の形で指定してください。", "Give the period as 2026-04 (a month) or FY2026 (a fiscal year).")
+            throw ProblemError(status: .unprocessableEntity, title: message, errors: ["period": message], code: "validation")
+        }
+        return p
     }
 
     static func hours(_ minutes: Double) -> String { String(format: "%.1f", minutes / 60) }
@@ -104,7 +125,9 @@ enum DashboardController {
         let t = report.total
         var content: [N] = [el("h1", txt(title + "（" + l.t(q.period.labelJa, q.period.labelEn) + "）"))]
         content.append(filters(req, scope, q))
-        content.append(statusNote(l, status, q))
+        content.append(el("p", cls("noprint"), link("/risk" + (q.department.map { "?department=\($0.id.uuidString)" } ?? ""),
+                                                    l.t("早期警戒：負担が大きくなっているおそれのある職員と、その理由", "Early warnings: who may be working too hard, and why"))))
+        content.append(statusNote(l, status, reload: req.url.string))
         if rows.isEmpty && !status.missing.isEmpty {
             return Pages.html(Pages.layout(req, title: title, content, flash: req.takeFlash()))
         }
@@ -298,7 +321,7 @@ enum DashboardController {
     }
 
     /// Where the figures stand: as of which day, and a refresh under way with its progress.
-    static func statusNote(_ l: Lang, _ s: StatsCache.Status, _ q: Query) -> N {
+    static func statusNote(_ l: Lang, _ s: StatsCache.Status, reload: String) -> N {
         if let p = s.progress {
             let pct = p.total > 0 ? min(100, p.done * 100 / p.total) : 0
             return el("div", cls("notice"), attr("role", "status"), attr("data-refresh-seconds", s.missing.isEmpty ? "" : "5"),
@@ -306,7 +329,7 @@ enum DashboardController {
                                   ? l.t("集計を更新しています（\(pct)%）。表示しているのは更新前の集計です。", "Updating the figures (\(pct)%). The page shows the figures from before the update.")
                                   : l.t("この期間を集計しています（\(pct)%）。しばらくしてから再読み込みしてください。", "Adding up this period (\(pct)%). Reload in a moment."))),
                       el("progress", attr("max", "\(max(1, p.total))"), attr("value", "\(p.done)"), attr("aria-label", l.t("集計の進み具合", "Progress"))),
-                      el("p", link(q.href("/dashboard"), l.t("再読み込み", "Reload"))))
+                      el("p", link(reload, l.t("再読み込み", "Reload"))))
         }
         guard let asOf = s.asOf else { return .empty }
         let last = asOf.adding(days: -1)
@@ -358,7 +381,7 @@ enum DashboardController {
         let html = Pages.layout(req, title: title, [
             el("h1", txt(heading)),
             el("p", link(q.href("/dashboard"), l.t("ダッシュボードに戻る", "Back to the dashboard"))),
-            statusNote(l, status, q),
+            statusNote(l, status, reload: req.url.string),
             el("p", txt(l.t("\(all.count)人", "\(all.count) people") + (all.count > shown.count ? l.t("（上位\(shown.count)人を表示）", " (the first \(shown.count) shown)") : ""))),
             shown.isEmpty ? el("p", cls("muted"), txt(l.t("該当する職員はいません。", "Nobody."))) :
                 el("div", tableRegion(title), el("table",

@@ -55,6 +55,9 @@ enum TeamController {
         let ordered = TeamView.ordered(members)
         let summary = TeamView.summary(members)
         let attention = ordered.filter { !$0.reasons.isEmpty }
+        // the early warning over the last months (from the monthly aggregates, as of this midnight)
+        let warned = try await RiskController.assessments(req, scope: scope, departments: departments, today: today).listed
+            .filter { a in a.staffId != p.staffId }
 
         func name(_ id: UUID) -> N {
             guard let s = byId[id] else { return txt("") }
@@ -79,7 +82,9 @@ enum TeamController {
                el("li", txt(l.t("上限の80%以上の職員：\(summary.nearLimit)人", "At 80% of a limit or more: \(summary.nearLimit)"))),
                el("li", txt(l.t("医師の面接指導の対象：\(summary.doctorInterview)人", "Due a doctor's interview: \(summary.doctorInterview)"))),
                el("li", txt(l.t("打刻漏れ・欠勤のある職員：\(summary.withMissingPunches)人", "With missing punches or absence: \(summary.withMissingPunches)"))),
-               el("li", txt(l.t("未処理の申請：\(summary.pendingRequests)件", "Requests waiting: \(summary.pendingRequests)")))),
+               el("li", txt(l.t("未処理の申請：\(summary.pendingRequests)件", "Requests waiting: \(summary.pendingRequests)"))),
+               el("li", link("/risk" + (chosen.map { "?department=\($0.uuidString)" } ?? ""),
+                             l.t("早期警戒の対象：\(warned.count)人（理由を見る）", "Early warnings: \(warned.count) (see why)")))),
             el("h2", txt(l.t("先に対応が必要な職員", "Who needs attention first"))),
             attention.isEmpty ? el("p", cls("muted"), txt(l.t("対応が必要な職員はいません。", "Nobody needs attention."))) :
                 el("div", tableRegion(l.t("対応が必要な職員", "Who needs attention")), el("table",
