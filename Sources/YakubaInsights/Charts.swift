@@ -1,4 +1,5 @@
 import Foundation
+import YakubaCore
 
 /// Server-rendered SVG charts (issue 5): bars, stacked bars, lines and a heat map. Each is an image with a title and a
 /// description (`role="img"`, `aria-labelledby`); the page puts the data table beside it, so nothing is only in the
@@ -21,20 +22,7 @@ public enum SVGChart {
         public init(name: String, values: [Double?]) { self.name = name; self.values = values }
     }
 
-    static func esc(_ s: String) -> String {
-        var out = ""
-        for c in s.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
+    static func esc(_ s: String) -> String { escapeMarkup(s) }
     static func f(_ x: Double) -> String { String(format: "%.1f", x) }
 
     /// The frame every chart shares: `<svg role="img">` with its title and description first.

@@ -77,6 +77,8 @@ public enum DashboardPeriod: Sendable, Hashable {
 public enum OvertimeLine: Int, Sendable, CaseIterable, Hashable {
     case h45 = 45, h60 = 60, h80 = 80, h100 = 100
     public var minutes: Int { rawValue * 60 }
+    /// 0…3, for counting in a small array
+    var index: Int { switch self { case .h45: 0; case .h60: 1; case .h80: 2; case .h100: 3 } }
 }
 
 /// The yearly lines: 360 hours (自律部署, the 36協定's ordinary limit) and 720 hours (他律部署, the special clause).
@@ -148,9 +150,9 @@ public struct PersonPeriod: Sendable, Hashable {
     public var employment: EmploymentType
     public var months = 0
     public var overtimeMinutes = 0
-    /// the highest month's overtime, and the months over each line
+    /// the highest month's overtime, and the months over each line (45, 60, 80, 100 hours)
     public var maxMonthMinutes = 0
-    public var monthsOver: [OvertimeLine: Int] = [:]
+    public var monthsOver45 = 0, monthsOver60 = 0, monthsOver80 = 0, monthsOver100 = 0
     public var punchDays = 0
     public var completeDays = 0
     public var correctedDays = 0
@@ -158,6 +160,29 @@ public struct PersonPeriod: Sendable, Hashable {
     public var lateNightDays = 0
     public var beyondScheduleMinutes = 0
     public var annualLeaveDays = 0.0
+
+    public func monthsOver(_ l: OvertimeLine) -> Int {
+        switch l { case .h45: monthsOver45; case .h60: monthsOver60; case .h80: monthsOver80; case .h100: monthsOver100 }
+    }
+
+    /// Adds a month (in place: a city's year is a quarter of a million of them).
+    mutating func add(_ row: StaffMonthStats) {
+        months += 1
+        overtimeMinutes += row.overtimeMinutes
+        maxMonthMinutes = max(maxMonthMinutes, row.overtimeMinutes)
+        let o = row.overtimeMinutes
+        if o > OvertimeLine.h45.minutes { monthsOver45 += 1 }
+        if o > OvertimeLine.h60.minutes { monthsOver60 += 1 }
+        if o > OvertimeLine.h80.minutes { monthsOver80 += 1 }
+        if o > OvertimeLine.h100.minutes { monthsOver100 += 1 }
+        let c = row.counts
+        punchDays += c.punchDays; completeDays += c.completeDays; correctedDays += c.correctedDays
+        missingDays += c.missingDays; lateNightDays += c.lateNightDays; beyondScheduleMinutes += c.beyondScheduleMinutes
+        annualLeaveDays += row.annualLeaveDays
+        // the latest month's department and employment describe the person
+        if row.month >= latest { latest = row.month; departmentId = row.departmentId; employment = row.employment }
+    }
+    var latest = YearMonth(year: 1900, month: 1)!
 
     /// The figure a metric lists people by.
     public func value(_ m: DashboardMetric) -> Double {
@@ -176,10 +201,10 @@ public struct PersonPeriod: Sendable, Hashable {
     public func counts(_ m: DashboardMetric) -> Bool {
         switch m {
         case .overtime: overtimeMinutes > 0
-        case .over45: (monthsOver[.h45] ?? 0) > 0
-        case .over60: (monthsOver[.h60] ?? 0) > 0
-        case .over80: (monthsOver[.h80] ?? 0) > 0
-        case .over100: (monthsOver[.h100] ?? 0) > 0
+        case .over45: monthsOver45 > 0
+        case .over60: monthsOver60 > 0
+        case .over80: monthsOver80 > 0
+        case .over100: monthsOver100 > 0
         case .over360: overtimeMinutes > YearLine.h360.minutes
         case .over720: overtimeMinutes > YearLine.h720.minutes
         case .missing: missingDays > 0
@@ -242,7 +267,7 @@ public struct DashboardReport: Sendable, Hashable {
         Array(people.filter { $0.counts(metric) }.sorted { a, b in
             let va = a.value(metric), vb = b.value(metric)
             if va != vb { return metric == .leaveUnder5 ? va < vb : va > vb }
-            return a.staffId.uuidString < b.staffId.uuidString
+            return a.staffId.isBefore(b.staffId)
         }.prefix(n))
     }
 }
@@ -261,24 +286,13 @@ public enum Dashboard {
         var groups: [UUID: GroupFigures] = [:]
         var groupPeople: [UUID: Set<UUID>] = [:]
         var monthHasData = [Bool](repeating: false, count: months.count)
+        // person-months over 45, 60, 80, 100 (by the line's index)
+        var personMonthsOver = [0, 0, 0, 0]
         for row in rows {
             guard let mi = monthIndex[row.month], filter.admits(row) else { continue }
             monthHasData[mi] = true
-            var p = people[row.staffId] ?? PersonPeriod(staffId: row.staffId, departmentId: row.departmentId, employment: row.employment)
-            p.months += 1
-            p.overtimeMinutes += row.overtimeMinutes
-            p.maxMonthMinutes = max(p.maxMonthMinutes, row.overtimeMinutes)
-            for l in OvertimeLine.allCases where row.overtimeMinutes > l.minutes {
-                p.monthsOver[l, default: 0] += 1
-                r.personMonthsOver[l, default: 0] += 1
-            }
-            let c = row.counts
-            p.punchDays += c.punchDays; p.completeDays += c.completeDays; p.correctedDays += c.correctedDays
-            p.missingDays += c.missingDays; p.lateNightDays += c.lateNightDays; p.beyondScheduleMinutes += c.beyondScheduleMinutes
-            p.annualLeaveDays += row.annualLeaveDays
-            // the latest month's department and employment describe the person
-            p.departmentId = row.departmentId; p.employment = row.employment
-            people[row.staffId] = p
+            people[row.staffId, default: PersonPeriod(staffId: row.staffId, departmentId: row.departmentId, employment: row.employment)].add(row)
+            for l in OvertimeLine.allCases where row.overtimeMinutes > l.minutes { personMonthsOver[l.index] += 1 }
 
             Self.add(row, into: &r.byMonth[mi])
             r.byMonth[mi].people += 1
@@ -293,9 +307,10 @@ public enum Dashboard {
             }
         }
         r.monthsWithData = zip(months, monthHasData).filter(\.1).map(\.0)
+        for l in OvertimeLine.allCases where personMonthsOver[l.index] > 0 { r.personMonthsOver[l] = personMonthsOver[l.index] }
         for (g, ids) in groupPeople { groups[g]?.people = ids.count }
         r.groups = groups.values.sorted { $0.overtimeMinutes != $1.overtimeMinutes ? $0.overtimeMinutes > $1.overtimeMinutes : ($0.groupId?.uuidString ?? "") < ($1.groupId?.uuidString ?? "") }
-        r.people = people.values.sorted { $0.staffId.uuidString < $1.staffId.uuidString }
+        r.people = people.values.sorted { $0.staffId.isBefore($1.staffId) }
         var total = GroupFigures(groupId: nil)
         for m in r.byMonth {
             total.personMonths += m.personMonths; total.overtimeMinutes += m.overtimeMinutes; total.punchDays += m.punchDays
@@ -307,7 +322,7 @@ public enum Dashboard {
         total.monthPeople = r.byMonth.map(\.people)
         r.total = total
         for p in r.people {
-            for l in OvertimeLine.allCases where (p.monthsOver[l] ?? 0) > 0 { r.peopleOver[l, default: 0] += 1 }
+            for l in OvertimeLine.allCases where p.monthsOver(l) > 0 { r.peopleOver[l, default: 0] += 1 }
             for l in YearLine.allCases where p.overtimeMinutes > l.minutes { r.peopleOverYear[l, default: 0] += 1 }
             if p.employment.isPartTime {
                 r.partTimePeople += 1
@@ -332,5 +347,12 @@ public enum Dashboard {
     /// The people a number stands for, in the order the metric ranks them, optionally within one group.
     public static func people(_ report: DashboardReport, metric: DashboardMetric, group: UUID?, groupOf: (UUID?) -> UUID?) -> [PersonPeriod] {
         report.top(Int.max, by: metric).filter { p in group.map { groupOf(p.departmentId) == $0 } ?? true }
+    }
+}
+
+extension UUID {
+    /// A fixed order of ids for ties, by their bytes (no text made: a city's people are sorted on every page).
+    func isBefore(_ other: UUID) -> Bool {
+        withUnsafeBytes(of: uuid) { a in withUnsafeBytes(of: other.uuid) { b in memcmp(a.baseAddress!, b.baseAddress!, 16) < 0 } }
     }
 }

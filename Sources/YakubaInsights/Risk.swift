@@ -185,7 +185,7 @@ public enum RiskScore {
     }
 
     /// Everyone in `rows` (filtered) at or over the listing score, highest first.
-    public static func listed(_ rows: [StaffMonthStats], through: YearMonth, settings: RiskSettings, filter: DashboardFilter = DashboardFilter())
+    public static func listed(_ rows: some Sequence<StaffMonthStats>, through: YearMonth, settings: RiskSettings, filter: DashboardFilter = DashboardFilter())
         -> [RiskAssessment] {
         let window = Set(window(through: through))
         var byPerson: [UUID: [StaffMonthStats]] = [:]

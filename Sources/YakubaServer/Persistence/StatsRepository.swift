@@ -301,7 +301,8 @@ enum StatsService {
 /// background while the page shows the rows it has and how far the refresh has come.
 final class StatsCache: Sendable {
     struct Entry: Sendable {
-        var rows: [YearMonth: [UUID: StaffMonthStats]] = [:]
+        /// each month's rows, one per person
+        var rows: [YearMonth: [StaffMonthStats]] = [:]
         /// the day the rows count up to, per month
         var asOf: [YearMonth: CalendarDate] = [:]
         var loaded = false
@@ -321,9 +322,9 @@ final class StatsCache: Sendable {
     /// day in a large city) runs in the background
     static let inlineLimit = 5_000
 
-    /// The rows of `months`, as fresh as can be had now, and how they stand.
+    /// The rows of `months`, as fresh as can be had now (the months' arrays as they are held, not copied), and how they stand.
     func rows(app: Application, sql: any SQLDatabase, municipality muni: MunicipalityRow, tree: DepartmentTree, months: [YearMonth],
-              today: CalendarDate) async throws -> (rows: [StaffMonthStats], status: Status) {
+              today: CalendarDate) async throws -> (rows: FlattenSequence<[[StaffMonthStats]]>, status: Status) {
         try await ensureLoaded(app: app, sql: sql, municipalityId: muni.id)
         if running.withLock({ $0[muni.id] }) == nil {
             let plan = try await StatsService.plan(sql, municipality: muni, months: months, today: today)
@@ -344,13 +345,14 @@ final class StatsCache: Sendable {
         }
         return entries.withLock { all in
             let e = all[muni.id] ?? Entry()
-            var out: [StaffMonthStats] = []
+            var out: [[StaffMonthStats]] = []
             var status = Status(progress: running.withLock { $0[muni.id] })
             for m in months {
-                if let r = e.rows[m] { out.append(contentsOf: r.values) } else if e.asOf[m] == nil { status.missing.append(m) }
+                // a month not begun has nothing to count; one that has, but no rows yet, is still being added up
+                if let r = e.rows[m] { out.append(r) } else if e.asOf[m] == nil && m.first < today { status.missing.append(m) }
             }
             status.asOf = months.compactMap { e.asOf[$0] }.min()
-            return (out, status)
+            return (out.joined(), status)
         }
     }
 
@@ -387,10 +389,7 @@ final class StatsCache: Sendable {
             try await StatsService.store(writer, municipalityId: muni.id, month: m, rows: rows, people: people, asOf: plan.today, seq: plan.seq)
             entries.withLock { all in
                 var e = all[muni.id] ?? Entry()
-                var month = people == nil ? [:] : e.rows[m] ?? [:]
-                if let people { for p in people { month[p] = nil } }
-                for r in rows { month[r.staffId] = r }
-                e.rows[m] = month
+                if let people { e.rows[m] = (e.rows[m] ?? []).filter { !people.contains($0.staffId) } + rows } else { e.rows[m] = rows }
                 e.asOf[m] = plan.today
                 all[muni.id] = e
             }
@@ -412,7 +411,7 @@ final class StatsCache: Sendable {
         entries.withLock { all in
             if all[municipalityId]?.loaded ?? false { return }
             var e = Entry()
-            for r in rows { e.rows[r.month, default: [:]][r.staffId] = r }
+            for r in rows { e.rows[r.month, default: []].append(r) }
             for m in marks { if let ym = YearMonth(iso: m.month), let d = CalendarDate(iso: m.asOf) { e.asOf[ym] = d } }
             e.loaded = true
             all[municipalityId] = e

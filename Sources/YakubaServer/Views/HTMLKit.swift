@@ -1,25 +1,12 @@
 import Foundation
 import Plot
+import YakubaCore
 
 /// Plot nodes for pages. Plot escapes text but not attribute values, so every attribute goes through `attr`,
 /// which escapes. Elements are built generically so aria-* and form attributes are not limited by Plot's contexts.
 typealias N = Node<HTML.BodyContext>
 
-func escapeAttribute(_ s: String) -> String {
-    var out = ""
-    out.reserveCapacity(s.count)
-    for c in s.unicodeScalars {
-        switch c {
-        case "&": out += "&amp;"
-        case "\"": out += "&quot;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "'": out += "&#39;"
-        default: out.unicodeScalars.append(c)
-        }
-    }
-    return out
-}
+func escapeAttribute(_ s: String) -> String { escapeMarkup(s) }
 
 func attr(_ name: String, _ value: String?) -> N {
     guard let v = value else { return .empty }

@@ -42,11 +42,8 @@ enum DashboardController {
         let l = req.lang
         let muni = scope.municipality
         let today = CalendarDate(Date(), in: muni.zone)
-        let current = YearMonth(today)
+        let period = try period(req, today: today)
         var errors: [String: String] = [:]
-        let periodText = (req.query[String.self, at: "period"] ?? "").trimmingCharacters(in: .whitespaces)
-        let period = periodText.isEmpty ? .fiscalYear(FiscalYear(containing: today).startYear) : DashboardPeriod(code: periodText)
-        if period == nil { errors["period"] = l.t("期間は「2026-04」（月）または「FY2026」（年度）の形で指定してください。", "Give the period as 2026-04 (a month) or FY2026 (a fiscal year).") }
         func pick<T>(_ name: String, _ make: (String) -> T?, _ ja: String, _ en: String) -> T? {
             let text = (req.query[String.self, at: name] ?? "").trimmingCharacters(in: .whitespaces)
             guard !text.isEmpty else { return nil }
@@ -60,7 +57,7 @@ enum DashboardController {
         if !errors.isEmpty {
             throw ProblemError(status: .unprocessableEntity, title: errors.values.sorted().joined(separator: " "), errors: errors, code: "validation")
         }
-        let (months, dataStart) = try await covered(req, municipality: muni, period: period!, today: today)
+        let (months, dataStart) = try await covered(req, municipality: muni, period: period, today: today)
         // the departments counted: the chosen one and those below it, those of the 特定事業主, or all
         var departments: Set<UUID>? = department.map { scope.tree.descendants(of: [$0.id]) }
         if let employer {
@@ -72,7 +69,7 @@ enum DashboardController {
         let top: [UUID] = department.map { d in scope.tree.children[d.id].map { $0.isEmpty ? [d.id] : $0 } ?? [d.id] }
             ?? scope.tree.ordered.filter { $0.parentId == nil || scope.tree.rows[$0.parentId!] == nil }.map(\.id)
         for g in top { for d in scope.tree.descendants(of: [g]) { groupOf[d] = g } }
-        return Query(period: period!, months: months, filter: DashboardFilter(departments: departments, employment: employment), department: department,
+        return Query(period: period, months: months, filter: DashboardFilter(departments: departments, employment: employment), department: department,
                      employment: employment, employer: employer, groupOf: groupOf, today: today, dataStart: dataStart)
     }
 
@@ -271,7 +268,7 @@ enum DashboardController {
                    el("thead", el("tr", [l.t("職員", "Staff"), l.t("所属", "Department"), l.t("超過勤務の合計（時間）", "Overtime (h)"), l.t("最も多い月（時間）", "Highest month (h)"),
                                          l.t("月45時間超の月数", "Months over 45h")].map { el("th", attr("scope", "col"), txt($0)) })),
                    el("tbody", try await personRows(req, top, q: q, scope: scope) { p in
-                       [txt(hours(Double(p.overtimeMinutes))), txt(hours(Double(p.maxMonthMinutes))), txt("\(p.monthsOver[.h45] ?? 0)")]
+                       [txt(hours(Double(p.overtimeMinutes))), txt(hours(Double(p.maxMonthMinutes))), txt("\(p.monthsOver(.h45))")]
                    }))),
             el("p", drill(.overtime, l.t("超過勤務をした職員をすべて見る", "Everyone who worked overtime"))),
         ]
