@@ -239,6 +239,22 @@ public struct GroupFigures: Sendable, Hashable {
     public var overtimePerPersonMonth: Double { personMonths > 0 ? Double(overtimeMinutes) / Double(personMonths) : 0 }
     /// average 年休 days per person over the period
     public var leavePerPerson: Double { people > 0 ? annualLeaveDays / Double(people) : 0 }
+
+    /// Adds a person's month, the `month`-th of the period (nil: a figure with no months of its own).
+    mutating func add(_ row: StaffMonthStats, month: Int?) {
+        personMonths += 1
+        overtimeMinutes += row.overtimeMinutes
+        punchDays += row.counts.punchDays
+        completeDays += row.counts.completeDays
+        missingDays += row.counts.missingDays
+        correctedDays += row.counts.correctedDays
+        annualLeaveDays += row.annualLeaveDays
+        beyondScheduleMinutes += row.counts.beyondScheduleMinutes
+        if let month {
+            monthOvertime[month] += row.overtimeMinutes
+            monthPeople[month] += 1
+        }
+    }
 }
 
 /// The dashboard's figures for a period and filter.
@@ -294,15 +310,12 @@ public enum Dashboard {
             people[row.staffId, default: PersonPeriod(staffId: row.staffId, departmentId: row.departmentId, employment: row.employment)].add(row)
             for l in OvertimeLine.allCases where row.overtimeMinutes > l.minutes { personMonthsOver[l.index] += 1 }
 
-            Self.add(row, into: &r.byMonth[mi])
+            r.byMonth[mi].add(row, month: nil)
             r.byMonth[mi].people += 1
             if let g = group(row.departmentId) {
-                var gf = groups[g] ?? GroupFigures(groupId: g, monthOvertime: Array(repeating: 0, count: months.count),
-                                                   monthPeople: Array(repeating: 0, count: months.count))
-                Self.add(row, into: &gf)
-                gf.monthOvertime[mi] += row.overtimeMinutes
-                gf.monthPeople[mi] += 1
-                groups[g] = gf
+                // in place: a copy out of the dictionary and back would copy the month arrays for every row
+                groups[g, default: GroupFigures(groupId: g, monthOvertime: Array(repeating: 0, count: months.count),
+                                                monthPeople: Array(repeating: 0, count: months.count))].add(row, month: mi)
                 groupPeople[g, default: []].insert(row.staffId)
             }
         }
@@ -333,16 +346,6 @@ public enum Dashboard {
         return r
     }
 
-    private static func add(_ row: StaffMonthStats, into g: inout GroupFigures) {
-        g.personMonths += 1
-        g.overtimeMinutes += row.overtimeMinutes
-        g.punchDays += row.counts.punchDays
-        g.completeDays += row.counts.completeDays
-        g.missingDays += row.counts.missingDays
-        g.correctedDays += row.counts.correctedDays
-        g.annualLeaveDays += row.annualLeaveDays
-        g.beyondScheduleMinutes += row.counts.beyondScheduleMinutes
-    }
 
     /// The people a number stands for, in the order the metric ranks them, optionally within one group.
     public static func people(_ report: DashboardReport, metric: DashboardMetric, group: UUID?, groupOf: (UUID?) -> UUID?) -> [PersonPeriod] {

@@ -36,7 +36,7 @@ struct MatrixTests {
 
         "GET /books": "SFFAAAA", "GET /today": "SFFAAAA", "GET /team": "SFFAAAA",
         "GET /dashboard": "SFFFAAA", "GET /dashboard/people": "SFFFAAA", "GET /risk": "SFFAAAA", "GET /admin/risk": "SFFFAAA",
-        "POST /admin/risk": "SFFFAAA", "GET /rankings": "SAAAAAA",
+        "POST /admin/risk": "SFFFAAA", "GET /rankings": "SAAAAAA", "GET /stats/status": "SFFAAAA",
         "POST /books/:staffId/proxy-punch": "SFFAAAH", "POST /corrections/:id/decision": "SFFAAAH",
 
         "GET /admin/staff": "SFFFAAA", "GET /admin/staff/new": "SFFFAAA", "POST /admin/staff": "SFFFAAA",

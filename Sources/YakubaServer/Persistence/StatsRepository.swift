@@ -77,9 +77,10 @@ enum StatsService {
         let staff = field("staffId", in: payload).flatMap { UUID(uuidString: $0) }
         if type == "punch.created", let staff, let ms = field("atMs", in: payload).flatMap(Int64.init) {
             if ms >= cutoffMs { return .none }
-            // a clock-out after midnight can close the day before's session
+            // a clock-out after midnight can close the day before's session; a clock-in late at night can take the next
+            // day's stray clock-out into its own
             let d = CalendarDate(Date(timeIntervalSince1970: Double(ms) / 1000), in: zone)
-            return .person(staff, dates: [d.adding(days: -1), d])
+            return .person(staff, dates: [d.adding(days: -1), d, d.adding(days: 1)])
         }
         if let staff { return .person(staff, dates: nil) }
         if type.hasPrefix("staff.") || type.hasPrefix("schedule."), let id = UUID(uuidString: subject) { return .person(id, dates: nil) }
@@ -139,19 +140,26 @@ enum StatsService {
 
     /// What must be recomputed for `months` to be as of `today` (days before it counted): months never computed, months
     /// in which days have ended since they were computed, and the people named by the ledger's entries since.
-    static func plan(_ sql: any SQLDatabase, municipality muni: MunicipalityRow, months: [YearMonth], today: CalendarDate) async throws -> Plan {
+    static func plan(_ sql: any SQLDatabase, municipality muni: MunicipalityRow, months: [YearMonth], today: CalendarDate,
+                     stored: [StatsMonthRow]? = nil) async throws -> Plan {
         var plan = Plan(today: today)
         struct Seq: Decodable { var seq: Int64? }
         plan.seq = try await sql.raw("SELECT MAX(seq) AS seq FROM ledger").first(decoding: Seq.self)?.seq ?? 0
-        let stored = try await sql.select().column("*").from("stats_months").where("municipality_id", .equal, SQLBind(muni.id))
-            .all(decoding: StatsMonthRow.self, with: rowDecoder)
-        let byMonth = Dictionary(stored.map { ($0.month, $0) }, uniquingKeysWith: { a, _ in a })
+        var known = stored ?? []
+        if stored == nil { known = try await marks(sql, municipalityId: muni.id) }
+        let byMonth = Dictionary(known.map { ($0.month, $0) }, uniquingKeysWith: { a, _ in a })
         var incremental: [YearMonth: Int64] = [:]
         for m in Set(months) where m.first < today {
             guard let row = byMonth[m.iso], let asOf = CalendarDate(iso: row.asOf) else { plan.months[m] = .everyone; continue }
-            // days that ended since: a month that holds any of them is computed again for everyone
-            if asOf < today && m.last >= asOf { plan.months[m] = .everyone; continue }
-            if row.ledgerSeq < plan.seq { incremental[m] = row.ledgerSeq }
+            // days that ended since: a month that holds any of them, or ended less than two days before the figures were
+            // counted to (a session open at midnight on the last day is still running then, and the punches read reach two
+            // days past the month), is computed again for everyone
+            if asOf < today && m.last.adding(days: 2) >= asOf { plan.months[m] = .everyone; continue }
+            guard row.ledgerSeq < plan.seq else { continue }
+            // far behind the ledger (a month nobody looked at for a long time): computing it again is cheaper than reading
+            // every entry since
+            if plan.seq - row.ledgerSeq > scanLimit { plan.months[m] = .everyone; continue }
+            incremental[m] = row.ledgerSeq
         }
         guard let from = incremental.values.min() else { return plan }
         let cutoffMs = nowMs(today.instant(atMinute: 0, in: muni.zone))
@@ -181,17 +189,38 @@ enum StatsService {
             if everyone { plan.months[m] = .everyone; continue }
             var set = Set<UUID>()
             for p in people where p.seq > seen && (p.dates.map { $0.contains { YearMonth($0) == m && $0 < today } } ?? true) { set.insert(p.staff) }
-            if set.isEmpty { plan.untouched.append(m) } else { plan.months[m] = .people(set) }
+            if !set.isEmpty { plan.months[m] = .people(set) }
+            // nothing counted changed: the mark moves only once the entries to read again pile up (a page is not a write)
+            else if plan.seq - seen > touchAfter { plan.untouched.append(m) }
         }
         return plan
+    }
+
+    /// Entries a plan reads at most for a month; beyond, the month is computed again instead.
+    static let scanLimit: Int64 = 100_000
+    /// Entries that change nothing counted before a month's mark is moved past them.
+    static let touchAfter: Int64 = 5_000
+
+    /// The municipality's marks: per month, the day its rows count to and the ledger entry they have seen.
+    static func marks(_ sql: any SQLDatabase, municipalityId: UUID) async throws -> [StatsMonthRow] {
+        try await sql.select().column("*").from("stats_months").where("municipality_id", .equal, SQLBind(municipalityId))
+            .all(decoding: StatsMonthRow.self, with: rowDecoder)
     }
 
     /// The people's months computed as the close computes them, as of `today`'s midnight: what happened before it counts.
     static func compute(_ sql: any SQLDatabase, municipality muni: MunicipalityRow, tree: DepartmentTree, month: YearMonth, work: Plan.Work,
                         today: CalendarDate, sqlitePath: String?) async throws -> (rows: [StaffMonthStats], people: Set<UUID>?) {
-        var staff = try await CloseService.staff(sql, municipalityId: muni.id, departments: nil, month: month, sqlitePath: sqlitePath)
+        var staff: [StaffRow]
         var people: Set<UUID>? = nil
-        if case .people(let set) = work { staff = staff.filter { set.contains($0.id) }; people = set }
+        switch work {
+        case .everyone: staff = try await CloseService.staff(sql, municipalityId: muni.id, departments: nil, month: month, sqlitePath: sqlitePath)
+        case .people(let set):
+            // only those people, employed in the month
+            people = set
+            staff = try await StaffRepository.find(sql, ids: set).values.filter { s in
+                s.municipalityId == muni.id && (s.start.map { $0 <= month.last } ?? true) && (s.end.map { $0 >= month.first } ?? true)
+            }.sorted { $0.staffNumber < $1.staffNumber }
+        }
         let cutoff = today.instant(atMinute: 0, in: muni.zone)
         let figures = staff.isEmpty ? [] : try await CloseService.compute(sql, municipality: muni, staff: staff, month: month, tree: tree,
                                                                            sqlitePath: people == nil ? sqlitePath : nil, now: cutoff, cutoff: cutoff).figures
@@ -268,14 +297,17 @@ enum StatsService {
                                "scheduled_days", "scheduled_minutes"] + countColumns
 
     /// Every stored row of the municipality (the bulk reader on SQLite: a year of a large city is a quarter of a million rows).
-    static func load(_ sql: any SQLDatabase, municipalityId: UUID, sqlitePath: String?) async throws -> [StaffMonthStats] {
+    static func load(_ sql: any SQLDatabase, municipalityId: UUID, sqlitePath: String?, month: YearMonth? = nil) async throws -> [StaffMonthStats] {
         let columns = statsColumns.dropFirst().joined(separator: ", ")
+        // one month, or all of them
+        let monthText = month?.iso ?? "%"
         if let path = sqlitePath {
             return try await withCheckedThrowingContinuation { cont in
                 let t = Thread {
                     cont.resume(with: Result {
                         var out: [StaffMonthStats] = []
-                        try SQLiteBulkReader(path: path).each("SELECT \(columns) FROM staff_month_stats WHERE municipality_id = ?", [.text(municipalityId.upperText)]) { r in
+                        try SQLiteBulkReader(path: path).each("SELECT \(columns) FROM staff_month_stats WHERE municipality_id = ? AND month LIKE ?",
+                                                              [.text(municipalityId.upperText), .text(monthText)]) { r in
                             guard let staff = r.uuid(0) else { return }
                             let n = (0..<16).map { r.int(Int32(4 + $0)) }
                             if let row = make(staff, r.text(1), r.isNull(2) ? nil : r.uuid(2), r.text(3), n) { out.append(row) }
@@ -287,7 +319,7 @@ enum StatsService {
             }
         }
         var out: [StaffMonthStats] = []
-        for r in try await sql.raw("SELECT \(unsafeRaw: columns) FROM staff_month_stats WHERE municipality_id = \(bind: municipalityId)").all() {
+        for r in try await sql.raw("SELECT \(unsafeRaw: columns) FROM staff_month_stats WHERE municipality_id = \(bind: municipalityId) AND month LIKE \(bind: monthText)").all() {
             let n = try (["overtime_minutes", "worked_minutes", "scheduled_days", "scheduled_minutes"] + countColumns).map { try r.decode(column: $0, as: Int.self) }
             if let row = make(try r.decode(column: "staff_id", as: UUID.self), try r.decode(column: "month", as: String.self),
                               try r.decode(column: "department_id", as: UUID?.self), try r.decode(column: "employment", as: String.self), n) { out.append(row) }
@@ -305,6 +337,8 @@ final class StatsCache: Sendable {
         var rows: [YearMonth: [StaffMonthStats]] = [:]
         /// the day the rows count up to, per month
         var asOf: [YearMonth: CalendarDate] = [:]
+        /// the stored mark each month's rows in memory were read or written with (another process may move it)
+        var seen: [YearMonth: Int64] = [:]
         var loaded = false
     }
     /// How the rows a page gets stand.
@@ -327,13 +361,20 @@ final class StatsCache: Sendable {
               today: CalendarDate) async throws -> (rows: FlattenSequence<[[StaffMonthStats]]>, status: Status) {
         try await ensureLoaded(app: app, sql: sql, municipalityId: muni.id)
         if running.withLock({ $0[muni.id] }) == nil {
-            let plan = try await StatsService.plan(sql, municipality: muni, months: months, today: today)
+            let marks = try await StatsService.marks(sql, municipalityId: muni.id)
+            try await reloadChanged(app: app, sql: sql, municipalityId: muni.id, months: Set(months), marks: marks)
+            let plan = try await StatsService.plan(sql, municipality: muni, months: months, today: today, stored: marks)
             if !plan.isEmpty {
                 struct Count: Decodable { var n: Int }
                 let everyone = plan.wholeMonths == 0 ? 0 : try await sql.raw("SELECT COUNT(*) AS n FROM staff WHERE municipality_id = \(bind: muni.id)")
                     .first(decoding: Count.self)?.n ?? 0
                 if plan.size(everyone: everyone) <= Self.inlineLimit {
-                    if claim(muni.id, total: plan.size(everyone: everyone)) { try await run(app: app, sql: sql, municipality: muni, tree: tree, plan: plan) }
+                    if claim(muni.id, total: plan.size(everyone: everyone)) {
+                        // a refresh that fails (another process storing the same month at once) leaves the rows as they were:
+                        // the page shows them, the next one tries again
+                        do { try await run(app: app, sql: sql, municipality: muni, tree: tree, plan: plan) }
+                        catch { app.logger.error("stats refresh failed: \(String(describing: error))") }
+                    }
                 } else if claim(muni.id, total: plan.size(everyone: max(everyone, 1))) {
                     let logger = app.logger
                     Task.detached { [self] in
@@ -355,6 +396,9 @@ final class StatsCache: Sendable {
             return (out.joined(), status)
         }
     }
+
+    /// How far the municipality's refresh has come (nil: none is running).
+    func progress(_ municipalityId: UUID) -> (done: Int, total: Int)? { running.withLock { $0[municipalityId] } }
 
     /// Runs a whole plan now (the `yakuba stats refresh` command, the demo, tests).
     func refresh(app: Application, sql: any SQLDatabase, municipality muni: MunicipalityRow, tree: DepartmentTree, months: [YearMonth],
@@ -380,7 +424,7 @@ final class StatsCache: Sendable {
         defer { running.withLock { _ = $0.removeValue(forKey: muni.id) } }
         let writer = app.yakuba.writer, path = app.yakuba.sqlitePath
         try await StatsService.touch(writer, municipalityId: muni.id, months: plan.untouched, asOf: plan.today, seq: plan.seq)
-        entries.withLock { all in for m in plan.untouched { all[muni.id]?.asOf[m] = plan.today } }
+        entries.withLock { all in for m in plan.untouched { all[muni.id]?.asOf[m] = plan.today; all[muni.id]?.seen[m] = plan.seq } }
         var done = 0
         let months = plan.months.keys.sorted()
         for m in months {
@@ -391,6 +435,7 @@ final class StatsCache: Sendable {
                 var e = all[muni.id] ?? Entry()
                 if let people { e.rows[m] = (e.rows[m] ?? []).filter { !people.contains($0.staffId) } + rows } else { e.rows[m] = rows }
                 e.asOf[m] = plan.today
+                e.seen[m] = plan.seq
                 all[muni.id] = e
             }
             done += people?.count ?? rows.count
@@ -412,9 +457,30 @@ final class StatsCache: Sendable {
             if all[municipalityId]?.loaded ?? false { return }
             var e = Entry()
             for r in rows { e.rows[r.month, default: []].append(r) }
-            for m in marks { if let ym = YearMonth(iso: m.month), let d = CalendarDate(iso: m.asOf) { e.asOf[ym] = d } }
+            for m in marks { if let ym = YearMonth(iso: m.month), let d = CalendarDate(iso: m.asOf) { e.asOf[ym] = d; e.seen[ym] = m.ledgerSeq } }
             e.loaded = true
             all[municipalityId] = e
+        }
+    }
+
+    /// Months whose stored mark is not the one the rows in memory go with (`yakuba stats refresh` from cron, or another
+    /// server on the same database, stored them since): their rows are read again.
+    private func reloadChanged(app: Application, sql: any SQLDatabase, municipalityId: UUID, months: Set<YearMonth>, marks: [StatsMonthRow]) async throws {
+        let changed = entries.withLock { all -> [StatsMonthRow] in
+            let e = all[municipalityId] ?? Entry()
+            return marks.filter { m in
+                guard let ym = YearMonth(iso: m.month), months.contains(ym) else { return false }
+                return e.seen[ym] != m.ledgerSeq || e.asOf[ym].map { $0.iso != m.asOf } ?? true
+            }
+        }
+        for mark in changed {
+            guard let ym = YearMonth(iso: mark.month), let asOf = CalendarDate(iso: mark.asOf) else { continue }
+            let rows = try await StatsService.load(sql, municipalityId: municipalityId, sqlitePath: app.yakuba.sqlitePath, month: ym)
+            entries.withLock { all in
+                all[municipalityId]?.rows[ym] = rows
+                all[municipalityId]?.asOf[ym] = asOf
+                all[municipalityId]?.seen[ym] = mark.ledgerSeq
+            }
         }
     }
 

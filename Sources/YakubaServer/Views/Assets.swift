@@ -115,9 +115,20 @@ enum Assets {
         var tick = function () { c.textContent = fmt.format(new Date(Date.now() + offset)); };
         tick(); setInterval(tick, 1000);
       }
-      // a page that is still being added up reloads itself (the link beside it does the same without script)
-      var r = document.querySelector('[data-refresh-seconds]');
-      if (r && Number(r.dataset.refreshSeconds) > 0) { setTimeout(function () { location.reload(); }, Number(r.dataset.refreshSeconds) * 1000); }
+      // the figures being added up: the bar follows the refresh; the reader reloads when they choose (WCAG 2.2.1)
+      var st = document.querySelector('[data-status-url]');
+      if (st && window.fetch) {
+        var bar = st.querySelector('progress'), msg = st.querySelector('[data-done-text]');
+        var poll = function () {
+          fetch(st.dataset.statusUrl, { credentials: 'same-origin', headers: { 'Accept': 'application/json' } })
+            .then(function (r) { return r.json(); })
+            .then(function (s) {
+              if (s.running) { bar.max = Math.max(1, s.total); bar.value = s.done; setTimeout(poll, 3000); }
+              else { bar.value = bar.max; if (msg) msg.textContent = msg.dataset.doneText; }
+            }).catch(function () {});
+        };
+        setTimeout(poll, 3000);
+      }
     })();
     """
 }

@@ -11,7 +11,15 @@ enum DashboardController {
     static func register(_ r: any RoutesBuilder) {
         r.on(.GET, ["dashboard"], access: AdminController.hrOrAdmin) { req in try await page(req) }
         r.on(.GET, ["dashboard", "people"], access: AdminController.hrOrAdmin) { req in try await people(req) }
+        // how far a refresh of the figures has come (the pages' progress bar asks, without reloading the page)
+        r.on(.GET, ["stats", "status"], access: OvertimeController.orderers) { req in
+            let p = try req.requirePrincipal()
+            let s = req.yakuba.stats.progress(p.municipalityId)
+            return try await RefreshStatus(running: s != nil, done: s?.done ?? 0, total: s?.total ?? 0).encodeResponse(for: req)
+        }
     }
+
+    struct RefreshStatus: Content { var running: Bool; var done: Int; var total: Int }
 
     /// The request's period, filters and groups, checked.
     struct Query {
@@ -227,6 +235,14 @@ enum DashboardController {
                                           rows: groups.map { name($0.groupId) }, columns: monthLabels,
                                           values: groups.map { g in g.monthOvertime.indices.map { i in g.monthPeople[i] > 0 ? Double(g.monthOvertime[i]) / Double(g.monthPeople[i]) / 60 : nil } },
                                           text: { String(format: "%.1f", $0) })),
+                    el("div", tableRegion(heatTitle), el("table",
+                       el("caption", txt(heatTitle)),
+                       el("thead", el("tr", [el("th", attr("scope", "col"), txt(groupHeading))] + monthLabels.map { el("th", attr("scope", "col"), txt($0)) })),
+                       el("tbody", groups.map { g in
+                           el("tr", [el("th", attr("scope", "row"), txt(name(g.groupId)))] + g.monthOvertime.indices.map { i in
+                               el("td", txt(g.monthPeople[i] > 0 ? hours(Double(g.monthOvertime[i]) / Double(g.monthPeople[i])) : "—"))
+                           })
+                       }))),
                 ]
             }
             let deptTitle = l.t("所属別（超過勤務の多い順）", "Departments, most overtime first")
@@ -321,10 +337,12 @@ enum DashboardController {
     static func statusNote(_ l: Lang, _ s: StatsCache.Status, reload: String) -> N {
         if let p = s.progress {
             let pct = p.total > 0 ? min(100, p.done * 100 / p.total) : 0
-            return el("div", cls("notice"), attr("role", "status"), attr("data-refresh-seconds", s.missing.isEmpty ? "" : "5"),
-                      el("p", txt(s.missing.isEmpty
-                                  ? l.t("集計を更新しています（\(pct)%）。表示しているのは更新前の集計です。", "Updating the figures (\(pct)%). The page shows the figures from before the update.")
-                                  : l.t("この期間を集計しています（\(pct)%）。しばらくしてから再読み込みしてください。", "Adding up this period (\(pct)%). Reload in a moment."))),
+            // the bar follows the refresh (a script asks /stats/status); the page is never reloaded for the reader
+            return el("div", cls("notice"), attr("data-status-url", "/stats/status"),
+                      el("p", attr("aria-live", "polite"), attr("data-done-text", l.t("集計が終わりました。再読み込みすると新しい数字を表示します。", "The figures are up to date: reload to see them.")),
+                         txt(s.missing.isEmpty
+                             ? l.t("集計を更新しています（\(pct)%）。表示しているのは更新前の集計です。", "Updating the figures (\(pct)%). The page shows the figures from before the update.")
+                             : l.t("この期間を集計しています（\(pct)%）。終わったら再読み込みしてください。", "Adding up this period (\(pct)%). Reload when it is done."))),
                       el("progress", attr("max", "\(max(1, p.total))"), attr("value", "\(p.done)"), attr("aria-label", l.t("集計の進み具合", "Progress"))),
                       el("p", link(reload, l.t("再読み込み", "Reload"))))
         }

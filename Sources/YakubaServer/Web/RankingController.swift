@@ -11,6 +11,9 @@ enum RankingController {
         r.on(.GET, ["rankings"], access: .signedIn) { req in try await page(req) }
     }
 
+    /// A 所属長 sees another section's figures only when they are of this many people or more (fewer would show individuals).
+    static let minimumPeople = 5
+
     static func page(_ req: Request) async throws -> Response {
         let l = req.lang
         let scope = try await Scope.load(req)
@@ -62,13 +65,17 @@ enum RankingController {
                 el("div", tableRegion(t), el("table",
                    el("caption", txt(t)),
                    el("thead", el("tr", [l.t("順位", "Rank"), l.t("課", "Section"), figure, l.t("職員", "Staff")].map { el("th", attr("scope", "col"), txt($0)) })),
-                   el("tbody", list.map { r in
+                   el("tbody", list.filter { r in p.isHR || mine.contains(r.groupId) || r.figures.people >= minimumPeople }.map { r in
                        let own = mine.contains(r.groupId)
                        let name = scope.tree.path(r.groupId) + (own ? l.t("（担当）", " (yours)") : "")
                        return el("tr", own ? cls("own") : .empty, el("td", txt("\(r.rank)")),
                                  el("th", attr("scope", "row"), own ? el("strong", txt(name)) : txt(name)),
                                  el("td", txt(value(r.figures))), el("td", txt("\(r.figures.people)")))
                    })))
+            }
+            if !p.isHR && report.groups.contains(where: { $0.groupId.map { !mine.contains($0) } ?? false && $0.people < minimumPeople }) {
+                content.append(el("p", cls("muted"), txt(l.t("担当外で職員が\(minimumPeople)人未満の課は、個人が分かるため表示していません（順位には含みます）。",
+                                                             "Other sections with fewer than \(minimumPeople) staff are not shown, as they would show individuals (they still count in the ranks)."))))
             }
             content += [
                 el("h2", txt(l.t("打刻率（高い順）", "Clock-in rate, highest first"))),
