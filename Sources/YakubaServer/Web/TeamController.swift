@@ -12,8 +12,6 @@ enum TeamController {
         r.on(.GET, ["team"], access: OvertimeController.orderers) { req in try await page(req) }
     }
 
-    /// The leave a manager counts as taken (not 出張・研修・職専免, 代休 or 超勤代休, which are work or time off in lieu).
-    static let leaveCodes: Set<DayMarkCode> = [.annualLeave, .sickLeave, .specialLeave, .childcareLeave, .unpaidLeave]
 
     static func page(_ req: Request) async throws -> Response {
         let l = req.lang
@@ -99,8 +97,8 @@ enum TeamController {
             el("h2", txt(l.t("チーム全員", "Everyone"))),
             staff.isEmpty ? el("p", cls("muted"), txt(l.t("この所属に職員はいません。", "Nobody in this department."))) :
                 el("div", tableRegion(l.t("チーム全員の月の状況", "Everyone's month")), el("table",
-                   el("caption", txt(l.t("職員ごとの超過勤務・休暇・打刻漏れ・未処理の申請（棒は月の上限に対する割合。縦線は80%と100%）",
-                                         "Overtime, leave, missing punches and requests per person (the bar is the share of the month's limit; lines at 80% and 100%)"))),
+                   el("caption", txt(l.t("職員ごとの超過勤務・休暇・打刻漏れ・未処理の申請（棒は月の上限に対する割合。縦線は80%と100%。休暇・打刻漏れ・欠勤は前日までの集計）",
+                                         "Overtime, leave, missing punches and requests per person (the bar is the share of the month's limit; lines at 80% and 100%; leave, missing punches and absences up to yesterday)"))),
                    el("thead", el("tr", [l.t("職員", "Staff"), l.t("超過勤務", "Overtime"), l.t("月の上限", "Monthly limit"), l.t("上限に対する割合", "Share of the limit"),
                                          l.t("休暇", "Leave"), l.t("打刻漏れ", "Missing punches"), l.t("欠勤", "Absent"), l.t("未処理の申請", "Requests waiting")]
                        .map { el("th", attr("scope", "col"), txt($0)) })),
@@ -119,7 +117,10 @@ enum TeamController {
         return Pages.html(html)
     }
 
-    /// Each person's month from their books, their overtime orders and their open requests.
+    /// Each person's month: overtime and requests as they stand now (the orders and requests themselves), and the days —
+    /// leave taken, missing punches, absences, a part-timer's time beyond schedule — from the monthly aggregates, which
+    /// count the days up to yesterday (today's are not over), so the page reads no punches: a 課 of a large city is
+    /// hundreds of people.
     static func members(_ req: Request, scope: Scope, staff: [StaffRow], month: YearMonth, today: CalendarDate) async throws -> [TeamMember] {
         guard !staff.isEmpty else { return [] }
         let muni = scope.municipality
@@ -127,7 +128,12 @@ enum TeamController {
         let rules = OvertimeLimitRules.national
         let workloads = WorkloadMap(try await OvertimeRepository.workloads(req.sql, municipalityId: muni.id), tree: scope.tree)
         let counted = try await OvertimeRepository.countedMinutes(req.sql, municipalityId: muni.id, staffIds: ids, month: month, rules: rules)
-        let books = try await BookService.books(req.sql, municipality: muni, staff: staff, month: month)
+        var days: [UUID: StaffMonthStats] = [:]
+        if month.first < today {
+            let wanted = Set(ids)
+            for r in try await req.yakuba.stats.rows(app: req.application, sql: req.sql, municipality: muni, tree: scope.tree, months: [month], today: today).rows
+                where wanted.contains(r.staffId) { days[r.staffId] = r }
+        }
         // requests waiting for a decision: leave (any month), punch corrections, overtime reports to confirm
         var pending: [UUID: Int] = [:]
         let routing = try await Routing.load(req.sql, municipalityId: muni.id, tree: scope.tree)
@@ -140,22 +146,15 @@ enum TeamController {
         for o in try await OvertimeRepository.orders(req.sql, municipalityId: muni.id, staffIds: ids, from: month.first.adding(days: -31), to: month.last)
             where o.status == .reported { pending[o.order.staffId, default: 0] += 1 }
 
-        return books.map { b in
-            let s = b.staff
-            var missing = 0, absent = 0, leaveDays = 0, leaveMinutes = 0, beyond = 0
-            for d in b.days {
-                if !d.flags.isDisjoint(with: [.missingClockIn, .missingClockOut, .openBreak]) { missing += 1 }
-                if d.flags.contains(.absent) { absent += 1 }
-                if d.flags.contains(.beyondSchedule) { beyond += d.outsideScheduleMinutes }
-                for m in d.marks where leaveCodes.contains(m.code) {
-                    if let part = m.minutes { leaveMinutes += part } else { leaveDays += 1 }
-                }
-            }
+        return staff.map { s in
+            let c = days[s.id]?.counts ?? DayCounts()
+            // leave taken: whole days of 年休・特休・病休・育休, and hours of 年休
+            let leaveDays = c.annualLeaveDays + c.specialLeaveDays + c.sickLeaveDays + c.childcareLeaveDays
             let minutes = counted[s.id] ?? [:]
             let standing = OvertimeLimits.standing(month: month, minutes: minutes, regime: workloads.regime(s.departmentId, month: month), rules: rules)
             return TeamMember(staffId: s.id, sortKey: s.staffNumber, partTime: s.employment.isPartTime, standing: standing,
-                              overtimeMinutes: minutes[month] ?? 0, leaveDays: leaveDays, leavePartMinutes: leaveMinutes, missingPunchDays: missing,
-                              absentDays: absent, pendingRequests: pending[s.id] ?? 0, beyondScheduleMinutes: beyond)
+                              overtimeMinutes: minutes[month] ?? 0, leaveDays: leaveDays, leavePartMinutes: c.annualLeaveMinutes, missingPunchDays: c.missingDays,
+                              absentDays: c.absentDays, pendingRequests: pending[s.id] ?? 0, beyondScheduleMinutes: c.beyondScheduleMinutes)
         }
     }
 }
