@@ -16,6 +16,13 @@ struct TeamPageTests {
                 _ = try await OvertimeTests.placeOrder(city, staff: city.staffA, date: day, start: 1035, end: 1275)
             }
             _ = try await LeaveTests.placeRequest(city, staff: city.staffA2, date: LeaveTests.workDay(city, after: 3))
+            // the bulk reader counts the orders as the SQLKit path does
+            let ids = [city.staffA.id, city.staffA2.id, city.staffB.id]
+            let plain = try await OvertimeRepository.countedMinutes(city.app.db.sql, municipalityId: city.muni.id, staffIds: ids, month: month, rules: .national)
+            if let path = city.app.yakuba.sqlitePath {
+                let bulk = try await OvertimeRepository.countedMinutes(city.app.db.sql, municipalityId: city.muni.id, staffIds: ids, month: month, rules: .national, sqlitePath: path)
+                #expect(bulk == plain && plain[city.staffA.id]?[month] == 2400)
+            }
             let manager = Browser(city.app)
             try await manager.login("M001")
             let page = try await manager.get("/team")

@@ -188,15 +188,33 @@ enum OvertimeRepository {
         try await countedMinutes(sql, municipalityId: municipalityId, staffIds: [staffId], month: month, rules: rules)[staffId] ?? [:]
     }
 
-    /// The same for several people, in one query.
+    /// The same for several people, in one query. On SQLite (`sqlitePath`) the orders are read with the bulk reader, a
+    /// 課 of hundreds of people has tens of thousands of orders and events in a year.
     static func countedMinutes(_ sql: any SQLDatabase, municipalityId: UUID, staffIds: [UUID], month: YearMonth,
-                               rules: OvertimeLimitRules) async throws -> [UUID: [YearMonth: Int]] {
+                               rules: OvertimeLimitRules, sqlitePath: String? = nil) async throws -> [UUID: [YearMonth: Int]] {
         var first = rules.yearStart(of: month)
         var back = month
         for _ in 0..<5 { back = back.previous }
         if back < first { first = back }
+        if let path = sqlitePath {
+            let from = first.first, to = month.last
+            let orders = try await bulkOrders(path: path, municipalityId: municipalityId, from: from, to: to, staffIds: staffIds)
+            var out: [UUID: [YearMonth: Int]] = [:]
+            for o in orders { out[o.staffId, default: [:]][YearMonth(o.date), default: 0] += o.paidRange?.length ?? 0 }
+            return out
+        }
         let orders = try await self.orders(sql, municipalityId: municipalityId, staffIds: staffIds, from: first.first, to: month.last, limit: 1_000_000)
         return Dictionary(grouping: orders, by: \.order.staffId).mapValues(perMonth)
+    }
+
+    /// `SQLiteBulkReader.closeOrders` for these people, on a thread of its own (it blocks).
+    static func bulkOrders(path: String, municipalityId: UUID, from: CalendarDate, to: CalendarDate, staffIds: [UUID]) async throws -> [CloseOrder] {
+        try await withCheckedThrowingContinuation { cont in
+            let t = Thread {
+                cont.resume(with: Result { try SQLiteBulkReader(path: path).closeOrders(municipalityId: municipalityId, from: from, to: to, staffIds: staffIds) })
+            }
+            t.start()
+        }
     }
 
     static func perMonth(_ orders: [OvertimeOrderRecord]) -> [YearMonth: Int] {

@@ -225,7 +225,19 @@ struct SQLiteBulkReader {
     /// covering (municipality, date, id, …) index, each order's events (report, confirmation, cancellation) joined from
     /// the covering (order, kind, start, end) index: the rows of one order come together, in (date, id) order, which
     /// the index gives without sorting.
-    func closeOrders(municipalityId: UUID, from: CalendarDate, to: CalendarDate) throws -> [CloseOrder] {
+    /// The orders of the municipality (or of `staffIds` only) dated `from`…`to`, each with its status and paid range.
+    func closeOrders(municipalityId: UUID, from: CalendarDate, to: CalendarDate, staffIds: [UUID]? = nil) throws -> [CloseOrder] {
+        guard let staffIds else { return try closeOrders(municipalityId: municipalityId, from: from, to: to, staffClause: "", staff: []) }
+        var out: [CloseOrder] = []
+        for chunk in staffIds.chunked(500) {
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            out += try closeOrders(municipalityId: municipalityId, from: from, to: to, staffClause: " AND o.staff_id IN (\(marks))",
+                                   staff: chunk.map { .text($0.uuidString) })
+        }
+        return out
+    }
+
+    private func closeOrders(municipalityId: UUID, from: CalendarDate, to: CalendarDate, staffClause: String, staff: [Bind]) throws -> [CloseOrder] {
         var out: [CloseOrder] = []
         out.reserveCapacity(1 << 14)
         var lastDate = ("", CalendarDate(dayNumber: 0))
@@ -245,8 +257,8 @@ struct SQLiteBulkReader {
         try each("""
             SELECT o.id, o.staff_id, o.date, o.start_minute, o.end_minute, o.urgent, e.kind, e.start_minute, e.end_minute
             FROM overtime_orders o LEFT JOIN overtime_order_events e ON e.order_id = o.id
-            WHERE o.municipality_id = ? AND o.date >= ? AND o.date <= ? ORDER BY o.date, o.id
-            """, [.text(municipalityId.uuidString), .text(from.iso), .text(to.iso)]) { r in
+            WHERE o.municipality_id = ? AND o.date >= ? AND o.date <= ?\(staffClause) ORDER BY o.date, o.id
+            """, [.text(municipalityId.uuidString), .text(from.iso), .text(to.iso)] + staff) { r in
             guard let p = sqlite_nio_sqlite3_column_text(r.stmt, 0), sqlite_nio_sqlite3_column_bytes(r.stmt, 0) == 36 else { return }
             // a row of the order before it: only its event is new
             if pending == nil || memcmp(idText, p, 36) != 0 {

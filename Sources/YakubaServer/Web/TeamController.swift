@@ -127,7 +127,8 @@ enum TeamController {
         let ids = staff.map(\.id)
         let rules = OvertimeLimitRules.national
         let workloads = WorkloadMap(try await OvertimeRepository.workloads(req.sql, municipalityId: muni.id), tree: scope.tree)
-        let counted = try await OvertimeRepository.countedMinutes(req.sql, municipalityId: muni.id, staffIds: ids, month: month, rules: rules)
+        let counted = try await OvertimeRepository.countedMinutes(req.sql, municipalityId: muni.id, staffIds: ids, month: month, rules: rules,
+                                                                  sqlitePath: req.yakuba.sqlitePath)
         var days: [UUID: StaffMonthStats] = [:]
         if month.first < today {
             let wanted = Set(ids)
@@ -143,8 +144,13 @@ enum TeamController {
         for c in try await CorrectionRepository.list(req.sql, staffIds: ids, municipalityId: muni.id, pendingOnly: true, limit: 5000) {
             pending[c.staffId, default: 0] += 1
         }
-        for o in try await OvertimeRepository.orders(req.sql, municipalityId: muni.id, staffIds: ids, from: month.first.adding(days: -31), to: month.last)
-            where o.status == .reported { pending[o.order.staffId, default: 0] += 1 }
+        if let path = req.yakuba.sqlitePath {
+            for o in try await OvertimeRepository.bulkOrders(path: path, municipalityId: muni.id, from: month.first.adding(days: -31), to: month.last, staffIds: ids)
+                where o.status == .reported { pending[o.staffId, default: 0] += 1 }
+        } else {
+            for o in try await OvertimeRepository.orders(req.sql, municipalityId: muni.id, staffIds: ids, from: month.first.adding(days: -31), to: month.last)
+                where o.status == .reported { pending[o.order.staffId, default: 0] += 1 }
+        }
 
         return staff.map { s in
             let c = days[s.id]?.counts ?? DayCounts()
