@@ -97,17 +97,6 @@ enum CloseService {
         return all.filter { s in (s.start.map { $0 <= month.last } ?? true) && (s.end.map { $0 >= month.first } ?? true) }
     }
 
-    /// Blocking work (a bulk read on a connection of its own) on a thread of its own: not on one of the few threads async
-    /// code shares, nor on Dispatch's global queue, which runs no more such work at once than there are cores (a third
-    /// read would wait for one of the first two to end).
-    private static func offThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { c in
-            let t = Thread { c.resume(with: Result { try work() }) }
-            t.stackSize = 1 << 20
-            t.start()
-        }
-    }
-
     /// The books and figures of `staff` for `month`, and what blocks the close. `computeNanos` is the pure computation's time:
     /// with `timings` above 1 it is run that many times on the same facts and each run's time is returned, in order (the
     /// benchmark reports their median: one run on a shared two-core machine varies by a quarter).
@@ -128,13 +117,13 @@ enum CloseService {
         func readFacts(_ part: ArraySlice<UUID>) async throws -> Read? {
             guard let bulk else { return nil }
             let people = Array(part)
-            return try await offThread { try bulk.closeFacts(ids: people, fromMs: nowMs(from), toMs: nowMs(to), firstDay: month.first, lastDay: month.last) }
+            return try await SQLiteBulkReader.offThread { try bulk.closeFacts(ids: people, fromMs: nowMs(from), toMs: nowMs(to), firstDay: month.first, lastDay: month.last) }
         }
         async let firstHalf = readFacts(ids[..<(ids.count / 2)])
         async let secondHalf = readFacts(ids[(ids.count / 2)...])
         // overtime orders of the month: paid ranges count, open ones block
         let orders: [CloseOrder]
-        if let bulk { orders = try await offThread { try bulk.closeOrders(municipalityId: muni.id, from: month.first, to: month.last) } }
+        if let bulk { orders = try await SQLiteBulkReader.offThread { try bulk.closeOrders(municipalityId: muni.id, from: month.first, to: month.last) } }
         else {
             orders = try await OvertimeRepository.orders(sql, municipalityId: muni.id, staffIds: ids.count > 2000 ? nil : ids, from: month.first, to: month.last, limit: 1_000_000)
                 .compactMap(CloseOrder.init)
@@ -149,7 +138,7 @@ enum CloseService {
         // pending leave and corrections touching the month
         let routing = try await Routing.load(sql, municipalityId: muni.id, tree: tree)
         var leave: [LeaveRequestRow], decisions: [UUID: [LeaveDecisionRow]]? = nil
-        if let bulk { (leave, decisions) = try await offThread { try bulk.leave(municipalityId: muni.id, from: month.first, to: month.last) } }
+        if let bulk { (leave, decisions) = try await SQLiteBulkReader.offThread { try bulk.leave(municipalityId: muni.id, from: month.first, to: month.last) } }
         else { leave = try await LeaveRepository.requests(sql, municipalityId: muni.id, staffIds: ids.count > 2000 ? nil : ids, from: month.first, to: month.last, limit: 1_000_000) }
         leave = leave.filter { idSet.contains($0.staffId) }
         let byId = Dictionary(uniqueKeysWithValues: staff.map { ($0.id, $0) })

@@ -209,12 +209,7 @@ enum OvertimeRepository {
 
     /// `SQLiteBulkReader.closeOrders` for these people, on a thread of its own (it blocks).
     static func bulkOrders(path: String, municipalityId: UUID, from: CalendarDate, to: CalendarDate, staffIds: [UUID]) async throws -> [CloseOrder] {
-        try await withCheckedThrowingContinuation { cont in
-            let t = Thread {
-                cont.resume(with: Result { try SQLiteBulkReader(path: path).closeOrders(municipalityId: municipalityId, from: from, to: to, staffIds: staffIds) })
-            }
-            t.start()
-        }
+        try await SQLiteBulkReader.offThread { try SQLiteBulkReader(path: path).closeOrders(municipalityId: municipalityId, from: from, to: to, staffIds: staffIds) }
     }
 
     static func perMonth(_ orders: [OvertimeOrderRecord]) -> [YearMonth: Int] {

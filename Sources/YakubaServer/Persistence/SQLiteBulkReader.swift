@@ -89,6 +89,17 @@ struct SQLiteBulkReader {
         return try withExtendedLifetime(s) { try body(s) }
     }
 
+    /// Blocking work (a bulk read on a connection of its own) on a thread of its own: not on one of the few threads async
+    /// code shares, nor on Dispatch's global queue, which runs no more such work at once than there are cores (a third
+    /// read would wait for one of the first two to end).
+    static func offThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { c in
+            let t = Thread { c.resume(with: Result { try work() }) }
+            t.stackSize = 1 << 20
+            t.start()
+        }
+    }
+
     static func parseUUID(_ p: UnsafePointer<UInt8>) -> UUID? {
         @inline(__always) func hex(_ c: UInt8) -> UInt8 {
             switch c {

@@ -302,20 +302,15 @@ enum StatsService {
         // one month, or all of them
         let monthText = month?.iso ?? "%"
         if let path = sqlitePath {
-            return try await withCheckedThrowingContinuation { cont in
-                let t = Thread {
-                    cont.resume(with: Result {
-                        var out: [StaffMonthStats] = []
-                        try SQLiteBulkReader(path: path).each("SELECT \(columns) FROM staff_month_stats WHERE municipality_id = ? AND month LIKE ?",
-                                                              [.text(municipalityId.upperText), .text(monthText)]) { r in
-                            guard let staff = r.uuid(0) else { return }
-                            let n = (0..<16).map { r.int(Int32(4 + $0)) }
-                            if let row = make(staff, r.text(1), r.isNull(2) ? nil : r.uuid(2), r.text(3), n) { out.append(row) }
-                        }
-                        return out
-                    })
+            return try await SQLiteBulkReader.offThread {
+                var out: [StaffMonthStats] = []
+                try SQLiteBulkReader(path: path).each("SELECT \(columns) FROM staff_month_stats WHERE municipality_id = ? AND month LIKE ?",
+                                                      [.text(municipalityId.upperText), .text(monthText)]) { r in
+                    guard let staff = r.uuid(0) else { return }
+                    let n = (0..<16).map { r.int(Int32(4 + $0)) }
+                    if let row = make(staff, r.text(1), r.isNull(2) ? nil : r.uuid(2), r.text(3), n) { out.append(row) }
                 }
-                t.start()
+                return out
             }
         }
         var out: [StaffMonthStats] = []
