@@ -87,6 +87,8 @@ func routes(_ app: Application) throws {
     TimeOffController.register(r)
     TeamController.register(r)
     DashboardController.register(r)
+    IndicatorController.register(r)
+    PersonalController.register(r)
     RiskController.register(r)
     RankingController.register(r)
     RosterController.register(r)

@@ -37,6 +37,10 @@ struct MatrixTests {
         "GET /books": "SFFAAAA", "GET /today": "SFFAAAA", "GET /team": "SFFAAAA",
         "GET /dashboard": "SFFFAAA", "GET /dashboard/people": "SFFFAAA", "GET /risk": "SFFAAAA", "GET /admin/risk": "SFFFAAA",
         "POST /admin/risk": "SFFFAAA", "GET /rankings": "SAAAAAA", "GET /stats/status": "SFFAAAA",
+        // sensitive personal data and the indicators made from it: the 人事課 only, not the system administrator
+        "GET /indicators": "SFFFAFA", "GET /indicators.csv": "SFFFAFA", "GET /admin/rank-classes": "SFFFAFA", "POST /admin/rank-classes": "SFFFAFA",
+        "GET /admin/staff/:id/personal": "SFFFAFH", "POST /admin/staff/:id/personal/sex": "SFFFAFH", "POST /admin/staff/:id/personal/births": "SFFFAFH",
+        "POST /admin/staff/:id/personal/births/withdraw": "SFFFAFH",
         "POST /books/:staffId/proxy-punch": "SFFAAAH", "POST /corrections/:id/decision": "SFFAAAH",
 
         "GET /admin/staff": "SFFFAAA", "GET /admin/staff/new": "SFFFAAA", "POST /admin/staff": "SFFFAAA",

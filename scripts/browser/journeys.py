@@ -921,6 +921,34 @@ class Suite:
         b.get("/rankings")
         check(b.has("main table caption") and "あなたの状況" in b.text("main"), f"the rankings: {b.text('main')[:300]}")
         b.audit("rankings")
+        # what the municipality should publish this year (女性活躍推進法・次世代法): from the menu, every 特定事業主 with a
+        # column per employment type; then one body by calendar year, and the CSV
+        b.submit(b.css("nav a[href='/indicators']"))
+        check("公表指標" in b.h1(), f"the indicators did not open: {b.h1()}")
+        main = b.text("main")
+        for text in ("団体全体", "市長部局", "教育委員会", "男性職員の育児休業取得率", "管理的地位（課長級以上）にある職員に占める女性の割合",
+                     "1人1か月あたりの超過勤務時間", "年次休暇の取得率", "指標の定義"):
+            check(text in main, f"the indicators lack {text}")
+        check(len(b.all("main table.indicators caption")) >= 3, "a table per body")
+        b.audit("indicators")
+        b.screenshot("d-8-indicators.png")
+        Select(b.d.find_element(By.ID, "basis")).select_by_value("calendar")
+        Select(b.d.find_element(By.ID, "employer")).select_by_value("educationBoard")
+        b.submit(b.css("form[action='/indicators'] button[type=submit]"))
+        check("basis=calendar" in b.d.current_url and "employer=educationBoard" in b.d.current_url, f"the choice is not in the URL: {b.d.current_url}")
+        check(len(b.all("main table.indicators caption")) == 1 and "教育委員会" in b.text("main h2"), "the board of education's table alone")
+        b.audit("indicators (board of education, calendar year)")
+        status, headers, body = b.fetch(b.css("main a[href^='/indicators.csv']").get_attribute("href"))
+        check(status == 200 and "text/csv" in {k.lower(): v for k, v in headers.items()}.get("content-type", ""), f"the indicators CSV: {status} {headers}")
+        check("男性職員の育児休業取得率" in body.decode("utf-8"), "the CSV's rows")
+        with open(os.path.join(self.work, "indicators.csv"), "wb") as f:
+            f.write(body)
+        # a person's sex and children's births, HR only, from the staff record
+        b.get("/admin/staff")
+        b.submit(b.css("main table tbody tr th a[href$='/edit']"))
+        b.submit(b.css("main a[href$='/personal']"))
+        check("性別と子の出生" in b.h1(), f"the personal record did not open: {b.h1()}")
+        b.audit("personal record")
 
     # e ------------------------------------------------------------------------------------------
     def journey_e(self):

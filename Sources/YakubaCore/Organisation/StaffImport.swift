@@ -14,6 +14,8 @@ public struct StaffDraft: Hashable, Sendable {
     public var schedule: WeeklySchedule
     public var startDate: CalendarDate
     public var roles: [Role]
+    /// 性別 (optional; kept apart from the roster, HR only: the published indicators need it)
+    public var sex: Sex? = nil
 }
 
 /// Every problem found in a file; a file with any is not imported.
@@ -39,16 +41,17 @@ public enum StaffImport {
         ("姓カナ", "family_kana", true), ("名カナ", "given_kana", true), ("雇用形態", "employment_type", true),
         ("所属コード", "department_code", true), ("職名", "position", false), ("勤務曜日", "weekdays", true),
         ("始業", "start", true), ("終業", "end", true), ("休憩", "break", true), ("任用開始日", "start_date", true),
-        ("役割", "roles", false),
+        ("役割", "roles", false), ("性別", "sex", false),
     ]
 
     /// A template HR can open in Excel.
     public static var template: String {
-        CSV.write([columns.map(\.ja), ["100001", "山田", "太郎", "ヤマダ", "タロウ", "常勤", "0101", "主事", "月-金", "8:30", "17:15", "60", "2025-04-01", ""],
-                   ["100002", "髙橋", "花子", "タカハシ", "ハナコ", "会計年度パートタイム", "0102", "会計年度任用職員", "月水金", "9:00", "16:00", "12:00-13:00", "2025-04-01", ""]])
+        CSV.write([columns.map(\.ja), ["100001", "山田", "太郎", "ヤマダ", "タロウ", "常勤", "0101", "主事", "月-金", "8:30", "17:15", "60", "2025-04-01", "", "男性"],
+                   ["100002", "髙橋", "花子", "タカハシ", "ハナコ", "会計年度パートタイム", "0102", "会計年度任用職員", "月水金", "9:00", "16:00", "12:00-13:00", "2025-04-01", "", "女性"]])
     }
 
-    public static func parse(_ text: String, departmentCodes: Set<String>, existingNumbers: Set<String>, maxRows: Int = 20_000) -> Result<[StaffDraft], ImportFailure> {
+    public static func parse(_ text: String, departmentCodes: Set<String>, existingNumbers: Set<String>, maxRows: Int = 20_000,
+                             sexAllowed: Bool = true) -> Result<[StaffDraft], ImportFailure> {
         let rows: [[String]]
         do { rows = try CSV.parse(text) } catch {
             return .failure(ImportFailure([ImportIssue(line: error.line, column: "", value: "", messageJa: "引用符（\"）が閉じられていません。", messageEn: "A quote (\") is not closed.")]))
@@ -118,10 +121,16 @@ public enum StaffImport {
                 switch r { case "所属長", "approver": roles.append(.approver); case "人事", "人事課", "hr": roles.append(.hr)
                 default: issue("役割", "役割は「所属長」「人事」です（空欄可）。", "Roles are 所属長 (approver) or 人事 (hr), or empty.") }
             }
+            let sexText = cell("性別")
+            let sex = Sex(code: sexText)
+            if !sexText.isEmpty && !sexAllowed {
+                // sensitive: only the 人事課 puts it on the roster
+                issue("性別", "性別の列は人事課の職員だけが取り込めます。列を空にするか、人事課に依頼してください。", "Only HR may import the sex column: leave it empty or ask HR.")
+            } else if !sexText.isEmpty && sex == nil { issue("性別", "性別は「女性」「男性」です（空欄可）。", "Sex is 女性 (female) or 男性 (male), or empty.") }
             if let type, let schedule, let start, !number.isEmpty, departmentCodes.contains(dept) {
                 drafts.append(StaffDraft(line: line, staffNumber: number, familyName: cell("姓"), givenName: cell("名"), familyKana: cell("姓カナ"),
                                          givenKana: cell("名カナ"), employmentType: type, departmentCode: dept, position: cell("職名"),
-                                         schedule: schedule, startDate: start, roles: roles))
+                                         schedule: schedule, startDate: start, roles: roles, sex: sex))
             }
         }
         if rows.count <= 1 { issues.append(ImportIssue(line: 2, column: "", value: "", messageJa: "データ行がありません。", messageEn: "There are no data rows.")) }

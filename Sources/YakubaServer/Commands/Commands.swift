@@ -296,8 +296,11 @@ struct StatsCommand: AsyncCommand {
                 .all(decoding: StatsMonthRow.self, with: rowDecoder)
             for mark in marks.sorted(by: { $0.month < $1.month }) {
                 guard let m = YearMonth(iso: mark.month), let asOf = CalendarDate(iso: mark.asOf) else { continue }
-                // facts recorded since the month was stored: it is behind (the next refresh or page brings it up), not wrong
-                if mark.ledgerSeq < seq { behind += 1; context.console.print("  \(muni.name) \(m.iso): behind the ledger, not compared (run refresh first)"); continue }
+                // facts recorded since the month was stored that change its figures: it is behind (the next refresh or page
+                // brings it up), not wrong; entries that change nothing counted (a view logged, a setting) leave it comparable
+                if mark.ledgerSeq < seq, try await StatsService.plan(sql, municipality: muni, months: [m], today: asOf, stored: [mark]).months[m] != nil {
+                    behind += 1; context.console.print("  \(muni.name) \(m.iso): behind the ledger, not compared (run refresh first)"); continue
+                }
                 let fresh = try await StatsService.compute(sql, municipality: muni, tree: tree, month: m, work: .everyone, today: asOf,
                                                            sqlitePath: app.yakuba.sqlitePath).rows
                 months += 1

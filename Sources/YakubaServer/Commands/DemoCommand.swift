@@ -256,6 +256,13 @@ enum DemoCity {
             busy.insert(colleague.id)
         }
         for (i, s) in staff.enumerated() where i % 150 == 77 && s.roles.isEmpty && s.employment == .regular && s.id != firstPlain.id { busy.insert(s.id) }
+        // sex for everyone, and a few births with the leaves that follow them (the published indicators): those away on
+        // leave do not punch
+        let family = Self.households(staff: staff, exclude: busy.union([firstPlain.id]), firstDay: firstDay, today: today, holidays: holidays,
+                                   recordedBy: hrId, approver: approver(of:), zone: zone)
+        leaveRequests += family.requests
+        leaveDecisions += family.decisions
+        let away = family.away
         for s in staff {
             let ws = s.weeklySchedule
             let isBusy = busy.contains(s.id)
@@ -265,6 +272,7 @@ enum DemoCity {
             while day <= lastDay {
                 defer { day = day.adding(days: 1) }
                 guard let sc = ws.schedule(weekday: day.weekday), holidays.holidayName(day) == nil else { continue }
+                if let a = away[s.id], a.contains(where: { $0.contains(day) }) { continue }
                 if rng.chance(0.03) {
                     let by = approver(of: s)
                     marks.append(DayMarkRow(id: rng.uuid(), municipalityId: muni.id, staffId: s.id, date: day.iso, code: DayMarkCode.annualLeave.rawValue,
@@ -352,6 +360,12 @@ enum DemoCity {
                     + decisions.map { LedgerDraft(municipalityId: muniId, actorId: $0.decidedBy, type: "leave.approved", subjectId: $0.requestId.uuidString.lowercased(), fact: $0) }
             }
         }
+        for chunk in family.facts.chunked(5000) {
+            try await writer.perform { _, sql in
+                for c in chunk.chunked(500) { try await sql.insert(into: "staff_personal_facts").models(c, with: rowEncoder).run() }
+                return chunk.map { LedgerDraft(municipalityId: $0.municipalityId, actorId: $0.recordedBy, type: "staff.personal_recorded", subjectId: $0.staffId.uuidString.lowercased(), fact: $0) }
+            }
+        }
         if let welfare = depts.first(where: { $0.name == "健康福祉部" }) {
             let row = DepartmentWorkloadRow(id: rng2.uuid(), municipalityId: muniId, departmentId: welfare.id, workload: DepartmentWorkload.externallyDriven.rawValue,
                                             fromMonth: YearMonth(FiscalYear(containing: firstDay).first).iso, setBy: hrId, setAtMs: nowMs(now))
@@ -372,6 +386,67 @@ enum DemoCity {
             progress("monthly figures for the dashboard: \(refreshed.months.count) months in \(Int(Date().timeIntervalSince(t0))) s")
         }
         return Result(cityName: muni.name, staffCount: staff.count, punchCount: punchCount, logins: logins)
+    }
+}
+
+extension DemoCity {
+    /// The demo's personal data: everyone's sex (women are most of the part-timers and a few of the 課長), and about one in
+    /// 30 full-time staff with a child born in the demo's months or the year before — mothers on 産前・産後休暇 and then
+    /// 育児休業 for a year, fathers taking 配偶者出産休暇, 育児参加休暇 and some of them 育児休業 — all approved.
+    static func households(staff: [StaffRow], exclude: Set<UUID>, firstDay: CalendarDate, today: CalendarDate, holidays: MunicipalHolidayRules,
+                         recordedBy: UUID, approver: (StaffRow) -> UUID, zone: TimeZone)
+        -> (facts: [PersonalFactRow], requests: [LeaveRequestRow], decisions: [LeaveDecisionRow], away: [UUID: [ClosedRange<CalendarDate>]]) {
+        var rng = SeededRandom(seed: 20_261_202)
+        var facts: [PersonalFactRow] = [], requests: [LeaveRequestRow] = [], decisions: [LeaveDecisionRow] = []
+        var away: [UUID: [ClosedRange<CalendarDate>]] = [:]
+        let at = nowMs(firstDay.instant(atMinute: 540, in: zone))
+        func leave(_ s: StaffRow, _ code: String, _ from: CalendarDate, _ to: CalendarDate) {
+            let ws = s.weeklySchedule
+            var days: [LeaveDay] = []
+            var d = from
+            while d <= to {
+                if let sc = ws.schedule(weekday: d.weekday), holidays.holidayName(d) == nil { days.append(LeaveDay(date: d, minutes: sc.scheduledMinutes, range: nil)) }
+                d = d.adding(days: 1)
+            }
+            guard !days.isEmpty else { return }
+            let id = rng.uuid()
+            let asked = nowMs(from.adding(days: -30).instant(atMinute: 600, in: zone))
+            requests.append(LeaveRequestRow(id: id, municipalityId: s.municipalityId, staffId: s.id, typeCode: code, fromDate: from.iso, toDate: to.iso,
+                                            unit: "day", half: nil, startMinute: nil, endMinute: nil, relationship: nil,
+                                            days: String(decoding: (try? JSONEncoder().encode(days)) ?? Data(), as: UTF8.self),
+                                            minutes: days.reduce(0) { $0 + $1.minutes }, reason: "", requestedAtMs: asked))
+            decisions.append(LeaveDecisionRow(id: rng.uuid(), requestId: id, step: 0, outcome: "approved", decidedBy: approver(s), onBehalfOf: nil,
+                                              comment: "", decidedAtMs: asked + 86_400_000))
+            away[s.id, default: []].append(from...to)
+        }
+        let firstBirth = firstDay.adding(days: -300), lastBirth = today.adding(days: -14)
+        let span = max(1, lastBirth.dayNumber - firstBirth.dayNumber)
+        for s in staff {
+            let womenShare: Double
+            switch s.employment {
+            case .fiscalYearPartTime: womenShare = 0.75
+            case .fiscalYearFullTime: womenShare = 0.6
+            case .reappointedShortTime: womenShare = 0.3
+            case .regular: womenShare = s.position.contains("課長") || s.position.contains("部長") ? 0.15 : 0.42
+            }
+            let sex: Sex = rng.chance(womenShare) ? .female : .male
+            facts.append(PersonalFactRow(id: rng.uuid(), municipalityId: s.municipalityId, staffId: s.id, kind: PersonalFact.Kind.sex.rawValue, value: sex.rawValue,
+                                         recordedBy: recordedBy, recordedAtMs: at))
+            guard s.roles.isEmpty, !exclude.contains(s.id), s.employment == .regular || s.employment == .fiscalYearFullTime, rng.chance(1.0 / 30) else { continue }
+            let birth = firstBirth.adding(days: rng.int(0...span))
+            facts.append(PersonalFactRow(id: rng.uuid(), municipalityId: s.municipalityId, staffId: s.id, kind: PersonalFact.Kind.birth.rawValue, value: birth.iso,
+                                         recordedBy: recordedBy, recordedAtMs: at))
+            if sex == .female {
+                leave(s, "prenatal", birth.adding(days: -42), birth.adding(days: -1))
+                leave(s, "postnatal", birth, birth.adding(days: 56))
+                leave(s, "childcare_leave", birth.adding(days: 57), birth.adding(days: 57 + 30 * rng.int(6...14)))
+            } else {
+                if rng.chance(0.7) { leave(s, "spouse_birth", birth, birth.adding(days: 1)) }
+                if rng.chance(0.5) { leave(s, "childcare_participation", birth.adding(days: 14), birth.adding(days: 20)) }
+                if rng.chance(0.4) { let start = birth.adding(days: rng.int(7...60)); leave(s, "childcare_leave", start, start.adding(days: 30 * rng.int(1...3))) }
+            }
+        }
+        return (facts, requests, decisions, away)
     }
 }
 

@@ -56,6 +56,8 @@ struct MunicipalityRow: Codable, Sendable, Hashable {
         var shiftPatterns: [ShiftPattern]? = nil
         /// the early warning's thresholds and weights (nil: `RiskSettings.default`)
         var risk: RiskSettings? = nil
+        /// the rank class of each position title HR mapped (the rest by `RankClassMap.guess`)
+        var rankClasses: RankClassMap? = nil
     }
     private var storedPolicies: Policies? { policies.flatMap { try? JSONDecoder().decode(Policies.self, from: Data($0.utf8)) } }
     var annualLeavePolicy: AnnualLeavePolicy { storedPolicies?.annualLeave ?? .default }
@@ -77,6 +79,16 @@ struct MunicipalityRow: Codable, Sendable, Hashable {
         var m = self
         var p = storedPolicies ?? Policies()
         p.risk = settings
+        m.policies = Seed.json(p)
+        return m
+    }
+
+    var rankClasses: RankClassMap { storedPolicies?.rankClasses ?? RankClassMap() }
+    /// The row with this mapping of position titles to rank classes (the rest of the policies kept).
+    func with(rankClasses map: RankClassMap) -> MunicipalityRow {
+        var m = self
+        var p = storedPolicies ?? Policies()
+        p.rankClasses = map
         m.policies = Seed.json(p)
         return m
     }

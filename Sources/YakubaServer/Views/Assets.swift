@@ -45,6 +45,8 @@ enum Assets {
     th, td { border:1px solid var(--line); padding:4px 8px; text-align:left; vertical-align:top; }
     thead th { background:#eef1f6; }
     td.num, th.num { text-align:right; font-variant-numeric: tabular-nums; }
+    table.indicators td.num { white-space:nowrap; }
+    table.indicators tr.group th { background:#eef2f7; }
     tr.rest td { background:#f6f6f6; } tr.holiday td { background:#fdf0f0; }
     .tag { display:inline-block; padding:0 6px; margin:1px 2px; border-radius:4px; font-size:.85rem; border:1px solid #999; background:#fff; }
     .tag.anomaly { border-color: var(--err); color: var(--err); background:#fff; }

@@ -59,7 +59,7 @@ enum ImportController {
         let existing = Set(try await req.sql.select().column("staff_number").from("staff").where("municipality_id", .equal, SQLBind(scope.principal.municipalityId))
             .all(decodingColumn: "staff_number", as: String.self))
         let byCode = Dictionary(scope.tree.rows.values.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
-        switch StaffImport.parse(decoded.text, departmentCodes: Set(byCode.keys), existingNumbers: existing) {
+        switch StaffImport.parse(decoded.text, departmentCodes: Set(byCode.keys), existingNumbers: existing, sexAllowed: scope.principal.roles.contains(.hr)) {
         case .failure(let failure):
             return Pages.html(try await page(req, issues: failure.issues, error: nil), status: .unprocessableEntity)
         case .success(let drafts):
@@ -70,6 +70,10 @@ enum ImportController {
                          position: d.position, schedule: Seed.json(d.schedule), startDate: d.startDate.iso, endDate: nil, active: true,
                          roles: d.roles.map(\.rawValue).joined(separator: ","), passwordHash: nil, mustChangePassword: true, locale: "ja", updatedAtMs: now)
             }
+            let personal = zip(drafts, rows).compactMap { d, r in
+                d.sex.map { PersonalFactRow(id: UUID.timeOrdered(), municipalityId: r.municipalityId, staffId: r.id, kind: PersonalFact.Kind.sex.rawValue,
+                                            value: $0.rawValue, recordedBy: scope.principal.staffId, recordedAtMs: now) }
+            }
             let approvers = zip(drafts, rows).filter { $0.0.roles.contains(.approver) }.map { ($0.1.id, byCode[$0.0.departmentCode]!.id) }
             let actor = scope.principal.staffId
             // one transaction: all rows or none
@@ -78,7 +82,9 @@ enum ImportController {
                 for (s, d) in approvers {
                     try await sql.insert(into: "approver_departments").columns("staff_id", "department_id").values(SQLBind(s), SQLBind(d)).run()
                 }
+                for chunk in personal.chunked(500) { try await sql.insert(into: "staff_personal_facts").models(chunk, with: rowEncoder).run() }
                 return rows.map { LedgerDraft(municipalityId: $0.municipalityId, actorId: actor, type: "staff.created", subjectId: $0.id.uuidString.lowercased(), fact: $0.ledgerFact) }
+                    + personal.map { LedgerDraft(municipalityId: $0.municipalityId, actorId: actor, type: "staff.personal_recorded", subjectId: $0.staffId.uuidString.lowercased(), fact: $0) }
             }
             req.session.data["flash"] = l.t("\(rows.count)名を取り込みました（\(decoded.encoding)）。ログインするには、一覧の「パスワード発行」で初回パスワードを発行してください。",
                                              "Imported \(rows.count) staff (\(decoded.encoding)). Issue each a one-time password from the list to let them sign in.")
