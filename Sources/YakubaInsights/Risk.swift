@@ -25,13 +25,17 @@ public struct RiskSettings: Sendable, Codable, Hashable {
     public var correctionWeight = 10
     /// listed from this score: by default two high months in a row are enough to look (or the average near 80 alone)
     public var listFrom = 20
+    /// the condition check's mean of the last 4 weeks at least this many tenths of a point below the 8 weeks before
+    /// (counted only where the municipality uses the condition check)
+    public var conditionDropTenths = 5
+    public var conditionWeight = 15
 
     public init() {}
     public static let `default` = RiskSettings()
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case highMonthHours, consecutiveWeight, averageHours, averageWeight, lateNightDays, lateNightWeight, noLeaveMonths, noLeaveWeight
-        case correctionRisePoints, correctionWeight, listFrom
+        case correctionRisePoints, correctionWeight, listFrom, conditionDropTenths, conditionWeight
     }
     /// Settings saved before a field existed read it as its default.
     public init(from decoder: any Decoder) throws {
@@ -44,6 +48,7 @@ public struct RiskSettings: Sendable, Codable, Hashable {
         noLeaveMonths = try int(.noLeaveMonths, d.noLeaveMonths); noLeaveWeight = try int(.noLeaveWeight, d.noLeaveWeight)
         correctionRisePoints = try int(.correctionRisePoints, d.correctionRisePoints); correctionWeight = try int(.correctionWeight, d.correctionWeight)
         listFrom = try int(.listFrom, d.listFrom)
+        conditionDropTenths = try int(.conditionDropTenths, d.conditionDropTenths); conditionWeight = try int(.conditionWeight, d.conditionWeight)
     }
 
     /// The form's fields: name, label, the range allowed.
@@ -65,6 +70,8 @@ public struct RiskSettings: Sendable, Codable, Hashable {
         Field(name: "no_leave_weight", labelJa: "年休なし：点数", labelEn: "No annual leave: points", range: 0...100, keyPath: \.noLeaveWeight),
         Field(name: "correction_rise_points", labelJa: "打刻修正の増加：直近3か月の修正日の割合が前の3か月よりこのポイント以上増えた", labelEn: "More corrections: the last three months' share of corrected days up by at least this many points", range: 1...100, keyPath: \.correctionRisePoints),
         Field(name: "correction_weight", labelJa: "打刻修正の増加：点数", labelEn: "More corrections: points", range: 0...100, keyPath: \.correctionWeight),
+        Field(name: "condition_drop_tenths", labelJa: "コンディションの低下：直近4週の平均が前の8週よりこの値（0.1点単位）以上低い", labelEn: "Condition decline: the last 4 weeks' mean at least this many tenths of a point below the 8 weeks before", range: 1...40, keyPath: \.conditionDropTenths),
+        Field(name: "condition_weight", labelJa: "コンディションの低下：点数", labelEn: "Condition decline: points", range: 0...100, keyPath: \.conditionWeight),
         Field(name: "list_from", labelJa: "この点数以上の職員を一覧に出す", labelEn: "List people from this score", range: 1...500, keyPath: \.listFrom),
     ]
 
@@ -89,7 +96,7 @@ public struct RiskSettings: Sendable, Codable, Hashable {
 
 /// One factor of a person's score: what it measures, the person's value, and the points it gives when met.
 public struct RiskFactor: Sendable, Hashable {
-    public enum Kind: String, Sendable, CaseIterable, Hashable { case consecutiveHigh, averageNear80, lateNight, noLeave, moreCorrections }
+    public enum Kind: String, Sendable, CaseIterable, Hashable { case consecutiveHigh, averageNear80, lateNight, noLeave, moreCorrections, conditionDecline }
     public var kind: Kind
     /// the person's figure (months, hours, days, points), as the label prints it
     public var value: Int
@@ -104,6 +111,7 @@ public struct RiskFactor: Sendable, Hashable {
         case .lateNight: "直近の月に深夜（22時〜5時）の勤務が\(value)日あります（\(threshold)日以上で該当）"
         case .noLeave: "年休を\(value)か月続けて取っていません（\(threshold)か月以上で該当）"
         case .moreCorrections: "打刻修正の割合が前の3か月より\(value)ポイント増えています（\(threshold)ポイント以上で該当）"
+        case .conditionDecline: "コンディションの平均が前の8週より\(Self.tenths(value))点下がっています（\(Self.tenths(threshold))点以上で該当）"
         }
     }
     public var labelEn: String {
@@ -113,8 +121,10 @@ public struct RiskFactor: Sendable, Hashable {
         case .lateNight: "\(value) late-night day(s) (22:00–5:00) in the latest month (counts from \(threshold))"
         case .noLeave: "No annual leave for \(value) month(s) in a row (counts from \(threshold))"
         case .moreCorrections: "Corrected days up \(value) points on the three months before (counts from \(threshold))"
+        case .conditionDecline: "Condition down \(Self.tenths(value)) points on the 8 weeks before (counts from \(Self.tenths(threshold)))"
         }
     }
+    public static func tenths(_ n: Int) -> String { "\(n / 10).\(n % 10)" }
 }
 
 /// A person's score and every factor behind it, met or not.
@@ -136,7 +146,10 @@ public enum RiskScore {
 
     /// One person's score from their months (any order; months outside the window are ignored; a month without a row is
     /// a month they were not employed, which breaks a run).
-    public static func assess(staffId: UUID, months rows: [StaffMonthStats], through: YearMonth, settings s: RiskSettings = .default) -> RiskAssessment {
+    /// - condition: where the municipality uses the condition check, the person's decline in tenths of a point (nil: too
+    ///   few answers to tell, counted as none); `.none` leaves the factor out
+    public static func assess(staffId: UUID, months rows: [StaffMonthStats], through: YearMonth, settings s: RiskSettings = .default,
+                              condition: Int?? = .none) -> RiskAssessment {
         let window = window(through: through)
         var byMonth: [YearMonth: StaffMonthStats] = [:]
         for r in rows where window.contains(r.month) { byMonth[r.month] = r }
@@ -180,17 +193,25 @@ public enum RiskScore {
         factors.append(RiskFactor(kind: .noLeave, value: dry, threshold: s.noLeaveMonths, points: dry >= s.noLeaveMonths ? s.noLeaveWeight : 0))
         factors.append(RiskFactor(kind: .moreCorrections, value: rise, threshold: s.correctionRisePoints,
                                   points: rise >= s.correctionRisePoints ? s.correctionWeight : 0))
+        if case .some(let decline) = condition {
+            let d = decline ?? 0
+            factors.append(RiskFactor(kind: .conditionDecline, value: d, threshold: s.conditionDropTenths, points: d >= s.conditionDropTenths ? s.conditionWeight : 0))
+        }
         let dept = latest?.departmentId ?? rows.max { $0.month < $1.month }?.departmentId
         return RiskAssessment(staffId: staffId, departmentId: dept, score: factors.reduce(0) { $0 + $1.points }, factors: factors)
     }
 
     /// Everyone in `rows` (filtered) at or over the listing score, highest first.
-    public static func listed(_ rows: some Sequence<StaffMonthStats>, through: YearMonth, settings: RiskSettings, filter: DashboardFilter = DashboardFilter())
-        -> [RiskAssessment] {
+    /// - conditions: each person's condition decline (tenths of a point) where the municipality uses the condition check;
+    ///   nil when it does not
+    public static func listed(_ rows: some Sequence<StaffMonthStats>, through: YearMonth, settings: RiskSettings, filter: DashboardFilter = DashboardFilter(),
+                              conditions: [UUID: Int]? = nil) -> [RiskAssessment] {
         let window = Set(window(through: through))
         var byPerson: [UUID: [StaffMonthStats]] = [:]
         for r in rows where window.contains(r.month) && filter.admits(r) { byPerson[r.staffId, default: []].append(r) }
-        return byPerson.map { assess(staffId: $0.key, months: $0.value, through: through, settings: settings) }
+        return byPerson.map { p in
+            assess(staffId: p.key, months: p.value, through: through, settings: settings, condition: conditions.map { .some($0[p.key]) } ?? .none)
+        }
             .filter { $0.score >= settings.listFrom }
             .sorted { $0.score != $1.score ? $0.score > $1.score : $0.staffId.uuidString < $1.staffId.uuidString }
     }

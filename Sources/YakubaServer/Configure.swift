@@ -90,6 +90,7 @@ func routes(_ app: Application) throws {
     IndicatorController.register(r)
     PersonalController.register(r)
     RiskController.register(r)
+    ConditionController.register(r)
     RankingController.register(r)
     RosterController.register(r)
     LeaveController.register(r)

@@ -550,6 +550,10 @@ class Suite:
         check(chosen, "no place is preselected")
         place = chosen[0].find_element(By.XPATH, "..").text.strip()
         b.screenshot("b-0-punch-page.png")
+        # the demo city asks for the condition at clock-in: optional, 答えない preselected; this person answers 4
+        check(b.has("fieldset.condition") and b.css("#condition-skip").is_selected(), "the condition question, with 答えない preselected")
+        b.css("label:has(#condition-4)").click()
+        check(b.css("#condition-4").is_selected(), "tapping 4 selects it")
 
         # clock in with a double tap: one punch
         tap_at = now_local()
@@ -629,6 +633,11 @@ class Suite:
         check(st == 200, f"GET /api/v1/punches with the token: {st} {body[:200]!r}")
         kinds = [p["kind"] for p in json.loads(body)["punches"]]
         check(kinds == ["in", "break_start", "break_end", "out"], f"the API with a token shows {kinds}")
+
+        # their own condition over time (nobody else's): today's 4 is in this week's average
+        b.get("/condition")
+        check("自分のコンディション" in b.h1() and b.has("main svg.chart[role=img]"), f"the condition page: {b.h1()}")
+        b.audit("condition (own)")
 
         # English, on the phone
         b.get("/punch?lang=en")
@@ -949,6 +958,10 @@ class Suite:
         b.submit(b.css("main a[href$='/personal']"))
         check("性別と子の出生" in b.h1(), f"the personal record did not open: {b.h1()}")
         b.audit("personal record")
+        # the sections' condition, only as averages of five people or more
+        b.get("/condition/departments")
+        check("所属のコンディション" in b.h1() and b.has("main table caption"), f"the sections' condition: {b.h1()}")
+        b.audit("condition by section")
 
     # e ------------------------------------------------------------------------------------------
     def journey_e(self):

@@ -360,6 +360,21 @@ enum DemoCity {
                     + decisions.map { LedgerDraft(municipalityId: muniId, actorId: $0.decidedBy, type: "leave.approved", subjectId: $0.requestId.uuidString.lowercased(), fact: $0) }
             }
         }
+        // the condition check is on: about a third of the staff answer on half of their work days of the last 12 weeks;
+        // the busy ones feel worse lately
+        let conditionRows = Self.conditions(staff: staff, busy: busy, away: away, today: today, holidays: holidays)
+        for chunk in conditionRows.chunked(20_000) {
+            try await writer.perform { _, sql in
+                for c in chunk.chunked(500) { try await sql.insert(into: "condition_checks").models(c, with: rowEncoder).run() }
+                return chunk.map { LedgerDraft(municipalityId: $0.municipalityId, actorId: $0.staffId, type: "condition.recorded", subjectId: $0.staffId.uuidString.lowercased(), fact: $0) }
+            }
+        }
+        let withCondition = muni.with(conditionCheck: true)
+        try await writer.perform { _, sql in
+            try await sql.update("municipalities").set("policies", to: SQLBind(withCondition.policies)).where("id", .equal, SQLBind(withCondition.id)).run()
+            return [LedgerDraft(municipalityId: withCondition.id, actorId: hrId, type: "condition.settings_updated", subjectId: withCondition.id.uuidString.lowercased(), fact: ["conditionCheck": true])]
+        }
+        muni = withCondition
         for chunk in family.facts.chunked(5000) {
             try await writer.perform { _, sql in
                 for c in chunk.chunked(500) { try await sql.insert(into: "staff_personal_facts").models(c, with: rowEncoder).run() }
@@ -447,6 +462,29 @@ extension DemoCity {
             }
         }
         return (facts, requests, decisions, away)
+    }
+
+    /// The demo's condition answers (see `build`).
+    static func conditions(staff: [StaffRow], busy: Set<UUID>, away: [UUID: [ClosedRange<CalendarDate>]], today: CalendarDate,
+                           holidays: MunicipalHolidayRules) -> [ConditionRow] {
+        var rng = SeededRandom(seed: 20_261_203)
+        var out: [ConditionRow] = []
+        let from = today.adding(days: -83)
+        for s in staff where busy.contains(s.id) || rng.chance(0.33) {
+            let ws = s.weeklySchedule
+            let usual = rng.int(3...4)
+            var d = from
+            while d < today {
+                defer { d = d.adding(days: 1) }
+                guard ws.schedule(weekday: d.weekday) != nil, holidays.holidayName(d) == nil, !(away[s.id]?.contains { $0.contains(d) } ?? false),
+                      busy.contains(s.id) || rng.chance(0.5) else { continue }
+                var score = usual + (rng.chance(0.3) ? rng.int(-1...1) : 0)
+                if busy.contains(s.id) && d >= today.adding(days: -27) { score -= rng.int(1...2) }
+                out.append(ConditionRow(id: rng.uuid(), municipalityId: s.municipalityId, staffId: s.id, date: d.iso, score: min(5, max(1, score)),
+                                        recordedAtMs: nowMs(d.instant(atMinute: 500, in: TimeZone(identifier: "Asia/Tokyo")!))))
+            }
+        }
+        return out
     }
 }
 

@@ -58,6 +58,8 @@ struct MunicipalityRow: Codable, Sendable, Hashable {
         var risk: RiskSettings? = nil
         /// the rank class of each position title HR mapped (the rest by `RankClassMap.guess`)
         var rankClasses: RankClassMap? = nil
+        /// whether staff are asked their condition (コンディション) at clock-in (nil: not asked)
+        var conditionCheck: Bool? = nil
     }
     private var storedPolicies: Policies? { policies.flatMap { try? JSONDecoder().decode(Policies.self, from: Data($0.utf8)) } }
     var annualLeavePolicy: AnnualLeavePolicy { storedPolicies?.annualLeave ?? .default }
@@ -79,6 +81,16 @@ struct MunicipalityRow: Codable, Sendable, Hashable {
         var m = self
         var p = storedPolicies ?? Policies()
         p.risk = settings
+        m.policies = Seed.json(p)
+        return m
+    }
+
+    var conditionCheck: Bool { storedPolicies?.conditionCheck ?? false }
+    /// The row with the condition check on or off (the rest of the policies kept).
+    func with(conditionCheck on: Bool) -> MunicipalityRow {
+        var m = self
+        var p = storedPolicies ?? Policies()
+        p.conditionCheck = on
         m.policies = Seed.json(p)
         return m
     }

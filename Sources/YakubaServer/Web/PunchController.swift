@@ -45,6 +45,21 @@ enum PunchController {
             let c = primary ? (k == .clockOut ? "big out" : "big") : "big break"
             return el("button", attr("type", "submit"), attr("name", "kind"), attr("value", k.rawValue), cls(c), txt(l.t(k.labelJa, k.labelEn)))
         }
+        // コンディション: asked at clock-in where the municipality uses it, once a day, skippable (nothing chosen by default)
+        var askCondition = muni.conditionCheck && next.first == .clockIn
+        if askCondition { askCondition = try await !ConditionRepository.answered(req.sql, staffId: p.staffId, date: today) }
+        let conditionField: N = askCondition
+            ? el("fieldset", cls("condition"),
+                 el("legend", txt(l.t("今日のコンディション（任意）", "How are you today? (optional)"))),
+                 el("p", cls("hint"), attr("id", "condition-hint"), txt(l.t("答えると出勤と一緒に記録します。同僚には表示されません。", "Recorded with your clock-in if you answer. Never shown to colleagues."))),
+                 N.group(ConditionScore.allCases.reversed().map { c in
+                     el("label", void("input", [("type", "radio"), ("name", "condition"), ("value", String(c.rawValue)), ("id", "condition-\(c.rawValue)"),
+                                                 ("aria-describedby", "condition-hint")]),
+                        txt("\(c.rawValue) " + l.t(c.labelJa, c.labelEn)))
+                 }),
+                 el("label", void("input", [("type", "radio"), ("name", "condition"), ("value", ""), ("id", "condition-skip"), ("checked", "")]),
+                    txt(l.t("答えない", "Skip"))))
+            : .empty
         let html = Pages.layout(req, title: l.t("打刻", "Clock in/out"), [
             el("div", cls("punch-card"),
                el("h1", txt(l.t("打刻", "Clock in/out"))),
@@ -59,7 +74,9 @@ enum PunchController {
                   el("fieldset", [el("legend", txt(l.t("勤務場所", "Place")))] + places.enumerated().map { (i, pl) in
                       el("label", void("input", [("type", "radio"), ("name", "place"), ("value", pl), ("id", "place-\(i)")] + (pl == chosen ? [("checked", "")] : [])), txt(pl))
                   }),
+                  conditionField,
                   el("div", next.enumerated().map { (i, k) in button(k, primary: i == 0) }))),
+            muni.conditionCheck ? el("p", link("/condition", l.t("自分のコンディションの推移", "My condition over time"))) : .empty,
             el("h2", txt(l.t("本日の打刻", "Today's punches"))),
             todays.isEmpty ? el("p", cls("muted"), txt(l.t("まだ打刻はありません。", "No punches yet today."))) :
                 el("table",
@@ -72,7 +89,7 @@ enum PunchController {
         return Pages.html(html, status: status)
     }
 
-    struct PunchForm: Content { var kind: String?; var place: String?; var idempotency_key: String?; var device_at: String? }
+    struct PunchForm: Content { var kind: String?; var place: String?; var idempotency_key: String?; var device_at: String?; var condition: String? }
 
     static func postForm(_ req: Request) async throws -> Response {
         let l = req.lang
@@ -85,12 +102,23 @@ enum PunchController {
         guard let place = f.place, muni.placeList.contains(place) else {
             return try await page(req, error: l.t("勤務場所を選んでください。", "Choose the place."), status: .unprocessableEntity)
         }
+        // the condition, when given with a clock-in: one of the five points
+        let conditionText = (f.condition ?? "").trimmingCharacters(in: .whitespaces)
+        let condition = conditionText.isEmpty ? nil : Int(conditionText).flatMap(ConditionScore.init(rawValue:))
+        if !conditionText.isEmpty && condition == nil {
+            return try await page(req, error: l.t("コンディションは1〜5から選ぶか、「答えない」を選んでください。", "Choose a condition from 1 to 5, or skip."), status: .unprocessableEntity)
+        }
         req.session.data["place"] = place
         let cmd = PunchCommand(staffId: p.staffId, municipalityId: p.municipalityId, kind: kind, place: place,
                                deviceAt: f.device_at.flatMap(parseISODate), source: .selfService, recordedBy: p.staffId,
                                idempotencyKey: validKey(f.idempotency_key), at: nil)
         switch try await req.yakuba.writer.punch(cmd) {
         case .created(let row), .replayed(let row):
+            if let condition, kind == .clockIn, muni.conditionCheck {
+                try await ConditionRepository.record(req.yakuba.writer, ConditionRow(
+                    id: UUID.timeOrdered(), municipalityId: p.municipalityId, staffId: p.staffId, date: CalendarDate(dateFromMs(row.atMs), in: muni.zone).iso,
+                    score: condition.rawValue, recordedAtMs: nowMs()))
+            }
             req.session.data["flash"] = l.t("\(kind.labelJa)を \(showTime(dateFromMs(row.atMs), muni.zone)) に記録しました（\(place)）。",
                                              "\(kind.labelEn) recorded at \(showTime(dateFromMs(row.atMs), muni.zone)) (\(place)).")
             return req.redirect(to: "/punch")

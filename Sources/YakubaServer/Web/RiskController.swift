@@ -22,7 +22,10 @@ enum RiskController {
         guard let start = try await req.yakuba.stats.dataStart(req.sql, municipalityId: scope.municipality.id) else { return ([], StatsCache.Status()) }
         let (rows, status) = try await req.yakuba.stats.rows(app: req.application, sql: req.sql, municipality: scope.municipality, tree: scope.tree,
                                                                months: RiskScore.window(through: through).filter { $0 >= start }, today: today)
-        let listed = RiskScore.listed(rows, through: through, settings: scope.municipality.riskSettings, filter: DashboardFilter(departments: departments))
+        // the condition check's decline counts only where the municipality asks for it
+        let conditions = scope.municipality.conditionCheck ? try await ConditionRepository.declines(req.sql, municipalityId: scope.municipality.id, through: today) : nil
+        let listed = RiskScore.listed(rows, through: through, settings: scope.municipality.riskSettings, filter: DashboardFilter(departments: departments),
+                                      conditions: conditions)
         return (listed, status)
     }
 
@@ -76,13 +79,16 @@ enum RiskController {
             el("div", tableRegion(l.t("点数の付け方", "How the score is made")), el("table",
                el("caption", txt(l.t("要素・基準・点数（人事課が設定）", "Factors, thresholds and points (set by HR)"))),
                el("thead", el("tr", [l.t("要素", "Factor"), l.t("基準", "Threshold"), l.t("点数", "Points")].map { el("th", attr("scope", "col"), txt($0)) })),
-               el("tbody", [
+               el("tbody", ([
                    (l.t("超過勤務の多い月が続く", "High-overtime months in a row"), l.t("月\(s.highMonthHours)時間超", "Over \(s.highMonthHours)h a month"), l.t("1か月につき\(s.consecutiveWeight)点", "\(s.consecutiveWeight) per month")),
                    (l.t("2〜6か月平均", "2–6-month average"), l.t("\(s.averageHours)時間以上", "\(s.averageHours)h or more"), "\(s.averageWeight)"),
                    (l.t("深夜勤務（直近の月）", "Late nights (latest month)"), l.t("\(s.lateNightDays)日以上", "\(s.lateNightDays) days or more"), "\(s.lateNightWeight)"),
                    (l.t("年休を取っていない", "No annual leave"), l.t("\(s.noLeaveMonths)か月以上続けて", "\(s.noLeaveMonths) months or more in a row"), "\(s.noLeaveWeight)"),
                    (l.t("打刻修正の増加", "More corrections"), l.t("\(s.correctionRisePoints)ポイント以上の増加", "Up \(s.correctionRisePoints) points or more"), "\(s.correctionWeight)"),
-               ].map { r in el("tr", el("th", attr("scope", "row"), txt(r.0)), el("td", txt(r.1)), el("td", txt(r.2))) }))),
+               ] + (scope.municipality.conditionCheck ? [
+                   (l.t("コンディションの低下", "Condition decline"), l.t("直近4週の平均が前の8週より\(RiskFactor.tenths(s.conditionDropTenths))点以上低い",
+                                                                      "The last 4 weeks' mean \(RiskFactor.tenths(s.conditionDropTenths)) points or more below the 8 weeks before"), "\(s.conditionWeight)"),
+               ] : [])).map { r in el("tr", el("th", attr("scope", "row"), txt(r.0)), el("td", txt(r.1)), el("td", txt(r.2))) }))),
         ], flash: req.takeFlash())
         return Pages.html(html)
     }
@@ -98,6 +104,16 @@ enum RiskController {
             el("p", txt(l.t("各要素の基準と点数を設定します。変更は台帳に記録され、次に一覧を開いたときから使われます。",
                             "Set each factor's threshold and points. A change is recorded on the ledger and used from the next time the list is opened."))),
             el("p", link("/risk", l.t("早期警戒の一覧へ", "To the list"))),
+            el("h2", txt(l.t("出勤時のコンディション確認", "Condition check at clock-in"))),
+            el("p", txt(l.t("使うと、出勤の打刻画面で「今日のコンディション」（1〜5、答えなくてもよい）を尋ねます。本人は自分の推移を、人事課は個人の推移（表示は台帳に記録）を、所属長は5人以上の課の平均だけを見られます。低下は早期警戒の要素になります。",
+                            "When on, the clock-in screen asks \"How are you today?\" (1–5, skippable). People see their own trend, HR one person's (each view recorded), managers only averages of five people or more. A decline counts in the early warning."))),
+            el("form", attr("method", "post"), attr("action", "/admin/condition"), hidden("_csrf", req.csrfToken),
+               el("div", cls("field check"), el("label", void("input", [("type", "checkbox"), ("name", "enabled"), ("value", "1"), ("id", "condition-enabled")]
+                                                                  + (scope.municipality.conditionCheck ? [("checked", "")] : [])),
+                                                   txt(l.t("出勤時にコンディションを尋ねる", "Ask for a condition at clock-in")))),
+               el("button", attr("type", "submit"), txt(l.t("保存する", "Save")))),
+            el("p", link("/condition/departments", l.t("所属のコンディション", "Condition by section"))),
+            el("h2", txt(l.t("基準と点数", "Thresholds and points"))),
             RulesController.errorSummary(errors, l),
             el("form", [attr("method", "post"), attr("action", "/admin/risk"), attr("novalidate", ""), hidden("_csrf", req.csrfToken)]
                + RiskSettings.fields.map { f in
