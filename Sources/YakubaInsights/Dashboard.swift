@@ -18,17 +18,21 @@ public struct StaffMonthStats: Sendable, Hashable {
     public var scheduledDays: Int
     public var scheduledMinutes: Int
     public var counts: DayCounts
+    /// the month's ordered overtime as the limits count it (the orders' reported and confirmed time, by the order's date):
+    /// the manager's page reads a year of it per person from here instead of a year of orders
+    public var orderedMinutes: Int
 
     public init(staffId: UUID, month: YearMonth, departmentId: UUID?, employment: EmploymentType, overtimeMinutes: Int, workedMinutes: Int,
-                scheduledDays: Int, scheduledMinutes: Int, counts: DayCounts) {
+                scheduledDays: Int, scheduledMinutes: Int, counts: DayCounts, orderedMinutes: Int = 0) {
         self.staffId = staffId; self.month = month; self.departmentId = departmentId; self.employment = employment
         self.overtimeMinutes = overtimeMinutes; self.workedMinutes = workedMinutes; self.scheduledDays = scheduledDays
-        self.scheduledMinutes = scheduledMinutes; self.counts = counts
+        self.scheduledMinutes = scheduledMinutes; self.counts = counts; self.orderedMinutes = orderedMinutes
     }
 
-    public init(staffId: UUID, month: YearMonth, departmentId: UUID?, employment: EmploymentType, figures f: MonthlyFigures) {
+    public init(staffId: UUID, month: YearMonth, departmentId: UUID?, employment: EmploymentType, figures f: MonthlyFigures, orderedMinutes: Int = 0) {
         self.init(staffId: staffId, month: month, departmentId: departmentId, employment: employment, overtimeMinutes: f.overtimeMinutes,
-                  workedMinutes: f.workedMinutes, scheduledDays: f.scheduledDays, scheduledMinutes: f.scheduledMinutes, counts: f.counts)
+                  workedMinutes: f.workedMinutes, scheduledDays: f.scheduledDays, scheduledMinutes: f.scheduledMinutes, counts: f.counts,
+                  orderedMinutes: orderedMinutes)
     }
 
     /// The person's day, to turn hours of 年休 into days: their scheduled minutes per scheduled day, else 7h45m.

@@ -90,6 +90,11 @@ struct ConditionPageTests {
             let html = page.body.string
             #expect(html.contains("人事課") && html.contains("<td class=\"num\">1.8</td>"), "(1+1+1+1+5)/5")
             #expect(html.contains("role=\"img\""), "drawn, with the table beside it")
+            // the manager's team page and early warnings count the decline of their own people only
+            #expect(try await m.get("/team").status == .ok)
+            #expect(try await m.get("/risk").body.string.contains("コンディションの低下"))
+            #expect(try await ConditionRepository.declines(city.app.db.sql, municipalityId: city.muni.id, through: today, departments: [city.deptB.id]).isEmpty)
+            #expect(try await ConditionRepository.declines(city.app.db.sql, municipalityId: city.muni.id, through: today, departments: []).isEmpty)
             // a member of staff cannot open it
             let s = Browser(city.app)
             try await s.login("S001")

@@ -8,6 +8,42 @@ import YakubaCore
 
 @Suite("The 所属長's team page (issue 5)", .serialized)
 struct TeamPageTests {
+    @Test func theMonthsBeforeThisOneComeFromTheAggregatesAndEqualTheOrders() async throws {
+        // the limits look at the fiscal year and the 2–6 months before: the page reads those months' counts from the monthly
+        // aggregates, which must hold what the orders give
+        try await withCity { city in
+            let today = CalendarDate(Date(), in: city.muni.zone)
+            let month = YearMonth(today), last = YearMonth(today).previous
+            let lastDays = last.days.filter { (1...5).contains($0.weekday) && !city.muni.holidays.isHoliday($0) }
+            try await DashboardPageTests.punch(city, city.staffA, .clockIn, lastDays[0], 500)
+            for day in lastDays.prefix(6) { _ = try await OvertimeTests.placeOrder(city, staff: city.staffA, date: day, start: 1035, end: 1215) }
+            for day in lastDays.prefix(2) { _ = try await OvertimeTests.placeOrder(city, staff: city.staffA2, date: day, start: 1035, end: 1095) }
+            let ids = [city.staffA.id, city.staffA2.id]
+            let orders = try await OvertimeRepository.countedMinutes(city.app.db.sql, municipalityId: city.muni.id, staffIds: ids, month: month, rules: .national,
+                                                                     sqlitePath: city.app.yakuba.sqlitePath)
+            #expect(orders[city.staffA.id]?[last] == 6 * 180 && orders[city.staffA2.id]?[last] == 2 * 60)
+            let tree = DepartmentTree(try await DepartmentRepository.all(city.app.db.sql, municipalityId: city.muni.id))
+            let rows = try await city.app.yakuba.stats.rows(app: city.app, sql: city.app.db.sql, municipality: city.muni, tree: tree, months: [last], today: today).rows
+            for id in ids {
+                #expect(rows.first { $0.staffId == id && $0.month == last }?.orderedMinutes == orders[id]?[last], "\(id)")
+            }
+            // an order confirmed later for last month: the aggregates follow
+            let late = OvertimeOrderRow(id: UUID.timeOrdered(), municipalityId: city.muni.id, staffId: city.staffA2.id, departmentId: city.staffA2.departmentId,
+                                        date: lastDays[3].iso, startMinute: 1035, endMinute: 1155, reason: "テスト", urgent: false, specialCase: false,
+                                        specialReason: nil, orderedBy: city.approverA.id, orderedAtMs: nowMs())
+            try await city.app.yakuba.writer.perform { _, sql in
+                try await sql.insert(into: "overtime_orders").model(late, with: rowEncoder).run()
+                return [LedgerDraft(municipalityId: city.muni.id, actorId: city.approverA.id, type: "overtime.ordered", subjectId: late.id.lowerText, fact: late)]
+            }
+            let after = try await city.app.yakuba.stats.rows(app: city.app, sql: city.app.db.sql, municipality: city.muni, tree: tree, months: [last], today: today).rows
+            #expect(after.first { $0.staffId == city.staffA2.id && $0.month == last }?.orderedMinutes == 2 * 60 + 120)
+            let manager = Browser(city.app)
+            try await manager.login("M001")
+            #expect(try await manager.get("/team").status == .ok)
+            #expect(try await manager.get("/team?month=\(last.iso)").body.string.contains("<td>18:00</td>"), "last month's 18 hours, from the aggregates")
+        }
+    }
+
     @Test func theManagerSeesWhoNeedsAttentionAndWhy() async throws {
         try await withCity { city in
             // S001 is ordered 4h on ten days of this month: 40h, 88% of the 自律部署's 45h

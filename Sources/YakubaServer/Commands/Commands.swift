@@ -159,7 +159,7 @@ struct CloseCommand: AsyncCommand {
         }
         let t0 = DispatchTime.now().uptimeNanoseconds
         let staff = try await CloseService.staff(sql, municipalityId: muni.id, departments: department.map { tree.descendants(of: [$0.id]) }, month: month, sqlitePath: app.yakuba.sqlitePath)
-        let (figures, blockers, computeRuns) = try await CloseService.compute(sql, municipality: muni, staff: staff, month: month, tree: tree,
+        let (figures, blockers, computeRuns, _) = try await CloseService.compute(sql, municipality: muni, staff: staff, month: month, tree: tree,
                                                                               sqlitePath: app.yakuba.sqlitePath, timings: signature.measure ? 5 : 1)
         // the repeated runs are not part of the close: the close's own time counts the first
         let repeated = computeRuns.dropFirst().reduce(0, +)

@@ -104,7 +104,7 @@ enum CloseService {
     /// date): the dashboard's monthly aggregates are the month as of a midnight, so the day's punches do not change them.
     static func compute(_ sql: any SQLDatabase, municipality muni: MunicipalityRow, staff: [StaffRow], month: YearMonth, tree: DepartmentTree,
                         sqlitePath: String? = nil, now: Date = Date(), timings: Int = 1, cutoff: Date? = nil)
-        async throws -> (figures: [(StaffRow, MonthlyFigures)], blockers: CloseBlockers, computeNanos: [UInt64]) {
+        async throws -> (figures: [(StaffRow, MonthlyFigures)], blockers: CloseBlockers, computeNanos: [UInt64], counted: [UUID: Int]) {
         var blockers = CloseBlockers()
         let ids = staff.map(\.id)
         let zone = muni.zone
@@ -130,8 +130,11 @@ enum CloseService {
         }
         let idSet = Set(ids)
         var paid: [UUID: [CalendarDate: [MinuteRange]]] = [:]
+        // the minutes the limits count (人事院規則15-14: ordered time as reported and confirmed), per person
+        var counted: [UUID: Int] = [:]
         let today = CalendarDate(now, in: muni.zone)
         for o in orders where idSet.contains(o.staffId) {
+            if let r = o.paidRange { counted[o.staffId, default: 0] += r.length }
             if o.status == .reported || (o.status == .ordered && o.date < today) { blockers.openOrders.append(o) }
             if let r = o.paidRange, o.status == .confirmed || o.status == .reported { paid[o.staffId, default: [:]][o.date, default: []].append(r) }
         }
@@ -201,7 +204,7 @@ enum CloseService {
         for _ in 1..<max(1, timings) {
             nanos.append(Self.figures(facts, paid: paid, timeOff: timeOff, weekBefore: weekBefore, municipality: muni, staff: staff, month: month, now: now).nanos)
         }
-        return (figures, blockers, nanos)
+        return (figures, blockers, nanos, counted)
     }
 
     /// The pure computation: facts in memory → days → figures, on every core; each person's days are dropped once their

@@ -60,7 +60,7 @@ enum ConditionRepository {
     static func checks(_ sql: any SQLDatabase, municipalityId: UUID, staffIds: [UUID]?, from: CalendarDate, to: CalendarDate) async throws -> [ConditionCheck] {
         func q() -> SQLSelectBuilder {
             sql.select().columns("id", "municipality_id", "staff_id", "date", "score", "recorded_at_ms").from("condition_checks")
-                .where("municipality_id", .equal, SQLBind(municipalityId))
+                .where(staffIds == nil ? SQLIdentifier("municipality_id") : municipalityTerm(sql), .equal, SQLBind(municipalityId))
                 .where("date", .greaterThanOrEqual, SQLBind(from.iso)).where("date", .lessThanOrEqual, SQLBind(to.iso))
         }
         guard let ids = staffIds else { return try await q().all(decoding: ConditionRow.self, with: rowDecoder).compactMap(\.check) }
@@ -73,13 +73,16 @@ enum ConditionRepository {
 
     /// Each person's decline (tenths of a point) up to `through`, added up in the database: the last 4 weeks against the 8
     /// before. People with too few answers are absent.
-    static func declines(_ sql: any SQLDatabase, municipalityId: UUID, through: CalendarDate) async throws -> [UUID: Int] {
+    /// - departments: only the people of these departments (nil: everyone)
+    static func declines(_ sql: any SQLDatabase, municipalityId: UUID, through: CalendarDate, departments: Set<UUID>? = nil) async throws -> [UUID: Int] {
+        if let departments, departments.isEmpty { return [:] }
         let recentFrom = through.adding(days: -(ConditionTrend.recentDays - 1)), previousFrom = recentFrom.adding(days: -ConditionTrend.previousDays)
         struct Sums: Decodable { var staffId: UUID; var rt: Int?; var rn: Int; var pt: Int?; var pn: Int }
         let rows = try await sql.raw("""
             SELECT staff_id, SUM(CASE WHEN date >= \(bind: recentFrom.iso) THEN score END) AS rt, SUM(CASE WHEN date >= \(bind: recentFrom.iso) THEN 1 ELSE 0 END) AS rn,
                    SUM(CASE WHEN date < \(bind: recentFrom.iso) THEN score END) AS pt, SUM(CASE WHEN date < \(bind: recentFrom.iso) THEN 1 ELSE 0 END) AS pn
             FROM condition_checks WHERE municipality_id = \(bind: municipalityId) AND date >= \(bind: previousFrom.iso) AND date <= \(bind: through.iso)
+            \(unsafeRaw: departments == nil ? "" : "AND staff_id IN (SELECT id FROM staff WHERE department_id IN (")\(departments.map { d in SQLList(d.sorted { $0.uuidString < $1.uuidString }.map { SQLBind($0) }) } ?? SQLList([]))\(unsafeRaw: departments == nil ? "" : "))")
             GROUP BY staff_id
             """).all(decoding: Sums.self, with: rowDecoder)
         var out: [UUID: Int] = [:]

@@ -172,7 +172,7 @@ enum LeaveRepository {
     static func requests(_ sql: any SQLDatabase, municipalityId: UUID, staffIds: [UUID]?, from: CalendarDate? = nil, to: CalendarDate? = nil,
                          limit: Int = 2000) async throws -> [LeaveRequestRow] {
         func q() -> SQLSelectBuilder {
-            var b = sql.select().column("*").from("leave_requests").where("municipality_id", .equal, SQLBind(municipalityId))
+            var b = sql.select().column("*").from("leave_requests").where(staffIds == nil ? SQLIdentifier("municipality_id") : municipalityTerm(sql), .equal, SQLBind(municipalityId))
             if let to { b = b.where("from_date", .lessThanOrEqual, SQLBind(to.iso)) }
             if let from { b = b.where("to_date", .greaterThanOrEqual, SQLBind(from.iso)) }
             return b

@@ -192,18 +192,33 @@ enum OvertimeRepository {
     /// 課 of hundreds of people has tens of thousands of orders and events in a year.
     static func countedMinutes(_ sql: any SQLDatabase, municipalityId: UUID, staffIds: [UUID], month: YearMonth,
                                rules: OvertimeLimitRules, sqlitePath: String? = nil) async throws -> [UUID: [YearMonth: Int]] {
+        try await countedMinutes(sql, municipalityId: municipalityId, staffIds: staffIds, from: limitMonths(month, rules: rules).first ?? month,
+                                 through: month, sqlitePath: sqlitePath)
+    }
+
+    /// The months whose counts the limits of `month` need: the limit year up to it and the five before it (2–6-month average).
+    static func limitMonths(_ month: YearMonth, rules: OvertimeLimitRules) -> [YearMonth] {
         var first = rules.yearStart(of: month)
         var back = month
         for _ in 0..<5 { back = back.previous }
         if back < first { first = back }
+        var out: [YearMonth] = []
+        var m = first
+        while m <= month { out.append(m); m = m.next }
+        return out
+    }
+
+    /// The counted minutes of the months `from` … `through` only (read from the orders).
+    static func countedMinutes(_ sql: any SQLDatabase, municipalityId: UUID, staffIds: [UUID], from: YearMonth, through: YearMonth,
+                               sqlitePath: String?) async throws -> [UUID: [YearMonth: Int]] {
         if let path = sqlitePath {
-            let from = first.first, to = month.last
-            let orders = try await bulkOrders(path: path, municipalityId: municipalityId, from: from, to: to, staffIds: staffIds)
             var out: [UUID: [YearMonth: Int]] = [:]
-            for o in orders { out[o.staffId, default: [:]][YearMonth(o.date), default: 0] += o.paidRange?.length ?? 0 }
+            for o in try await bulkOrders(path: path, municipalityId: municipalityId, from: from.first, to: through.last, staffIds: staffIds) {
+                out[o.staffId, default: [:]][YearMonth(o.date), default: 0] += o.paidRange?.length ?? 0
+            }
             return out
         }
-        let orders = try await self.orders(sql, municipalityId: municipalityId, staffIds: staffIds, from: first.first, to: month.last, limit: 1_000_000)
+        let orders = try await self.orders(sql, municipalityId: municipalityId, staffIds: staffIds, from: from.first, to: through.last, limit: 1_000_000)
         return Dictionary(grouping: orders, by: \.order.staffId).mapValues(perMonth)
     }
 

@@ -51,7 +51,7 @@ enum PersonalRepository {
         var rows: [PersonalFactRow] = []
         if let ids = staffIds {
             for chunk in ids.chunked(500) where !chunk.isEmpty {
-                rows += try await sql.select().column("*").from("staff_personal_facts").where("municipality_id", .equal, SQLBind(municipalityId))
+                rows += try await sql.select().column("*").from("staff_personal_facts").where(municipalityTerm(sql), .equal, SQLBind(municipalityId))
                     .where("staff_id", .in, SQLBind.group(chunk)).all(decoding: PersonalFactRow.self, with: rowDecoder)
             }
         } else {

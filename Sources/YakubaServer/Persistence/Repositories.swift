@@ -79,6 +79,13 @@ struct DepartmentTree: Sendable {
     }
 }
 
+/// The municipality column for a query of a few people's rows: on SQLite `+municipality_id`, which keeps the planner from
+/// walking the (municipality, …) index through the whole city's rows to avoid a sort (without ANALYZE statistics it
+/// prefers that index); the (staff, …) index is walked instead. Plain on PostgreSQL, whose planner has statistics.
+func municipalityTerm(_ sql: any SQLDatabase) -> any SQLExpression {
+    sql.dialect.name == "sqlite" ? SQLRaw("+\"municipality_id\"") : SQLIdentifier("municipality_id")
+}
+
 enum StaffRepository {
     static func find(_ sql: any SQLDatabase, id: UUID) async throws -> StaffRow? {
         try await sql.select().column("*").from("staff").where("id", .equal, SQLBind(id)).first(decoding: StaffRow.self, with: rowDecoder)
@@ -110,7 +117,8 @@ enum StaffRepository {
     }
 
     private static func apply(_ f: ListFilter, to q: SQLSelectBuilder) -> SQLSelectBuilder {
-        var q = q.where("municipality_id", .equal, SQLBind(f.municipalityId))
+        // some departments: their (department) index, not the whole city's
+        var q = q.where(f.departmentIds == nil ? SQLIdentifier("municipality_id") : municipalityTerm(q.database), .equal, SQLBind(f.municipalityId))
         if let d = f.departmentIds { q = q.where("department_id", .in, SQLBind.group(Array(d))) }
         if let e = f.employmentType { q = q.where("employment_type", .equal, SQLBind(e.rawValue)) }
         if !f.includeInactive { q = q.where("active", .equal, SQLBind(true)) }

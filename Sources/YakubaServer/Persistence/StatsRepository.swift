@@ -46,6 +46,21 @@ struct CreateMonthStats: AsyncMigration {
     }
 }
 
+/// The months' ordered overtime (the limits' count) kept with the rest of the month, so a manager's page reads a year of it
+/// from the aggregates. The rows stored before it are dropped: derived data, computed again on the next page or refresh.
+struct AddOrderedMinutes: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        guard let sql = db as? any SQLDatabase else { return }
+        try await sql.raw("ALTER TABLE staff_month_stats ADD COLUMN ordered_minutes INTEGER NOT NULL DEFAULT 0").run()
+        try await sql.raw("DELETE FROM staff_month_stats").run()
+        try await sql.raw("DELETE FROM stats_months").run()
+    }
+    func revert(on db: any Database) async throws {
+        guard let sql = db as? any SQLDatabase else { return }
+        try await sql.raw("ALTER TABLE staff_month_stats DROP COLUMN ordered_minutes").run()
+    }
+}
+
 struct StatsMonthRow: Codable, Sendable, Hashable {
     var municipalityId: UUID; var month: String; var asOf: String; var ledgerSeq: Int64; var computedAtMs: Int64
 }
@@ -222,9 +237,12 @@ enum StatsService {
             }.sorted { $0.staffNumber < $1.staffNumber }
         }
         let cutoff = today.instant(atMinute: 0, in: muni.zone)
-        let figures = staff.isEmpty ? [] : try await CloseService.compute(sql, municipality: muni, staff: staff, month: month, tree: tree,
-                                                                           sqlitePath: people == nil ? sqlitePath : nil, now: cutoff, cutoff: cutoff).figures
-        return (figures.map { s, f in StaffMonthStats(staffId: s.id, month: month, departmentId: s.departmentId, employment: s.employment, figures: f) }, people)
+        guard !staff.isEmpty else { return ([], people) }
+        let computed = try await CloseService.compute(sql, municipality: muni, staff: staff, month: month, tree: tree,
+                                                      sqlitePath: people == nil ? sqlitePath : nil, now: cutoff, cutoff: cutoff)
+        return (computed.figures.map { s, f in
+            StaffMonthStats(staffId: s.id, month: month, departmentId: s.departmentId, employment: s.employment, figures: f, orderedMinutes: computed.counted[s.id] ?? 0)
+        }, people)
     }
 
     /// Replaces the month's rows (everyone's, or those of `people`) and moves its mark, in one transaction.
@@ -278,23 +296,23 @@ enum StatsService {
         let c = r.counts
         return [r.overtimeMinutes, r.workedMinutes, r.scheduledDays, r.scheduledMinutes, c.punchDays, c.completeDays, c.correctedDays, c.missingDays,
                 c.absentDays, c.lateNightDays, c.beyondScheduleMinutes, c.annualLeaveDays, c.annualLeaveMinutes, c.specialLeaveDays, c.sickLeaveDays,
-                c.childcareLeaveDays]
+                c.childcareLeaveDays, r.orderedMinutes]
     }
 
     /// A row from its stored numbers (in the order `numbers` writes them).
     static func make(_ staff: UUID, _ month: String, _ dept: UUID?, _ employment: String, _ n: [Int]) -> StaffMonthStats? {
-        guard let m = YearMonth(iso: month), n.count == 16 else { return nil }
+        guard let m = YearMonth(iso: month), n.count == 17 else { return nil }
         var c = DayCounts()
         (c.punchDays, c.completeDays, c.correctedDays, c.missingDays, c.absentDays, c.lateNightDays) = (n[4], n[5], n[6], n[7], n[8], n[9])
         (c.beyondScheduleMinutes, c.annualLeaveDays, c.annualLeaveMinutes, c.specialLeaveDays, c.sickLeaveDays, c.childcareLeaveDays) = (n[10], n[11], n[12], n[13], n[14], n[15])
         return StaffMonthStats(staffId: staff, month: m, departmentId: dept, employment: EmploymentType(rawValue: employment) ?? .regular,
-                               overtimeMinutes: n[0], workedMinutes: n[1], scheduledDays: n[2], scheduledMinutes: n[3], counts: c)
+                               overtimeMinutes: n[0], workedMinutes: n[1], scheduledDays: n[2], scheduledMinutes: n[3], counts: c, orderedMinutes: n[16])
     }
 
     static let countColumns = ["punch_days", "complete_days", "corrected_days", "missing_days", "absent_days", "late_night_days", "beyond_minutes",
                                "annual_leave_days", "annual_leave_minutes", "special_leave_days", "sick_leave_days", "childcare_leave_days"]
     static let statsColumns = ["municipality_id", "staff_id", "month", "department_id", "employment", "overtime_minutes", "worked_minutes",
-                               "scheduled_days", "scheduled_minutes"] + countColumns
+                               "scheduled_days", "scheduled_minutes"] + countColumns + ["ordered_minutes"]
 
     /// Every stored row of the municipality (the bulk reader on SQLite: a year of a large city is a quarter of a million rows).
     static func load(_ sql: any SQLDatabase, municipalityId: UUID, sqlitePath: String?, month: YearMonth? = nil) async throws -> [StaffMonthStats] {
@@ -307,7 +325,7 @@ enum StatsService {
                 try SQLiteBulkReader(path: path).each("SELECT \(columns) FROM staff_month_stats WHERE municipality_id = ? AND month LIKE ?",
                                                       [.text(municipalityId.upperText), .text(monthText)]) { r in
                     guard let staff = r.uuid(0) else { return }
-                    let n = (0..<16).map { r.int(Int32(4 + $0)) }
+                    let n = (0..<17).map { r.int(Int32(4 + $0)) }
                     if let row = make(staff, r.text(1), r.isNull(2) ? nil : r.uuid(2), r.text(3), n) { out.append(row) }
                 }
                 return out
@@ -315,7 +333,7 @@ enum StatsService {
         }
         var out: [StaffMonthStats] = []
         for r in try await sql.raw("SELECT \(unsafeRaw: columns) FROM staff_month_stats WHERE municipality_id = \(bind: municipalityId) AND month LIKE \(bind: monthText)").all() {
-            let n = try (["overtime_minutes", "worked_minutes", "scheduled_days", "scheduled_minutes"] + countColumns).map { try r.decode(column: $0, as: Int.self) }
+            let n = try (["overtime_minutes", "worked_minutes", "scheduled_days", "scheduled_minutes"] + countColumns + ["ordered_minutes"]).map { try r.decode(column: $0, as: Int.self) }
             if let row = make(try r.decode(column: "staff_id", as: UUID.self), try r.decode(column: "month", as: String.self),
                               try r.decode(column: "department_id", as: UUID?.self), try r.decode(column: "employment", as: String.self), n) { out.append(row) }
         }

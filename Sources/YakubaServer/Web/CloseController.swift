@@ -29,7 +29,7 @@ enum CloseController {
         let closed = CloseService.closedScopes(events)
         let subtree = department.map { scope.tree.descendants(of: [$0.id]) }
         let staff = try await CloseService.staff(req.sql, municipalityId: muni.id, departments: subtree, month: m, sqlitePath: req.yakuba.sqlitePath)
-        let (_, blockers, _) = try await CloseService.compute(req.sql, municipality: muni, staff: staff, month: m, tree: scope.tree, sqlitePath: req.yakuba.sqlitePath)
+        let (_, blockers, _, _) = try await CloseService.compute(req.sql, municipality: muni, staff: staff, month: m, tree: scope.tree, sqlitePath: req.yakuba.sqlitePath)
         let staffById = Dictionary(uniqueKeysWithValues: staff.map { ($0.id, $0) })
         func name(_ id: UUID) -> String { staffById[id].map { "\($0.fullName)（\($0.staffNumber)）" } ?? "" }
         let scopeName = department.map { scope.tree.path($0.id) } ?? l.t("全庁", "All departments")
@@ -155,7 +155,7 @@ enum CloseController {
 
         let subtree = department.map { scope.tree.descendants(of: [$0.id]) }
         let staff = try await CloseService.staff(req.sql, municipalityId: muni.id, departments: subtree, month: m, sqlitePath: req.yakuba.sqlitePath)
-        let (figures, blockers, _) = try await CloseService.compute(req.sql, municipality: muni, staff: staff, month: m, tree: scope.tree, sqlitePath: req.yakuba.sqlitePath)
+        let (figures, blockers, _, _) = try await CloseService.compute(req.sql, municipality: muni, staff: staff, month: m, tree: scope.tree, sqlitePath: req.yakuba.sqlitePath)
         if blockers.pendingCount > 0 {
             errors["close"] = l.t("承認待ち・確認待ちの申請が\(blockers.pendingCount)件あります。処理してから締めてください。",
                                   "\(blockers.pendingCount) requests are still pending. Decide them, then close.")

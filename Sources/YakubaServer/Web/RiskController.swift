@@ -23,7 +23,8 @@ enum RiskController {
         let (rows, status) = try await req.yakuba.stats.rows(app: req.application, sql: req.sql, municipality: scope.municipality, tree: scope.tree,
                                                                months: RiskScore.window(through: through).filter { $0 >= start }, today: today)
         // the condition check's decline counts only where the municipality asks for it
-        let conditions = scope.municipality.conditionCheck ? try await ConditionRepository.declines(req.sql, municipalityId: scope.municipality.id, through: today) : nil
+        let conditions = scope.municipality.conditionCheck
+            ? try await ConditionRepository.declines(req.sql, municipalityId: scope.municipality.id, through: today, departments: departments) : nil
         let listed = RiskScore.listed(rows, through: through, settings: scope.municipality.riskSettings, filter: DashboardFilter(departments: departments),
                                       conditions: conditions)
         return (listed, status)

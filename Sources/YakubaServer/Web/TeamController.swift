@@ -127,13 +127,32 @@ enum TeamController {
         let ids = staff.map(\.id)
         let rules = OvertimeLimitRules.national
         let workloads = WorkloadMap(try await OvertimeRepository.workloads(req.sql, municipalityId: muni.id), tree: scope.tree)
-        let counted = try await OvertimeRepository.countedMinutes(req.sql, municipalityId: muni.id, staffIds: ids, month: month, rules: rules,
-                                                                  sqlitePath: req.yakuba.sqlitePath)
+        // the limits' count for the fiscal year and the 2–6 months before: the months before this one from the monthly
+        // aggregates (a year of a 課's orders is tens of thousands of rows), this month's and later ones from the orders
+        let current = YearMonth(today)
+        let limitMonths = OvertimeRepository.limitMonths(month, rules: rules)
+        let dataStart = try await req.yakuba.stats.dataStart(req.sql, municipalityId: muni.id) ?? current
+        let statsMonths = Set(limitMonths.filter { $0 < current && $0 >= dataStart } + (month.first < today ? [month] : []))
+        var counted: [UUID: [YearMonth: Int]] = [:]
         var days: [UUID: StaffMonthStats] = [:]
-        if month.first < today {
-            let wanted = Set(ids)
-            for r in try await req.yakuba.stats.rows(app: req.application, sql: req.sql, municipality: muni, tree: scope.tree, months: [month], today: today).rows
-                where wanted.contains(r.staffId) { days[r.staffId] = r }
+        let wanted = Set(ids)
+        if !statsMonths.isEmpty {
+            for r in try await req.yakuba.stats.rows(app: req.application, sql: req.sql, municipality: muni, tree: scope.tree, months: statsMonths.sorted(), today: today).rows
+                where wanted.contains(r.staffId) {
+                if r.month < current { counted[r.staffId, default: [:]][r.month] = r.orderedMinutes }
+                if r.month == month { days[r.staffId] = r }
+            }
+        }
+        // from the orders: months before the city's first punch (no aggregates) and from this month on
+        var live: [(from: YearMonth, through: YearMonth)] = []
+        for m in limitMonths where m < dataStart || m >= current {
+            if let last = live.last, last.through.next == m { live[live.count - 1].through = m } else { live.append((m, m)) }
+        }
+        for range in live {
+            for (staff, months) in try await OvertimeRepository.countedMinutes(req.sql, municipalityId: muni.id, staffIds: ids, from: range.from, through: range.through,
+                                                                               sqlitePath: req.yakuba.sqlitePath) {
+                counted[staff, default: [:]].merge(months) { _, live in live }
+            }
         }
         // requests waiting for a decision: leave (any month), punch corrections, overtime reports to confirm
         var pending: [UUID: Int] = [:]
