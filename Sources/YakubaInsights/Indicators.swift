@@ -245,7 +245,9 @@ public enum Indicators {
     /// - rows: the monthly rows of the period's months that have data (their month's department and employment count)
     /// - employerOf: a department's 特定事業主
     public static func tables(period: IndicatorPeriod, people: [IndicatorPerson], rows: some Sequence<StaffMonthStats>, leaves: [ChildcareLeaveUse],
-                              employerOf: (UUID?) -> Employer, only: Employer? = nil) -> [IndicatorTable] {
+                              employerOf: (UUID?) -> Employer, only: Employer? = nil, asOf: CalendarDate? = nil) -> [IndicatorTable] {
+        // a period still running counts what has begun by today: a leave approved for next month is not taken yet
+        let reference = min(period.to, asOf ?? period.to)
         var acc: [Bucket: Acc] = [:]
         let byId = Dictionary(people.map { ($0.staffId, $0) }, uniquingKeysWith: { a, _ in a })
         func buckets(_ employer: Employer, _ employment: EmploymentType) -> [Bucket] {
@@ -271,10 +273,11 @@ public enum Indicators {
         }
         // people: staff, 年休 and the childcare leaves, by where they belong on the reference day
         var uses: [UUID: [ChildcareLeaveUse]] = [:]
-        for u in leaves { uses[u.staffId, default: []].append(u) }
+        for u in leaves where u.from <= reference { uses[u.staffId, default: []].append(u) }
         for p in people {
             let taken = leaveDays[p.staffId] ?? 0
-            let born = p.births.filter(period.contains).count
+            // eligible once however many children were born in the period: the denominators count people (work-rules §5.3)
+            let born = p.births.contains { period.contains($0) && $0 <= reference } ? 1 : 0
             let mine = uses[p.staffId] ?? []
             let began = startsChildcareLeave(mine, in: period)
             let spouse = mine.filter { $0.kind == .spouseBirth && period.contains($0.from) }

@@ -46,6 +46,19 @@ struct IndicatorsTests {
         #expect(t.columns[0].value(.childcareLeaveWomen).value == nil)
     }
 
+    @Test func eligibilityCountsPeopleAndARunningPeriodCountsOnlyLeaveBegunByToday() {
+        // twins, or two children in one year: one man newly eligible; a leave approved for next month is not taken yet
+        let a = UUID(), b = UUID()
+        let people = [person(a, .male, births: ["2026-05-01", "2027-02-01"]), person(b, .male, births: ["2026-10-01"])]
+        let leaves = [ChildcareLeaveUse(staffId: a, kind: .childcareLeave, from: d("2026-06-01"), to: d("2026-08-31"), days: 60),
+                      ChildcareLeaveUse(staffId: b, kind: .childcareLeave, from: d("2026-12-10"), to: d("2027-01-31"), days: 30)]
+        let done = Indicators.tables(period: fy2026, people: people, rows: [], leaves: leaves, employerOf: employerOf)[0].columns[0]
+        #expect(done.value(.childcareLeaveMen).numerator == 2 && done.value(.childcareLeaveMen).denominator == 2)
+        let running = Indicators.tables(period: fy2026, people: people, rows: [], leaves: leaves, employerOf: employerOf, asOf: d("2026-12-02"))[0].columns[0]
+        #expect(running.value(.childcareLeaveMen).numerator == 1 && running.value(.childcareLeaveMen).denominator == 2,
+                "b's leave starts on the 10th; a's second child is not born yet, and a is counted once anyway")
+    }
+
     @Test func aLeaveExtendedByASecondRequestIsOneSpellBegunWhenTheFirstBegan() {
         let a = UUID()
         let spanning = [ChildcareLeaveUse(staffId: a, kind: .childcareLeave, from: d("2026-01-05"), to: d("2026-03-31"), days: 60),

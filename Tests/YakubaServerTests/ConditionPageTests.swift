@@ -90,17 +90,20 @@ struct ConditionPageTests {
             let html = page.body.string
             #expect(html.contains("人事課") && html.contains("<td class=\"num\">1.8</td>"), "(1+1+1+1+5)/5")
             #expect(html.contains("role=\"img\""), "drawn, with the table beside it")
-            // the manager's team page and early warnings count the decline of their own people only
+            // a manager's team page and early warnings never use one person's condition, not even as a factor; HR's do
             #expect(try await m.get("/team").status == .ok)
-            #expect(try await m.get("/risk").body.string.contains("コンディションの低下"))
+            #expect(!(try await m.get("/risk")).body.string.contains("コンディションの低下"))
+            #expect(try await hrBrowser.get("/risk").body.string.contains("コンディションの低下"))
+            // the system administrator does not see the sections' condition
+            let admin = Browser(city.app)
+            try await admin.login("A001")
+            #expect(try await admin.get("/condition/departments").status == .forbidden)
             #expect(try await ConditionRepository.declines(city.app.db.sql, municipalityId: city.muni.id, through: today, departments: [city.deptB.id]).isEmpty)
             #expect(try await ConditionRepository.declines(city.app.db.sql, municipalityId: city.muni.id, through: today, departments: []).isEmpty)
             // a member of staff cannot open it
             let s = Browser(city.app)
             try await s.login("S001")
             #expect(try await s.get("/condition/departments").status == .forbidden)
-            // the early warning explains the factor once the check is on
-            #expect(try await hrBrowser.get("/risk").body.string.contains("コンディションの低下"))
         }
     }
 }

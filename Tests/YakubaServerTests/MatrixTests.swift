@@ -41,7 +41,7 @@ struct MatrixTests {
         "GET /indicators": "SFFFAFA", "GET /indicators.csv": "SFFFAFA", "GET /admin/rank-classes": "SFFFAFA", "POST /admin/rank-classes": "SFFFAFA",
         "GET /admin/staff/:id/personal": "SFFFAFH", "POST /admin/staff/:id/personal/sex": "SFFFAFH", "POST /admin/staff/:id/personal/births": "SFFFAFH",
         "POST /admin/staff/:id/personal/births/withdraw": "SFFFAFH",
-        "GET /condition": "SAAAAAA", "GET /condition/departments": "SFFAAAA", "POST /admin/condition": "SFFFAAA",
+        "GET /condition": "SAAAAAA", "GET /condition/departments": "SFFAAFA", "POST /admin/condition": "SFFFAAA",
         "POST /books/:staffId/proxy-punch": "SFFAAAH", "POST /corrections/:id/decision": "SFFAAAH",
 
         "GET /admin/staff": "SFFFAAA", "GET /admin/staff/new": "SFFFAAA", "POST /admin/staff": "SFFFAAA",

@@ -23,6 +23,9 @@ struct Principal: Sendable {
 
     var isHR: Bool { roles.contains(.hr) || roles.contains(.admin) }
     var isAdmin: Bool { roles.contains(.admin) }
+    /// The 人事課 role itself: sensitive personal data (sex, births, condition) is for it alone, not for the system
+    /// administrator whom `isHR` also admits.
+    var isHROfficer: Bool { roles.contains(.hr) }
     var isApprover: Bool { roles.contains(.approver) }
 }
 

@@ -366,7 +366,7 @@ enum DemoCity {
         for chunk in conditionRows.chunked(20_000) {
             try await writer.perform { _, sql in
                 for c in chunk.chunked(500) { try await sql.insert(into: "condition_checks").models(c, with: rowEncoder).run() }
-                return chunk.map { LedgerDraft(municipalityId: $0.municipalityId, actorId: $0.staffId, type: "condition.recorded", subjectId: $0.staffId.uuidString.lowercased(), fact: $0) }
+                return chunk.map(ConditionRepository.ledgerDraft)
             }
         }
         let withCondition = muni.with(conditionCheck: true)
@@ -378,7 +378,7 @@ enum DemoCity {
         for chunk in family.facts.chunked(5000) {
             try await writer.perform { _, sql in
                 for c in chunk.chunked(500) { try await sql.insert(into: "staff_personal_facts").models(c, with: rowEncoder).run() }
-                return chunk.map { LedgerDraft(municipalityId: $0.municipalityId, actorId: $0.recordedBy, type: "staff.personal_recorded", subjectId: $0.staffId.uuidString.lowercased(), fact: $0) }
+                return chunk.map(PersonalRepository.ledgerDraft)
             }
         }
         if let welfare = depts.first(where: { $0.name == "健康福祉部" }) {

@@ -45,11 +45,19 @@ enum ConditionRepository {
             let known = try await sql.select().column("id").from("condition_checks").where("staff_id", .equal, SQLBind(row.staffId))
                 .where("date", .equal, SQLBind(row.date)).first()
             guard known == nil else { return [] }
-            try await sql.insert(into: "condition_checks").model(row, with: rowEncoder).run()
+            // another server process may have kept one a moment ago: then nothing is written
+            try await sql.insert(into: "condition_checks").model(row, with: rowEncoder).ignoringConflicts(with: ["staff_id", "date"]).run()
             recorded.withLock { $0 = true }
-            return [LedgerDraft(municipalityId: row.municipalityId, actorId: row.staffId, type: "condition.recorded", subjectId: row.staffId.uuidString.lowercased(), fact: row)]
+            return [ledgerDraft(row)]
         }
         return recorded.withLock { $0 }
+    }
+
+    /// The ledger's entry for an answer: that one was given that day, not the score (health data the ledger could never erase).
+    static func ledgerDraft(_ row: ConditionRow) -> LedgerDraft {
+        struct Given: Codable { var id: UUID; var staffId: UUID; var date: String }
+        return LedgerDraft(municipalityId: row.municipalityId, actorId: row.staffId, type: "condition.recorded", subjectId: row.staffId.uuidString.lowercased(),
+                           fact: Given(id: row.id, staffId: row.staffId, date: row.date))
     }
 
     static func answered(_ sql: any SQLDatabase, staffId: UUID, date: CalendarDate) async throws -> Bool {

@@ -68,9 +68,16 @@ enum PersonalRepository {
         guard !rows.isEmpty else { return }
         try await writer.perform { _, sql in
             for c in rows.chunked(500) { try await sql.insert(into: "staff_personal_facts").models(c, with: rowEncoder).run() }
-            return rows.map { LedgerDraft(municipalityId: $0.municipalityId, actorId: $0.recordedBy, type: "staff.personal_recorded",
-                                          subjectId: $0.staffId.uuidString.lowercased(), fact: $0) }
+            return rows.map(ledgerDraft)
         }
+    }
+
+    /// The ledger's entry for a fact: that it was recorded, of what kind, by whom — not the value, which the ledger could
+    /// never erase (sensitive personal data is kept only as long as it is needed; the fact's row can be deleted).
+    static func ledgerDraft(_ row: PersonalFactRow) -> LedgerDraft {
+        struct Recorded: Codable { var id: UUID; var staffId: UUID; var kind: String; var recordedBy: UUID; var recordedAtMs: Int64 }
+        return LedgerDraft(municipalityId: row.municipalityId, actorId: row.recordedBy, type: "staff.personal_recorded", subjectId: row.staffId.uuidString.lowercased(),
+                           fact: Recorded(id: row.id, staffId: row.staffId, kind: row.kind, recordedBy: row.recordedBy, recordedAtMs: row.recordedAtMs))
     }
 
     /// Puts a view of sensitive data on the ledger: who looked, at whose record (or at which report).

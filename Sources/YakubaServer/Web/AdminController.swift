@@ -93,7 +93,7 @@ enum AdminController {
         return Pages.html(Pages.layout(req, title: title, [
             el("h1", txt(title)),
             errors.isEmpty ? .empty : el("p", cls("alert"), attr("role", "alert"), txt(l.t("入力内容を確認してください（\(errors.count)件）。", "Please check \(errors.count) field(s)."))),
-            editing.flatMap { e in scope.principal.roles.contains(.hr)
+            editing.flatMap { e in scope.principal.isHROfficer
                 ? el("p", link("/admin/staff/\(e.id.uuidString)/personal", l.t("性別・子の出生（公表指標用、人事課のみ）", "Sex and children's births (for the published indicators; HR only)")))
                 : nil } ?? .empty,
             el("form", attr("method", "post"), attr("action", editing.map { "/admin/staff/\($0.id.uuidString)" } ?? "/admin/staff"), attr("novalidate", ""),

@@ -12,7 +12,8 @@ enum ConditionController {
 
     static func register(_ r: any RoutesBuilder) {
         r.on(.GET, ["condition"], access: .signedIn) { req in try await person(req) }
-        r.on(.GET, ["condition", "departments"], access: OvertimeController.orderers) { req in try await departments(req) }
+        // managers (their sections) and the 人事課 (all); not the system administrator
+        r.on(.GET, ["condition", "departments"], access: .roles([.approver, .hr])) { req in try await departments(req) }
         r.on(.POST, ["admin", "condition"], access: AdminController.hrOrAdmin) { req in try await setEnabled(req) }
     }
 
@@ -27,7 +28,7 @@ enum ConditionController {
         let today = CalendarDate(Date(), in: scope.municipality.zone)
         var staff: StaffRow
         if let text = req.query[String.self, at: "staff"], !text.isEmpty, UUID(uuidString: text) != p.staffId {
-            guard p.roles.contains(.hr) else {
+            guard p.isHROfficer else {
                 throw ProblemError(status: .forbidden, title: l.t("他の職員のコンディションは人事課だけが見られます。", "Only HR can see another person's condition."))
             }
             staff = try await scope.staff(req, UUID(uuidString: text))
@@ -91,7 +92,7 @@ enum ConditionController {
             while cur.level > 2, let parent = cur.parentId.flatMap({ scope.tree.rows[$0] }) { cur = parent }
             groupOf[d.id] = cur.id
         }
-        let visible = scope.visibleDepartments
+        let visible: Set<UUID>? = scope.principal.isHROfficer ? nil : scope.approverOf
         struct Member: Decodable { var id: UUID; var departmentId: UUID? }
         let members = try await req.sql.select().columns("id", "department_id").from("staff").where("municipality_id", .equal, SQLBind(muni.id))
             .all(decoding: Member.self, with: rowDecoder)
@@ -103,7 +104,8 @@ enum ConditionController {
         let checks = try await ConditionRepository.checks(req.sql, municipalityId: muni.id, staffIds: nil, from: starts[0], to: today)
         var byGroup: [UUID: [ConditionCheck]] = [:]
         for c in checks { if let g = groupOfStaff[c.staffId] { byGroup[g, default: []].append(c) } }
-        let groups = scope.tree.ordered.filter { d in Set(groupOfStaff.values).contains(d.id) }
+        let present = Set(groupOfStaff.values)
+        let groups = scope.tree.ordered.filter { present.contains($0.id) }
         let trends = groups.map { g in (g, ConditionTrend.weekly(byGroup[g.id] ?? [], weeks: starts, minimumPeople: ConditionTrend.minimumPeople)) }
         let title = l.t("所属のコンディション", "Condition by section")
         var content: [N] = [
@@ -129,7 +131,8 @@ enum ConditionController {
                    el("thead", el("tr", [el("th", attr("scope", "col"), txt(l.t("課", "Section")))] + labels.map { el("th", attr("scope", "col"), txt($0)) })),
                    el("tbody", trends.map { g, weeks in
                        el("tr", [el("th", attr("scope", "row"), txt(g.name))] + weeks.map { w in
-                           el("td", cls("num"), txt(w.average.map { String(format: "%.1f", $0) } ?? (w.people > 0 ? l.t("—（5人未満）", "— (under 5)") : "—")))
+                           // under five people: a dash, as for nobody (how many answered would itself say something)
+                           el("td", cls("num"), txt(w.average.map { String(format: "%.1f", $0) } ?? "—"))
                        })
                    }))),
             ]

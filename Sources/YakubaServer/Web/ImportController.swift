@@ -59,7 +59,7 @@ enum ImportController {
         let existing = Set(try await req.sql.select().column("staff_number").from("staff").where("municipality_id", .equal, SQLBind(scope.principal.municipalityId))
             .all(decodingColumn: "staff_number", as: String.self))
         let byCode = Dictionary(scope.tree.rows.values.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
-        switch StaffImport.parse(decoded.text, departmentCodes: Set(byCode.keys), existingNumbers: existing, sexAllowed: scope.principal.roles.contains(.hr)) {
+        switch StaffImport.parse(decoded.text, departmentCodes: Set(byCode.keys), existingNumbers: existing, sexAllowed: scope.principal.isHROfficer) {
         case .failure(let failure):
             return Pages.html(try await page(req, issues: failure.issues, error: nil), status: .unprocessableEntity)
         case .success(let drafts):
@@ -84,7 +84,7 @@ enum ImportController {
                 }
                 for chunk in personal.chunked(500) { try await sql.insert(into: "staff_personal_facts").models(chunk, with: rowEncoder).run() }
                 return rows.map { LedgerDraft(municipalityId: $0.municipalityId, actorId: actor, type: "staff.created", subjectId: $0.id.uuidString.lowercased(), fact: $0.ledgerFact) }
-                    + personal.map { LedgerDraft(municipalityId: $0.municipalityId, actorId: actor, type: "staff.personal_recorded", subjectId: $0.staffId.uuidString.lowercased(), fact: $0) }
+                    + personal.map(PersonalRepository.ledgerDraft)
             }
             req.session.data["flash"] = l.t("\(rows.count)名を取り込みました（\(decoded.encoding)）。ログインするには、一覧の「パスワード発行」で初回パスワードを発行してください。",
                                              "Imported \(rows.count) staff (\(decoded.encoding)). Issue each a one-time password from the list to let them sign in.")

@@ -88,7 +88,8 @@ enum IndicatorController {
                                           births: record?.births.map(\.date) ?? [], annualGrantDays: grant))
         }
         let tree = scope.tree
-        let tables = Indicators.tables(period: q.period, people: people, rows: rows, leaves: leaves, employerOf: { tree.employer($0) }, only: q.employer)
+        let tables = Indicators.tables(period: q.period, people: people, rows: rows, leaves: leaves, employerOf: { tree.employer($0) }, only: q.employer,
+                                         asOf: q.today)
         return (tables, status, unrecorded)
     }
 
@@ -168,17 +169,19 @@ enum IndicatorController {
 
     static func table(_ t: IndicatorTable, _ l: Lang) -> N {
         let name = employerName(t.employer, l)
-        var body: [N] = []
-        var group = ""
+        // a body per group of rows, headed by the group's name
+        var groups: [(String, [IndicatorKind])] = []
         for k in IndicatorKind.allCases {
-            if k.groupJa != group {
-                group = k.groupJa
-                body.append(el("tr", cls("group"), el("th", attr("scope", "colgroup"), attr("colspan", "\(t.columns.count + 1)"), txt(l.t(k.groupJa, k.groupEn)))))
-            }
-            body.append(el("tr", [el("th", attr("scope", "row"), txt(l.t(k.labelJa, k.labelEn)))] + t.columns.map { c in
-                let v = c.value(k)
-                return el("td", cls("num"), txt(formatted(v, l)), basisText(v).map { N.group([el("br"), el("small", cls("muted"), txt("（\($0)）"))]) } ?? .empty)
-            }))
+            if groups.last?.0 == k.groupJa { groups[groups.count - 1].1.append(k) } else { groups.append((k.groupJa, [k])) }
+        }
+        let body: [N] = groups.map { _, kinds in
+            el("tbody", [el("tr", cls("group"), el("th", attr("scope", "rowgroup"), attr("colspan", "\(t.columns.count + 1)"), txt(l.t(kinds[0].groupJa, kinds[0].groupEn))))]
+               + kinds.map { k in
+                   el("tr", [el("th", attr("scope", "row"), txt(l.t(k.labelJa, k.labelEn)))] + t.columns.map { c in
+                       let v = c.value(k)
+                       return el("td", cls("num"), txt(formatted(v, l)), basisText(v).map { N.group([el("br"), el("small", cls("muted"), txt("（\($0)）"))]) } ?? .empty)
+                   })
+               })
         }
         return el("section", attr("aria-labelledby", "t-\(t.employer?.rawValue ?? "all")"),
                   el("h2", attr("id", "t-\(t.employer?.rawValue ?? "all")"), txt(name)),
@@ -187,12 +190,12 @@ enum IndicatorController {
                   el("div", tableRegion(name), el("table", cls("indicators"),
                      el("caption", txt(l.t("\(name)の公表指標", "Indicators of \(name)"))),
                      el("thead", el("tr", [el("th", attr("scope", "col"), txt(l.t("指標", "Indicator")))] + t.columns.map { el("th", attr("scope", "col"), txt(columnName($0, l))) })),
-                     el("tbody", body))))
+                     N.group(body))))
     }
 
     static func filters(_ req: Request, _ q: Query) -> N {
         let l = req.lang
-        let first = q.dataStart.year - 1, last = q.today.year
+        let first = min(FiscalYear(containing: q.dataStart.first).startYear, q.dataStart.year), last = q.today.year
         let years = (first...last).reversed().map { (String($0), String($0)) }
         return el("form", attr("method", "get"), attr("action", "/indicators"), cls("filters noprint"), attr("aria-label", l.t("期間と特定事業主", "Period and authority")),
                   field(id: "basis", label: l.t("集計の単位", "Basis"), error: nil) { d in
@@ -216,7 +219,13 @@ enum IndicatorController {
             throw ProblemError(status: .unprocessableEntity, title: l.t("encoding は utf8 か sjis です。", "encoding must be utf8 or sjis."),
                                errors: ["encoding": l.t("utf8 か sjis を指定してください。", "Use utf8 or sjis.")], code: "validation")
         }
-        let (tables, _, _) = try await tables(req, scope, q)
+        let (tables, status, _) = try await tables(req, scope, q)
+        // a file made to be published is never made of months still being added up
+        if !status.missing.isEmpty {
+            let pct = status.progress.map { $0.total > 0 ? min(100, $0.done * 100 / $0.total) : 0 } ?? 0
+            throw ProblemError(status: .conflict, title: l.t("この期間を集計しています（\(pct)%）。終わってから出力してください。",
+                                                          "Adding up this period (\(pct)%): download the file once it is done."), code: "not_ready")
+        }
         try await PersonalRepository.logView(req.yakuba.writer, municipalityId: scope.municipality.id, viewer: scope.principal.staffId,
                                              subject: scope.municipality.id.uuidString.lowercased(),
                                              what: "indicators.csv \(q.period.basis.rawValue) \(q.period.year) \(q.employer?.rawValue ?? "all")")

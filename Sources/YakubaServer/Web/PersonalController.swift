@@ -60,7 +60,7 @@ enum PersonalController {
                            el("td", el("form", attr("method", "post"), attr("action", base + "/births/withdraw"), hidden("_csrf", req.csrfToken),
                                        hidden("fact", b.factId.uuidString),
                                        el("button", attr("type", "submit"), cls("secondary"),
-                                          attr("aria-label", l.t("\(b.date.iso)の出生を取り消す", "Withdraw the birth on \(b.date.iso)")),
+                                          attr("aria-label", l.t("取り消す（誤登録）：\(b.date.iso)の出生", "Withdraw (entered in error): the birth on \(b.date.iso)")),
                                           txt(l.t("取り消す（誤登録）", "Withdraw (entered in error)"))))))
                     }))),
             el("form", attr("method", "post"), attr("action", base + "/births"), attr("novalidate", ""), hidden("_csrf", req.csrfToken),

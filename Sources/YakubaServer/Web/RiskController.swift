@@ -22,8 +22,9 @@ enum RiskController {
         guard let start = try await req.yakuba.stats.dataStart(req.sql, municipalityId: scope.municipality.id) else { return ([], StatsCache.Status()) }
         let (rows, status) = try await req.yakuba.stats.rows(app: req.application, sql: req.sql, municipality: scope.municipality, tree: scope.tree,
                                                                months: RiskScore.window(through: through).filter { $0 >= start }, today: today)
-        // the condition check's decline counts only where the municipality asks for it
-        let conditions = scope.municipality.conditionCheck
+        // the condition check's decline counts only where the municipality asks for it, and only on the 人事課's list: a
+        // manager never learns one person's condition, not even as a factor (they see sections of five or more)
+        let conditions = scope.municipality.conditionCheck && scope.principal.isHROfficer
             ? try await ConditionRepository.declines(req.sql, municipalityId: scope.municipality.id, through: today, departments: departments) : nil
         let listed = RiskScore.listed(rows, through: through, settings: scope.municipality.riskSettings, filter: DashboardFilter(departments: departments),
                                       conditions: conditions)
@@ -48,6 +49,10 @@ enum RiskController {
         }
         let departments = chosen.map { scope.tree.descendants(of: [$0.id]) } ?? scope.visibleDepartments
         let (listed, status) = try await assessments(req, scope: scope, departments: departments, today: today)
+        if listed.contains(where: { $0.met.contains { $0.kind == .conditionDecline } }) {
+            try await PersonalRepository.logView(req.yakuba.writer, municipalityId: scope.municipality.id, viewer: scope.principal.staffId,
+                                                 subject: scope.municipality.id.uuidString.lowercased(), what: "risk with condition")
+        }
         let s = scope.municipality.riskSettings
         let staff = try await StaffRepository.find(req.sql, ids: listed.map(\.staffId))
         let title = l.t("早期警戒", "Early warnings")
@@ -86,7 +91,7 @@ enum RiskController {
                    (l.t("深夜勤務（直近の月）", "Late nights (latest month)"), l.t("\(s.lateNightDays)日以上", "\(s.lateNightDays) days or more"), "\(s.lateNightWeight)"),
                    (l.t("年休を取っていない", "No annual leave"), l.t("\(s.noLeaveMonths)か月以上続けて", "\(s.noLeaveMonths) months or more in a row"), "\(s.noLeaveWeight)"),
                    (l.t("打刻修正の増加", "More corrections"), l.t("\(s.correctionRisePoints)ポイント以上の増加", "Up \(s.correctionRisePoints) points or more"), "\(s.correctionWeight)"),
-               ] + (scope.municipality.conditionCheck ? [
+               ] + (scope.municipality.conditionCheck && scope.principal.isHROfficer ? [
                    (l.t("コンディションの低下", "Condition decline"), l.t("直近4週の平均が前の8週より\(RiskFactor.tenths(s.conditionDropTenths))点以上低い",
                                                                       "The last 4 weeks' mean \(RiskFactor.tenths(s.conditionDropTenths)) points or more below the 8 weeks before"), "\(s.conditionWeight)"),
                ] : [])).map { r in el("tr", el("th", attr("scope", "row"), txt(r.0)), el("td", txt(r.1)), el("td", txt(r.2))) }))),
@@ -105,17 +110,8 @@ enum RiskController {
             el("p", txt(l.t("各要素の基準と点数を設定します。変更は台帳に記録され、次に一覧を開いたときから使われます。",
                             "Set each factor's threshold and points. A change is recorded on the ledger and used from the next time the list is opened."))),
             el("p", link("/risk", l.t("早期警戒の一覧へ", "To the list"))),
-            el("h2", txt(l.t("出勤時のコンディション確認", "Condition check at clock-in"))),
-            el("p", txt(l.t("使うと、出勤の打刻画面で「今日のコンディション」（1〜5、答えなくてもよい）を尋ねます。本人は自分の推移を、人事課は個人の推移（表示は台帳に記録）を、所属長は5人以上の課の平均だけを見られます。低下は早期警戒の要素になります。",
-                            "When on, the clock-in screen asks \"How are you today?\" (1–5, skippable). People see their own trend, HR one person's (each view recorded), managers only averages of five people or more. A decline counts in the early warning."))),
-            el("form", attr("method", "post"), attr("action", "/admin/condition"), hidden("_csrf", req.csrfToken),
-               el("div", cls("field check"), el("label", void("input", [("type", "checkbox"), ("name", "enabled"), ("value", "1"), ("id", "condition-enabled")]
-                                                                  + (scope.municipality.conditionCheck ? [("checked", "")] : [])),
-                                                   txt(l.t("出勤時にコンディションを尋ねる", "Ask for a condition at clock-in")))),
-               el("button", attr("type", "submit"), txt(l.t("保存する", "Save")))),
-            el("p", link("/condition/departments", l.t("所属のコンディション", "Condition by section"))),
-            el("h2", txt(l.t("基準と点数", "Thresholds and points"))),
             RulesController.errorSummary(errors, l),
+            el("h2", txt(l.t("基準と点数", "Thresholds and points"))),
             el("form", [attr("method", "post"), attr("action", "/admin/risk"), attr("novalidate", ""), hidden("_csrf", req.csrfToken)]
                + RiskSettings.fields.map { f in
                    field(id: f.name, label: l.t(f.labelJa, f.labelEn), error: errors[f.name],
@@ -123,7 +119,16 @@ enum RiskController {
                        input(id: f.name, name: f.name, value: v[f.name] ?? "", describedBy: desc, required: true, invalid: errors[f.name] != nil,
                              extra: [("inputmode", "numeric"), ("autocomplete", "off")])
                    }
-               } + [el("button", attr("type", "submit"), txt(l.t("保存する", "Save")))]),
+               } + [el("button", attr("type", "submit"), txt(l.t("基準と点数を保存", "Save the thresholds and points")))]),
+            el("h2", txt(l.t("出勤時のコンディション確認", "Condition check at clock-in"))),
+            el("p", txt(l.t("使うと、出勤の打刻画面で「今日のコンディション」（1〜5、答えなくてもよい）を尋ねます。本人は自分の推移を、人事課は個人の推移（表示は台帳に記録）を、所属長は5人以上の課の平均だけを見られます。低下は人事課の早期警戒の一覧でだけ要素になります（所属長の一覧には出ません）。",
+                            "When on, the clock-in screen asks \"How are you today?\" (1–5, skippable). People see their own trend, HR one person's (each view recorded), managers only averages of five people or more. A decline counts only in HR's early-warning list (never in a manager's)."))),
+            el("form", attr("method", "post"), attr("action", "/admin/condition"), hidden("_csrf", req.csrfToken),
+               el("div", cls("field check"), el("label", void("input", [("type", "checkbox"), ("name", "enabled"), ("value", "1"), ("id", "condition-enabled")]
+                                                                  + (scope.municipality.conditionCheck ? [("checked", "")] : [])),
+                                                   txt(l.t("出勤時にコンディションを尋ねる", "Ask for a condition at clock-in")))),
+               el("button", attr("type", "submit"), txt(l.t("コンディション確認の設定を保存", "Save the condition check")))),
+            el("p", link("/condition/departments", l.t("所属のコンディション", "Condition by section"))),
         ], flash: req.takeFlash()), status: status)
     }
 

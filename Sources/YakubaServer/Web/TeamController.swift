@@ -12,7 +12,6 @@ enum TeamController {
         r.on(.GET, ["team"], access: OvertimeController.orderers) { req in try await page(req) }
     }
 
-
     static func page(_ req: Request) async throws -> Response {
         let l = req.lang
         let scope = try await Scope.load(req)
@@ -136,16 +135,21 @@ enum TeamController {
         var counted: [UUID: [YearMonth: Int]] = [:]
         var days: [UUID: StaffMonthStats] = [:]
         let wanted = Set(ids)
+        var missing = Set<YearMonth>()
         if !statsMonths.isEmpty {
-            for r in try await req.yakuba.stats.rows(app: req.application, sql: req.sql, municipality: muni, tree: scope.tree, months: statsMonths.sorted(), today: today).rows
-                where wanted.contains(r.staffId) {
-                if r.month < current { counted[r.staffId, default: [:]][r.month] = r.orderedMinutes }
+            let (rows, status) = try await req.yakuba.stats.rows(app: req.application, sql: req.sql, municipality: muni, tree: scope.tree,
+                                                                 months: statsMonths.sorted(), today: today)
+            // months not computed yet (a large refresh running in the background) are read from the orders below
+            missing = Set(status.missing)
+            for r in rows where wanted.contains(r.staffId) {
+                if r.month < current && !missing.contains(r.month) { counted[r.staffId, default: [:]][r.month] = r.orderedMinutes }
                 if r.month == month { days[r.staffId] = r }
             }
         }
-        // from the orders: months before the city's first punch (no aggregates) and from this month on
+        // from the orders: months before the city's first punch (no aggregates), months without aggregates yet, and from
+        // this month on
         var live: [(from: YearMonth, through: YearMonth)] = []
-        for m in limitMonths where m < dataStart || m >= current {
+        for m in limitMonths where m < dataStart || m >= current || missing.contains(m) {
             if let last = live.last, last.through.next == m { live[live.count - 1].through = m } else { live.append((m, m)) }
         }
         for range in live {
