@@ -227,14 +227,14 @@ public struct IndicatorTable: Sendable, Hashable {
 }
 
 public enum Indicators {
-    struct Bucket: Hashable { var employer: Employer?; var employment: EmploymentType? }
 
     /// Additive counts of one bucket.
     struct Acc {
         var staff = 0, women = 0, men = 0, unknown = 0
-        var rankWomen: [RankClass: Int] = [:], rankRecorded: [RankClass: Int] = [:]
+        /// by rank class: management, supervisory, general
+        var rankWomen = [0, 0, 0], rankRecorded = [0, 0, 0]
         var personMonths = 0, overtime = 0, surveyMonths = 0, surveyOvertime = 0, over60 = 0, over80 = 0
-        var overtimeByPerson: [UUID: Int] = [:]
+        var over360 = 0
         var leaveTaken = 0.0, leavePeople = 0, granted = 0, grantedTenPlus = 0, underFive = 0
         var eligibleMen = 0, eligibleWomen = 0, takersMen = 0, takersWomen = 0, spouseBirth = 0, participation = 0, fiveDays = 0
         var hasData: Bool { staff > 0 || personMonths > 0 }
@@ -248,28 +248,44 @@ public enum Indicators {
                               employerOf: (UUID?) -> Employer, only: Employer? = nil, asOf: CalendarDate? = nil) -> [IndicatorTable] {
         // a period still running counts what has begun by today: a leave approved for next month is not taken yet
         let reference = min(period.to, asOf ?? period.to)
-        var acc: [Bucket: Acc] = [:]
+        // the accumulators, one per (employer or all) × (employment type or all), in an array mutated in place: a year of a
+        // large city is a quarter of a million months, each counted in four of them
+        let employers = Employer.allCases, types = EmploymentType.allCases
+        let width = types.count + 1
+        var employerIndex: [Employer: Int] = [:], typeIndex: [EmploymentType: Int] = [:]
+        for (i, e) in employers.enumerated() { employerIndex[e] = i + 1 }
+        for (i, t) in types.enumerated() { typeIndex[t] = i + 1 }
+        func slot(_ e: Employer?, _ t: EmploymentType?) -> Int { (e.map { employerIndex[$0]! } ?? 0) * width + (t.map { typeIndex[$0]! } ?? 0) }
+        var acc = Array(repeating: Acc(), count: (employers.count + 1) * width)
+        /// the four accumulators a person or a month counts in: all × all, all × type, employer × all, employer × type
+        func four(_ own: Int) -> [Int] { [0, own % width, own - own % width, own] }
         let byId = Dictionary(people.map { ($0.staffId, $0) }, uniquingKeysWith: { a, _ in a })
-        func buckets(_ employer: Employer, _ employment: EmploymentType) -> [Bucket] {
-            [Bucket(employer: nil, employment: nil), Bucket(employer: nil, employment: employment),
-             Bucket(employer: employer, employment: nil), Bucket(employer: employer, employment: employment)]
-        }
         // months: overtime, by the month's own department and employment
         var leaveDays: [UUID: Double] = [:]
         var employerByDept: [UUID?: Employer] = [:]
+        // each person's overtime per own accumulator (a person who moved between bodies has more than one), for the 360h count
+        var personOvertime: [UUID: [(slot: Int, minutes: Int)]] = [:]
         for r in rows where period.contains(r.month.first) {
             let e: Employer
             if let known = employerByDept[r.departmentId] { e = known } else { e = employerOf(r.departmentId); employerByDept[r.departmentId] = e }
             let manager = byId[r.staffId]?.rankClass == .management
-            for b in buckets(e, r.employment) {
-                acc[b, default: Acc()].personMonths += 1
-                acc[b, default: Acc()].overtime += r.overtimeMinutes
-                if !manager { acc[b, default: Acc()].surveyMonths += 1; acc[b, default: Acc()].surveyOvertime += r.overtimeMinutes }
-                if r.overtimeMinutes > OvertimeLine.h60.minutes { acc[b, default: Acc()].over60 += 1 }
-                if r.overtimeMinutes > OvertimeLine.h80.minutes { acc[b, default: Acc()].over80 += 1 }
-                acc[b, default: Acc()].overtimeByPerson[r.staffId, default: 0] += r.overtimeMinutes
+            let own = slot(e, r.employment)
+            let o = r.overtimeMinutes
+            for s in four(own) {
+                acc[s].personMonths += 1
+                acc[s].overtime += o
+                if !manager { acc[s].surveyMonths += 1; acc[s].surveyOvertime += o }
+                if o > OvertimeLine.h60.minutes { acc[s].over60 += 1 }
+                if o > OvertimeLine.h80.minutes { acc[s].over80 += 1 }
             }
+            if let i = personOvertime[r.staffId]?.firstIndex(where: { $0.slot == own }) { personOvertime[r.staffId]![i].minutes += o }
+            else { personOvertime[r.staffId, default: []].append((own, o)) }
             leaveDays[r.staffId, default: 0] += r.annualLeaveDays
+        }
+        for (_, parts) in personOvertime {
+            var total: [Int: Int] = [:]
+            for p in parts { for s in four(p.slot) { total[s, default: 0] += p.minutes } }
+            for (s, minutes) in total where minutes > YearLine.h360.minutes { acc[s].over360 += 1 }
         }
         // people: staff, 年休 and the childcare leaves, by where they belong on the reference day
         var uses: [UUID: [ChildcareLeaveUse]] = [:]
@@ -284,49 +300,47 @@ public enum Indicators {
             let part = mine.filter { $0.kind == .participation && period.contains($0.from) }
             let fathersDays = (spouse + part).reduce(0) { $0 + $1.days }
             guard p.inService || taken > 0 || born > 0 || began || !spouse.isEmpty || !part.isEmpty || p.annualGrantDays > 0 else { continue }
-            for b in buckets(p.employer, p.employment) {
-                var a = acc[b, default: Acc()]
+            let rank = p.rankClass == .management ? 0 : p.rankClass == .supervisory ? 1 : 2
+            for s in four(slot(p.employer, p.employment)) {
                 if p.inService {
-                    a.staff += 1
+                    acc[s].staff += 1
                     switch p.sex {
-                    case .female: a.women += 1; a.rankWomen[p.rankClass, default: 0] += 1; a.rankRecorded[p.rankClass, default: 0] += 1
-                    case .male: a.men += 1; a.rankRecorded[p.rankClass, default: 0] += 1
-                    case nil: a.unknown += 1
+                    case .female: acc[s].women += 1; acc[s].rankWomen[rank] += 1; acc[s].rankRecorded[rank] += 1
+                    case .male: acc[s].men += 1; acc[s].rankRecorded[rank] += 1
+                    case nil: acc[s].unknown += 1
                     }
                 }
                 if p.annualGrantDays > 0 {
-                    a.leavePeople += 1; a.leaveTaken += taken; a.granted += p.annualGrantDays
-                    if p.annualGrantDays >= 10 { a.grantedTenPlus += 1; if taken < 5 { a.underFive += 1 } }
+                    acc[s].leavePeople += 1; acc[s].leaveTaken += taken; acc[s].granted += p.annualGrantDays
+                    if p.annualGrantDays >= 10 { acc[s].grantedTenPlus += 1; if taken < 5 { acc[s].underFive += 1 } }
                 }
                 if p.sex == .male {
-                    a.eligibleMen += born
-                    if began { a.takersMen += 1 }
-                    if !spouse.isEmpty { a.spouseBirth += 1 }
-                    if !part.isEmpty { a.participation += 1 }
-                    if fathersDays >= 5 { a.fiveDays += 1 }
+                    acc[s].eligibleMen += born
+                    if began { acc[s].takersMen += 1 }
+                    if !spouse.isEmpty { acc[s].spouseBirth += 1 }
+                    if !part.isEmpty { acc[s].participation += 1 }
+                    if fathersDays >= 5 { acc[s].fiveDays += 1 }
                 } else if p.sex == .female {
-                    a.eligibleWomen += born
-                    if began { a.takersWomen += 1 }
+                    acc[s].eligibleWomen += born
+                    if began { acc[s].takersWomen += 1 }
                 }
-                acc[b] = a
             }
         }
         func column(_ a: Acc, _ employment: EmploymentType?) -> IndicatorColumn {
             func rate(_ k: IndicatorKind, _ n: Double, _ d: Double) -> IndicatorValue { IndicatorValue(kind: k, numerator: n, denominator: d, value: d > 0 ? n / d : nil) }
             func count(_ k: IndicatorKind, _ n: Int) -> IndicatorValue { IndicatorValue(kind: k, numerator: Double(n), denominator: 0, value: Double(n)) }
-            let over360 = a.overtimeByPerson.values.filter { $0 > YearLine.h360.minutes }.count
             let values: [IndicatorValue] = IndicatorKind.allCases.map { k in
                 switch k {
                 case .staff: count(k, a.staff)
                 case .womenShare: rate(k, Double(a.women), Double(a.women + a.men))
-                case .womenInManagement: rate(k, Double(a.rankWomen[.management] ?? 0), Double(a.rankRecorded[.management] ?? 0))
-                case .womenInSupervisory: rate(k, Double(a.rankWomen[.supervisory] ?? 0), Double(a.rankRecorded[.supervisory] ?? 0))
-                case .womenInGeneral: rate(k, Double(a.rankWomen[.general] ?? 0), Double(a.rankRecorded[.general] ?? 0))
+                case .womenInManagement: rate(k, Double(a.rankWomen[0]), Double(a.rankRecorded[0]))
+                case .womenInSupervisory: rate(k, Double(a.rankWomen[1]), Double(a.rankRecorded[1]))
+                case .womenInGeneral: rate(k, Double(a.rankWomen[2]), Double(a.rankRecorded[2]))
                 case .overtimeAverage: rate(k, Double(a.overtime) / 60, Double(a.personMonths))
                 case .overtimeAverageSurvey: rate(k, Double(a.surveyOvertime) / 60, Double(a.surveyMonths))
                 case .over60Share: rate(k, Double(a.over60), Double(a.personMonths))
                 case .over80Share: rate(k, Double(a.over80), Double(a.personMonths))
-                case .over360People: count(k, over360)
+                case .over360People: count(k, a.over360)
                 case .annualLeaveAverage: rate(k, a.leaveTaken, Double(a.leavePeople))
                 case .annualLeaveUptake: rate(k, a.leaveTaken, Double(a.granted))
                 case .annualLeaveUnder5: rate(k, Double(a.underFive), Double(a.grantedTenPlus))
@@ -340,13 +354,11 @@ public enum Indicators {
             }
             return IndicatorColumn(employment: employment, values: values)
         }
-        let employers: [Employer?] = only.map { [$0] } ?? ([nil] + Employer.allCases.map { Optional($0) })
-        return employers.compactMap { e in
-            let all = acc[Bucket(employer: e, employment: nil)] ?? Acc()
+        let shown: [Employer?] = only.map { [$0] } ?? ([nil] + employers.map { Optional($0) })
+        return shown.compactMap { e in
+            let all = acc[slot(e, nil)]
             guard all.hasData || e == nil || e == only else { return nil }
-            let columns = [column(all, nil)] + EmploymentType.allCases.compactMap { t in
-                acc[Bucket(employer: e, employment: t)].flatMap { $0.hasData ? column($0, t) : nil }
-            }
+            let columns = [column(all, nil)] + types.compactMap { t in acc[slot(e, t)].hasData ? column(acc[slot(e, t)], t) : nil }
             return IndicatorTable(employer: e, columns: columns, women: all.women, men: all.men, sexUnknown: all.unknown)
         }
     }

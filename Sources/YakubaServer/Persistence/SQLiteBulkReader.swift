@@ -124,6 +124,16 @@ struct SQLiteBulkReader {
         return ok ? UUID(uuid: u) : nil
     }
 
+    /// The municipality's sensitive-record facts (sex, births), for the published indicators.
+    func personalFacts(municipalityId: UUID) throws -> [PersonalFact] {
+        var out: [PersonalFact] = []
+        try each("SELECT id, staff_id, kind, value, recorded_at_ms FROM staff_personal_facts WHERE municipality_id = ?", [.text(municipalityId.uuidString)]) { r in
+            guard let id = r.uuid(0), let staff = r.uuid(1), let kind = PersonalFact.Kind(rawValue: r.text(2)) else { return }
+            out.append(PersonalFact(id: id, staffId: staff, kind: kind, value: r.text(3), recordedAtMs: r.int64(4)))
+        }
+        return out
+    }
+
     /// The municipality's staff, every column, in 職員番号 order.
     func staff(municipalityId: UUID) throws -> [StaffRow] {
         var out: [StaffRow] = []

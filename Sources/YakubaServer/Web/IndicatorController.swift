@@ -55,8 +55,11 @@ enum IndicatorController {
     /// The tables, from the monthly rows, the roster, its sensitive part and the childcare leaves approved.
     static func tables(_ req: Request, _ scope: Scope, _ q: Query) async throws -> (tables: [IndicatorTable], status: StatsCache.Status, unrecorded: Int) {
         let muni = scope.municipality
+        var timer = PhaseTimer("indicators")
+        defer { timer.log(req.logger) }
         let months = q.period.months.filter { $0 >= q.dataStart && $0 <= YearMonth(q.today) }
         let (rows, status) = try await req.yakuba.stats.rows(app: req.application, sql: req.sql, municipality: muni, tree: scope.tree, months: months, today: q.today)
+        timer.mark("monthly_rows")
         // the reference day: the period's last day, or today while it runs
         let ref = min(q.period.to, q.today)
         let path = req.yakuba.sqlitePath
@@ -66,8 +69,11 @@ enum IndicatorController {
         } else {
             staff = try await req.sql.select().column("*").from("staff").where("municipality_id", .equal, SQLBind(muni.id)).all(decoding: StaffRow.self, with: rowDecoder)
         }
-        let personal = try await PersonalRepository.records(req.sql, municipalityId: muni.id)
+        timer.mark("staff")
+        let personal = try await PersonalRepository.records(req.sql, municipalityId: muni.id, sqlitePath: path)
+        timer.mark("personal")
         let leaves = try await childcareLeaves(req, scope, staff: staff, from: q.period.from.adding(days: -1100), to: q.period.to)
+        timer.mark("childcare_leaves")
         let map = muni.rankClasses, policy = muni.annualLeavePolicy
         var weeks: [String: WeeklySchedule] = [:]
         var people: [IndicatorPerson] = []
@@ -87,7 +93,9 @@ enum IndicatorController {
                                           employer: scope.tree.employer(s.departmentId), inService: inService,
                                           births: record?.births.map(\.date) ?? [], annualGrantDays: grant))
         }
+        timer.mark("people_and_grants")
         let tree = scope.tree
+        defer { timer.mark("fold") }
         let tables = Indicators.tables(period: q.period, people: people, rows: rows, leaves: leaves, employerOf: { tree.employer($0) }, only: q.employer,
                                          asOf: q.today)
         return (tables, status, unrecorded)

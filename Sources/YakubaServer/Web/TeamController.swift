@@ -14,7 +14,10 @@ enum TeamController {
 
     static func page(_ req: Request) async throws -> Response {
         let l = req.lang
+        var timer = PhaseTimer("team")
+        defer { timer.log(req.logger) }
         let scope = try await Scope.load(req)
+        timer.mark("scope")
         let p = scope.principal
         let muni = scope.municipality
         let month = try BookController.month(req, muni.zone)
@@ -47,7 +50,9 @@ enum TeamController {
         let filter = StaffRepository.ListFilter(municipalityId: p.municipalityId, departmentIds: departments, employmentType: nil, query: nil)
         let staff = departments.isEmpty ? [] : try await StaffRepository.page(req.sql, filter, limit: 500, offset: 0)
             .filter { s in s.id != p.staffId && (s.start.map { $0 <= month.last } ?? true) && (s.end.map { $0 >= month.first } ?? true) }
+        timer.mark("staff")
         let members = try await members(req, scope: scope, staff: staff, month: month, today: today)
+        timer.mark("members")
         let byId = Dictionary(uniqueKeysWithValues: staff.map { ($0.id, $0) })
         let ordered = TeamView.ordered(members)
         let summary = TeamView.summary(members)
@@ -55,6 +60,8 @@ enum TeamController {
         // the early warning over the last months (from the monthly aggregates, as of this midnight)
         let warned = try await RiskController.assessments(req, scope: scope, departments: departments, today: today).listed
             .filter { a in a.staffId != p.staffId }
+        timer.mark("early_warnings")
+        defer { timer.mark("render") }
 
         func name(_ id: UUID) -> N {
             guard let s = byId[id] else { return txt("") }
@@ -122,6 +129,8 @@ enum TeamController {
     /// hundreds of people.
     static func members(_ req: Request, scope: Scope, staff: [StaffRow], month: YearMonth, today: CalendarDate) async throws -> [TeamMember] {
         guard !staff.isEmpty else { return [] }
+        var timer = PhaseTimer("team.members")
+        defer { timer.log(req.logger) }
         let muni = scope.municipality
         let ids = staff.map(\.id)
         let rules = OvertimeLimitRules.national
@@ -135,6 +144,7 @@ enum TeamController {
         var counted: [UUID: [YearMonth: Int]] = [:]
         var days: [UUID: StaffMonthStats] = [:]
         let wanted = Set(ids)
+        timer.mark("workloads_and_start")
         var missing = Set<YearMonth>()
         if !statsMonths.isEmpty {
             let (rows, status) = try await req.yakuba.stats.rows(app: req.application, sql: req.sql, municipality: muni, tree: scope.tree,
@@ -146,6 +156,7 @@ enum TeamController {
                 if r.month == month { days[r.staffId] = r }
             }
         }
+        timer.mark("monthly_rows")
         // from the orders: months before the city's first punch (no aggregates), months without aggregates yet, and from
         // this month on
         var live: [(from: YearMonth, through: YearMonth)] = []
@@ -158,12 +169,14 @@ enum TeamController {
                 counted[staff, default: [:]].merge(months) { _, live in live }
             }
         }
+        timer.mark("orders_live")
         // requests waiting for a decision: leave (any month), punch corrections, overtime reports to confirm
         var pending: [UUID: Int] = [:]
         let routing = try await Routing.load(req.sql, municipalityId: muni.id, tree: scope.tree)
         let byId = Dictionary(uniqueKeysWithValues: staff.map { ($0.id, $0) })
         let leave = try await LeaveRepository.requests(req.sql, municipalityId: muni.id, staffIds: ids, from: today.adding(days: -LeaveController.maxAgeDays - 31))
         for r in try await LeaveRepository.records(req.sql, leave, staffById: byId, routing: routing) where r.state.isOpen { pending[r.request.staffId, default: 0] += 1 }
+        timer.mark("pending_leave")
         for c in try await CorrectionRepository.list(req.sql, staffIds: ids, municipalityId: muni.id, pendingOnly: true, limit: 5000) {
             pending[c.staffId, default: 0] += 1
         }
@@ -175,6 +188,7 @@ enum TeamController {
                 where o.status == .reported { pending[o.order.staffId, default: 0] += 1 }
         }
 
+        timer.mark("pending_corrections_and_reports")
         return staff.map { s in
             let c = days[s.id]?.counts ?? DayCounts()
             // leave taken: whole days of 年休・特休・病休・育休, and hours of 年休
