@@ -15,16 +15,20 @@ public enum IndicatorBasis: String, Sendable, CaseIterable, Hashable {
 
 /// The year the indicators cover.
 public struct IndicatorPeriod: Sendable, Hashable {
-    public var basis: IndicatorBasis
-    public var year: Int
-    public init(basis: IndicatorBasis, year: Int) { self.basis = basis; self.year = year }
+    public let basis: IndicatorBasis
+    public let year: Int
+    /// its first and last days (kept: `contains` is asked for every month of a city's year)
+    public let from: CalendarDate, to: CalendarDate
+    public init(basis: IndicatorBasis, year: Int) {
+        self.basis = basis; self.year = year
+        from = CalendarDate(year: year, month: basis == .fiscal ? 4 : 1, day: 1)!
+        to = basis == .fiscal ? CalendarDate(year: year + 1, month: 3, day: 31)! : CalendarDate(year: year, month: 12, day: 31)!
+    }
 
     public var months: [YearMonth] {
         let start = basis == .fiscal ? 3 : 0
         return (0..<12).map { i in YearMonth(year: year + (start + i) / 12, month: (start + i) % 12 + 1)! }
     }
-    public var from: CalendarDate { months.first!.first }
-    public var to: CalendarDate { months.last!.last }
     public func contains(_ d: CalendarDate) -> Bool { d >= from && d <= to }
     public var labelJa: String {
         basis == .fiscal ? "\(year)年度（\(JapaneseEra.fiscalYearName(FiscalYear(startYear: year)))）" : "\(year)年（1月〜12月）"
@@ -259,16 +263,17 @@ public enum Indicators {
         var acc = Array(repeating: Acc(), count: (employers.count + 1) * width)
         /// the four accumulators a person or a month counts in: all × all, all × type, employer × all, employer × type
         func four(_ own: Int) -> [Int] { [0, own % width, own - own % width, own] }
-        let byId = Dictionary(people.map { ($0.staffId, $0) }, uniquingKeysWith: { a, _ in a })
+        let managers = Set(people.lazy.filter { $0.rankClass == .management }.map(\.staffId))
         // months: overtime, by the month's own department and employment
         var leaveDays: [UUID: Double] = [:]
         var employerByDept: [UUID?: Employer] = [:]
         // each person's overtime per own accumulator (a person who moved between bodies has more than one), for the 360h count
         var personOvertime: [UUID: [(slot: Int, minutes: Int)]] = [:]
-        for r in rows where period.contains(r.month.first) {
+        let firstMonth = YearMonth(period.from), lastMonth = YearMonth(period.to)
+        for r in rows where r.month >= firstMonth && r.month <= lastMonth {
             let e: Employer
             if let known = employerByDept[r.departmentId] { e = known } else { e = employerOf(r.departmentId); employerByDept[r.departmentId] = e }
-            let manager = byId[r.staffId]?.rankClass == .management
+            let manager = managers.contains(r.staffId)
             let own = slot(e, r.employment)
             let o = r.overtimeMinutes
             for s in four(own) {

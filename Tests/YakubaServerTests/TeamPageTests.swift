@@ -44,6 +44,29 @@ struct TeamPageTests {
         }
     }
 
+    @Test func requestsWaitingAreThoseWithoutARefusalAndShortOfTheirRoutesApprovals() async throws {
+        try await withCity { city in
+            func request(_ days: Int) async throws -> UUID { try await LeaveTests.placeRequest(city, staff: city.staffA2, date: LeaveTests.workDay(city, after: days)) }
+            func decide(_ id: UUID, _ step: Int, _ outcome: String) async throws {
+                let d = LeaveDecisionRow(id: UUID.timeOrdered(), requestId: id, step: step, outcome: outcome, decidedBy: city.approverA.id, onBehalfOf: nil,
+                                         comment: "", decidedAtMs: nowMs())
+                try await city.app.yakuba.writer.perform { _, sql in try await sql.insert(into: "leave_decisions").model(d, with: rowEncoder).run(); return [] }
+            }
+            _ = try await request(3)
+            let approved = try await request(5), refused = try await request(7), withdrawn = try await request(9)
+            try await decide(approved, 0, "approved"); try await decide(refused, 0, "rejected"); try await decide(withdrawn, -1, "withdrawn")
+            let manager = Browser(city.app)
+            try await manager.login("M001")
+            #expect(try await manager.get("/team").body.string.contains("未処理の申請が1件あります"), "only the undecided one waits")
+            // a two-step route for 人事課: one approval is no longer the end of it
+            let steps = [ApprovalStep(label: "課長", approverIds: [city.approverA.id]), ApprovalStep(label: "人事", approverIds: [city.hr.id])]
+            let route = ApprovalRouteRow(id: UUID(), municipalityId: city.muni.id, departmentId: city.deptA1.id, requestType: "leave",
+                                         steps: String(decoding: try JSONEncoder().encode(steps), as: UTF8.self), setBy: city.hr.id, setAtMs: nowMs())
+            try await city.app.yakuba.writer.perform { _, sql in try await sql.insert(into: "approval_routes").model(route, with: rowEncoder).run(); return [] }
+            #expect(try await manager.get("/team").body.string.contains("未処理の申請が2件あります"), "the approved one waits for its second step")
+        }
+    }
+
     @Test func theManagerSeesWhoNeedsAttentionAndWhy() async throws {
         try await withCity { city in
             // S001 is ordered 4h on ten days of this month: 40h, 88% of the 自律部署's 45h

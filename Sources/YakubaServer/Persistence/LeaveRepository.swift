@@ -188,6 +188,24 @@ enum LeaveRepository {
         return out
     }
 
+    /// The requests of these people touching `from` on that may still wait for a decision: none refused or withdrawn, and
+    /// fewer approvals than the longest route has steps (a team's months of settled leave are not read). Their state is
+    /// then worked out as usual (`records`).
+    static func openCandidates(_ sql: any SQLDatabase, municipalityId: UUID, staffIds: [UUID], from: CalendarDate, routing: Routing) async throws -> [LeaveRequestRow] {
+        let steps = max(1, routing.routes.values.map { $0.route.steps.count }.max() ?? 1)
+        var out: [LeaveRequestRow] = []
+        for chunk in staffIds.chunked(500) where !chunk.isEmpty {
+            out += try await sql.select().column(SQLColumn(SQLLiteral.all, table: SQLIdentifier("q"))).from(SQLAlias(SQLIdentifier("leave_requests"), as: SQLIdentifier("q")))
+                .where(municipalityTerm(sql), .equal, SQLBind(municipalityId))
+                .where(SQLColumn("staff_id", table: "q"), .in, SQLBind.group(chunk))
+                .where(SQLColumn("to_date", table: "q"), .greaterThanOrEqual, SQLBind(from.iso))
+                .where(SQLRaw("NOT EXISTS (SELECT 1 FROM leave_decisions d WHERE d.request_id = q.id AND d.outcome IN ('rejected', 'withdrawn'))"))
+                .where(SQLRaw("(SELECT COUNT(*) FROM leave_decisions d WHERE d.request_id = q.id AND d.outcome = 'approved')"), .lessThan, SQLBind(steps))
+                .all(decoding: LeaveRequestRow.self, with: rowDecoder)
+        }
+        return out
+    }
+
     static func find(_ sql: any SQLDatabase, id: UUID) async throws -> LeaveRequestRow? {
         try await sql.select().column("*").from("leave_requests").where("id", .equal, SQLBind(id)).first(decoding: LeaveRequestRow.self, with: rowDecoder)
     }
@@ -252,6 +270,36 @@ struct AnnualLeaveBook: Sendable {
         return days == 0 ? 465 : max(1, ws.weeklyMinutes / days)
     }
 
+    /// The days granted for the leave year starting `yearStart` (as `yearBasis` of the person's policy has it: 会計年度任用職員
+    /// count fiscal years), without the years before it: the published indicators ask it of a whole city.
+    static func grantDays(staff s: StaffRow, week ws: WeeklySchedule, yearStart: CalendarDate, policy: AnnualLeavePolicy = .default,
+                          frontLoaded: FrontLoadedLeavePolicy = FrontLoadedLeavePolicy(), attendance: [Int: LaborStandardsLeave.Attendance] = [:]) -> Int {
+        let fiscalStaff = s.employment == .fiscalYearFullTime || s.employment == .fiscalYearPartTime
+        var p = policy
+        if fiscalStaff { p.yearBasis = .fiscalYear }
+        let hired = s.start ?? yearStart
+        let yearEnd = p.yearBasis.yearEnd(of: yearStart)
+        if fiscalStaff {
+            let start = max(hired, yearStart), end = min(s.end ?? yearEnd, yearEnd)
+            guard start <= end else { return 0 }
+            let fy = FiscalYear(containing: yearStart)
+            if frontLoaded.requiresEightyPercent, fy > FiscalYear(containing: hired),
+               let before = attendance[fy.startYear - 1], !before.meetsEightyPercent { return 0 }
+            return frontLoaded.grantDays(start: start, end: end, weeklyDays: ws.workingWeekdays.count, weeklyMinutes: ws.weeklyMinutes,
+                                         yearsAfterFirst: FiscalYear(containing: yearStart).startYear - FiscalYear(containing: hired).startYear)
+        }
+        let full = p.grantDays(hired: hired, yearContaining: yearStart)
+        // short-time staff of the equal-days type: 20 × weekly days / 5 (f-kenshokuro h004)
+        let days = ws.workingWeekdays.count
+        return days > 0 && days < 5 ? full * days / 5 : full
+    }
+
+    /// The leave year (its first day) holding `date` for this person.
+    static func yearStart(staff s: StaffRow, date: CalendarDate, policy: AnnualLeavePolicy = .default) -> CalendarDate {
+        let fiscalStaff = s.employment == .fiscalYearFullTime || s.employment == .fiscalYearPartTime
+        return (fiscalStaff ? LeaveYearBasis.fiscalYear : policy.yearBasis).yearStart(of: date)
+    }
+
     /// The book for the leave year containing `date`. `requests` are the person's annual-leave requests that are
     /// pending or approved (pending ones hold their days, so two requests cannot spend the same day).
     /// - week: the person's weekly schedule in force on `date` (their hours may have changed from a date on)
@@ -265,22 +313,8 @@ struct AnnualLeaveBook: Sendable {
         var p = policy
         if fiscalStaff { p.yearBasis = .fiscalYear }
         let hired = s.start ?? date
-        let ws = week
         func grant(_ yearStart: CalendarDate) -> Int {
-            let yearEnd = p.yearBasis.yearEnd(of: yearStart)
-            if fiscalStaff {
-                let start = max(hired, yearStart), end = min(s.end ?? yearEnd, yearEnd)
-                guard start <= end else { return 0 }
-                let fy = FiscalYear(containing: yearStart)
-                if frontLoaded.requiresEightyPercent, fy > FiscalYear(containing: hired),
-                   let before = attendance[fy.startYear - 1], !before.meetsEightyPercent { return 0 }
-                return frontLoaded.grantDays(start: start, end: end, weeklyDays: ws.workingWeekdays.count, weeklyMinutes: ws.weeklyMinutes,
-                                             yearsAfterFirst: FiscalYear(containing: yearStart).startYear - FiscalYear(containing: hired).startYear)
-            }
-            let full = p.grantDays(hired: hired, yearContaining: yearStart)
-            // short-time staff of the equal-days type: 20 × weekly days / 5 (f-kenshokuro h004)
-            let days = ws.workingWeekdays.count
-            return days > 0 && days < 5 ? full * days / 5 : full
+            grantDays(staff: s, week: week, yearStart: yearStart, policy: policy, frontLoaded: frontLoaded, attendance: attendance)
         }
         var yearStart = p.yearBasis.yearStart(of: min(hired, date))
         let target = p.yearBasis.yearStart(of: date)

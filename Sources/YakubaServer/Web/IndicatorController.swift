@@ -85,7 +85,7 @@ enum IndicatorController {
             if inService {
                 let week: WeeklySchedule
                 if let w = weeks[s.schedule] { week = w } else { week = s.weeklySchedule; weeks[s.schedule] = week }
-                grant = AnnualLeaveBook.compute(staff: s, week: week, date: ref, requests: [], policy: policy).grantedDays
+                grant = AnnualLeaveBook.grantDays(staff: s, week: week, yearStart: AnnualLeaveBook.yearStart(staff: s, date: ref, policy: policy), policy: policy)
             }
             let record = personal[s.id]
             if inService && record?.sex == nil { unrecorded += 1 }
@@ -114,8 +114,12 @@ enum IndicatorController {
         return try await LeaveRepository.records(req.sql, rows, staffById: byId, routing: routing).compactMap { r in
             guard r.state == .approved, let kind = ChildcareLeaveKind(rawValue: r.request.typeCode),
                   let f = CalendarDate(iso: r.request.fromDate), let t = CalendarDate(iso: r.request.toDate) else { return nil }
-            let perDay = Double(byId[r.request.staffId].map { AnnualLeaveBook.minutesPerDay($0.weeklySchedule) } ?? 465)
-            let days = r.request.leaveDays.reduce(0.0) { $0 + ($1.range == nil ? 1 : Double($1.minutes) / perDay) }
+            // the days are counted for the fathers' leaves (5 days together); a year of 育児休業's days is not decoded
+            var days = 0.0
+            if kind != .childcareLeave {
+                let perDay = Double(byId[r.request.staffId].map { AnnualLeaveBook.minutesPerDay($0.weeklySchedule) } ?? 465)
+                days = r.request.leaveDays.reduce(0.0) { $0 + ($1.range == nil ? 1 : Double($1.minutes) / perDay) }
+            }
             return ChildcareLeaveUse(staffId: r.request.staffId, kind: kind, from: f, to: t, days: days)
         }
     }
