@@ -248,7 +248,7 @@ public enum Indicators {
     /// all employment types and one for each present.
     /// - rows: the monthly rows of the period's months that have data (their month's department and employment count)
     /// - employerOf: a department's 特定事業主
-    public static func tables(period: IndicatorPeriod, people: [IndicatorPerson], rows: some Sequence<StaffMonthStats>, leaves: [ChildcareLeaveUse],
+    public static func tables(period: IndicatorPeriod, people: [IndicatorPerson], rows: [StaffMonthStats], leaves: [ChildcareLeaveUse],
                               employerOf: (UUID?) -> Employer, only: Employer? = nil, asOf: CalendarDate? = nil) -> [IndicatorTable] {
         // a period still running counts what has begun by today: a leave approved for next month is not taken yet
         let reference = min(period.to, asOf ?? period.to)
@@ -260,34 +260,47 @@ public enum Indicators {
         for (i, e) in employers.enumerated() { employerIndex[e] = i + 1 }
         for (i, t) in types.enumerated() { typeIndex[t] = i + 1 }
         func slot(_ e: Employer?, _ t: EmploymentType?) -> Int { (e.map { employerIndex[$0]! } ?? 0) * width + (t.map { typeIndex[$0]! } ?? 0) }
+        // a department's 特定事業主 as its accumulator row, and an employment type as its column, looked up once each
+        var employerRow: [UUID?: Int] = [:]
+        let typeColumn = types.map { typeIndex[$0]! }
+        func column(of t: EmploymentType) -> Int {
+            switch t { case .regular: typeColumn[0]; case .reappointedShortTime: typeColumn[1]; case .fiscalYearFullTime: typeColumn[2]; case .fiscalYearPartTime: typeColumn[3] }
+        }
         var acc = Array(repeating: Acc(), count: (employers.count + 1) * width)
         /// the four accumulators a person or a month counts in: all × all, all × type, employer × all, employer × type
         func four(_ own: Int) -> [Int] { [0, own % width, own - own % width, own] }
         let managers = Set(people.lazy.filter { $0.rankClass == .management }.map(\.staffId))
         // months: overtime, by the month's own department and employment
         var leaveDays: [UUID: Double] = [:]
-        var employerByDept: [UUID?: Employer] = [:]
         // each person's overtime per own accumulator (a person who moved between bodies has more than one), for the 360h count
-        var personOvertime: [UUID: [(slot: Int, minutes: Int)]] = [:]
+        struct PersonSlot: Hashable { var staffId: UUID; var slot: Int }
+        var personOvertime: [PersonSlot: Int] = [:]
         let firstMonth = YearMonth(period.from), lastMonth = YearMonth(period.to)
+        let h60 = OvertimeLine.h60.minutes, h80 = OvertimeLine.h80.minutes
+        func add(_ s: Int, _ o: Int, manager: Bool) {
+            acc[s].personMonths += 1
+            acc[s].overtime += o
+            if !manager { acc[s].surveyMonths += 1; acc[s].surveyOvertime += o }
+            if o > h60 { acc[s].over60 += 1 }
+            if o > h80 { acc[s].over80 += 1 }
+        }
         for r in rows where r.month >= firstMonth && r.month <= lastMonth {
-            let e: Employer
-            if let known = employerByDept[r.departmentId] { e = known } else { e = employerOf(r.departmentId); employerByDept[r.departmentId] = e }
+            let row: Int
+            if let known = employerRow[r.departmentId] { row = known } else { row = employerIndex[employerOf(r.departmentId)]! * width; employerRow[r.departmentId] = row }
             let manager = managers.contains(r.staffId)
-            let own = slot(e, r.employment)
+            let col = column(of: r.employment), own = row + col
             let o = r.overtimeMinutes
-            for s in four(own) {
-                acc[s].personMonths += 1
-                acc[s].overtime += o
-                if !manager { acc[s].surveyMonths += 1; acc[s].surveyOvertime += o }
-                if o > OvertimeLine.h60.minutes { acc[s].over60 += 1 }
-                if o > OvertimeLine.h80.minutes { acc[s].over80 += 1 }
-            }
-            if let i = personOvertime[r.staffId]?.firstIndex(where: { $0.slot == own }) { personOvertime[r.staffId]![i].minutes += o }
-            else { personOvertime[r.staffId, default: []].append((own, o)) }
+            add(0, o, manager: manager); add(col, o, manager: manager); add(row, o, manager: manager); add(own, o, manager: manager)
+            personOvertime[PersonSlot(staffId: r.staffId, slot: own), default: 0] += o
             leaveDays[r.staffId, default: 0] += r.annualLeaveDays
         }
-        for (_, parts) in personOvertime {
+        var byPerson: [UUID: [(slot: Int, minutes: Int)]] = [:]
+        for (k, minutes) in personOvertime { byPerson[k.staffId, default: []].append((k.slot, minutes)) }
+        for (_, parts) in byPerson {
+            if parts.count == 1 {
+                if parts[0].minutes > YearLine.h360.minutes { for s in four(parts[0].slot) { acc[s].over360 += 1 } }
+                continue
+            }
             var total: [Int: Int] = [:]
             for p in parts { for s in four(p.slot) { total[s, default: 0] += p.minutes } }
             for (s, minutes) in total where minutes > YearLine.h360.minutes { acc[s].over360 += 1 }

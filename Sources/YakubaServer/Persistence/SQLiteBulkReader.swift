@@ -134,14 +134,19 @@ struct SQLiteBulkReader {
         return out
     }
 
-    /// The municipality's staff, every column, in 職員番号 order.
-    func staff(municipalityId: UUID) throws -> [StaffRow] {
+    /// The municipality's staff, every column, in 職員番号 order; with `departmentIds`, the active staff of those departments
+    /// only (walking the department index).
+    func staff(municipalityId: UUID, departmentIds: Set<UUID>? = nil) throws -> [StaffRow] {
         var out: [StaffRow] = []
+        let departments = departmentIds.map { Array($0) } ?? []
+        let filter = departmentIds == nil ? "municipality_id = ?"
+            : "+municipality_id = ? AND active = 1 AND department_id IN (" + departments.map { _ in "?" }.joined(separator: ", ") + ")"
+        if departmentIds?.isEmpty == true { return [] }
         try each("""
             SELECT id, staff_number, family_name, given_name, family_kana, given_kana, employment_type, department_id, position, schedule,
                    start_date, end_date, active, roles, password_hash, must_change_password, locale, updated_at_ms
-            FROM staff WHERE municipality_id = ? ORDER BY staff_number
-            """, [.text(municipalityId.uuidString)]) { r in
+            FROM staff WHERE \(filter) ORDER BY staff_number
+            """, [.text(municipalityId.uuidString)] + departments.map { .text($0.uuidString) }) { r in
             guard let id = r.uuid(0) else { return }
             out.append(StaffRow(id: id, municipalityId: municipalityId, staffNumber: r.text(1), familyName: r.text(2), givenName: r.text(3),
                                 familyKana: r.text(4), givenKana: r.text(5), employmentType: r.text(6), departmentId: r.isNull(7) ? nil : r.uuid(7),

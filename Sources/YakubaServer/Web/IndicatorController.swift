@@ -75,6 +75,8 @@ enum IndicatorController {
         let leaves = try await childcareLeaves(req, scope, staff: staff, from: q.period.from.adding(days: -1100), to: q.period.to)
         timer.mark("childcare_leaves")
         let map = muni.rankClasses, policy = muni.annualLeavePolicy
+        // a title's class and a department's body, worked out once each (a city has a few dozen titles, twenty thousand people)
+        var rankOf: [String: RankClass] = [:], employerOf: [UUID?: Employer] = [:]
         var weeks: [String: WeeklySchedule] = [:]
         var people: [IndicatorPerson] = []
         people.reserveCapacity(staff.count)
@@ -89,14 +91,18 @@ enum IndicatorController {
             }
             let record = personal[s.id]
             if inService && record?.sex == nil { unrecorded += 1 }
-            people.append(IndicatorPerson(staffId: s.id, sex: record?.sex, rankClass: map.rankClass(of: s.position), employment: s.employment,
-                                          employer: scope.tree.employer(s.departmentId), inService: inService,
+            let rank: RankClass
+            if let known = rankOf[s.position] { rank = known } else { rank = map.rankClass(of: s.position); rankOf[s.position] = rank }
+            let employer: Employer
+            if let known = employerOf[s.departmentId] { employer = known } else { employer = scope.tree.employer(s.departmentId); employerOf[s.departmentId] = employer }
+            people.append(IndicatorPerson(staffId: s.id, sex: record?.sex, rankClass: rank, employment: s.employment,
+                                          employer: employer, inService: inService,
                                           births: record?.births.map(\.date) ?? [], annualGrantDays: grant))
         }
         timer.mark("people_and_grants")
         let tree = scope.tree
         defer { timer.mark("fold") }
-        let tables = Indicators.tables(period: q.period, people: people, rows: rows, leaves: leaves, employerOf: { tree.employer($0) }, only: q.employer,
+        let tables = Indicators.tables(period: q.period, people: people, rows: Array(rows), leaves: leaves, employerOf: { tree.employer($0) }, only: q.employer,
                                          asOf: q.today)
         return (tables, status, unrecorded)
     }

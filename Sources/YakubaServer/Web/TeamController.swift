@@ -48,17 +48,31 @@ enum TeamController {
         }
 
         let filter = StaffRepository.ListFilter(municipalityId: p.municipalityId, departmentIds: departments, employmentType: nil, query: nil)
-        let staff = departments.isEmpty ? [] : try await StaffRepository.page(req.sql, filter, limit: 500, offset: 0)
+        let all: [StaffRow]
+        if departments.isEmpty { all = [] }
+        else if let path = req.yakuba.sqlitePath {
+            // the bulk reader on SQLite (hundreds of rows through Codable take a visible share of the page), in the list's order
+            let chosen = departments
+            all = Array(try await SQLiteBulkReader.offThread { try SQLiteBulkReader(path: path).staff(municipalityId: p.municipalityId, departmentIds: chosen) }
+                .sorted { ($0.familyKana, $0.givenKana, $0.staffNumber) < ($1.familyKana, $1.givenKana, $1.staffNumber) }.prefix(500))
+        } else {
+            all = try await StaffRepository.page(req.sql, filter, limit: 500, offset: 0)
+        }
+        let staff = all
             .filter { s in s.id != p.staffId && (s.start.map { $0 <= month.last } ?? true) && (s.end.map { $0 >= month.first } ?? true) }
         timer.mark("staff")
-        let members = try await members(req, scope: scope, staff: staff, month: month, today: today)
+        let (members, windowRows) = try await members(req, scope: scope, staff: staff, month: month, today: today, departments: departments)
         timer.mark("members")
         let byId = Dictionary(uniqueKeysWithValues: staff.map { ($0.id, $0) })
         let ordered = TeamView.ordered(members)
         let summary = TeamView.summary(members)
         let attention = ordered.filter { !$0.reasons.isEmpty }
-        // the early warning over the last months (from the monthly aggregates, as of this midnight)
-        let warned = try await RiskController.assessments(req, scope: scope, departments: departments, today: today).listed
+        // the early warning over the last months (from the monthly aggregates, as of this midnight), as /risk lists it for
+        // these departments: from the rows read with the members' months
+        let conditions = muni.conditionCheck && p.isHROfficer
+            ? try await ConditionRepository.declines(req.sql, municipalityId: muni.id, through: today, departments: departments) : nil
+        let warned = RiskScore.listed(windowRows, through: YearMonth(today), settings: muni.riskSettings, filter: DashboardFilter(departments: departments),
+                                      conditions: conditions)
             .filter { a in a.staffId != p.staffId }
         timer.mark("early_warnings")
         defer { timer.mark("render") }
@@ -127,8 +141,10 @@ enum TeamController {
     /// leave taken, missing punches, absences, a part-timer's time beyond schedule — from the monthly aggregates, which
     /// count the days up to yesterday (today's are not over), so the page reads no punches: a 課 of a large city is
     /// hundreds of people.
-    static func members(_ req: Request, scope: Scope, staff: [StaffRow], month: YearMonth, today: CalendarDate) async throws -> [TeamMember] {
-        guard !staff.isEmpty else { return [] }
+    /// Also returns the rows of `departments` in the early warning's months, read with the members' own.
+    static func members(_ req: Request, scope: Scope, staff: [StaffRow], month: YearMonth, today: CalendarDate, departments: Set<UUID>) async throws
+        -> (members: [TeamMember], windowRows: [StaffMonthStats]) {
+        guard !staff.isEmpty else { return ([], []) }
         var timer = PhaseTimer("team.members")
         defer { timer.log(req.logger) }
         let muni = scope.municipality
@@ -140,7 +156,9 @@ enum TeamController {
         let current = YearMonth(today)
         let limitMonths = OvertimeRepository.limitMonths(month, rules: rules)
         let dataStart = try await req.yakuba.stats.dataStart(req.sql, municipalityId: muni.id) ?? current
-        let statsMonths = Set(limitMonths.filter { $0 < current && $0 >= dataStart } + (month.first < today ? [month] : []))
+        let window = Set(RiskScore.window(through: current).filter { $0 >= dataStart })
+        let statsMonths = Set(limitMonths.filter { $0 < current && $0 >= dataStart } + (month.first < today ? [month] : [])).union(window)
+        var windowRows: [StaffMonthStats] = []
         var counted: [UUID: [YearMonth: Int]] = [:]
         var days: [UUID: StaffMonthStats] = [:]
         let wanted = Set(ids)
@@ -151,7 +169,9 @@ enum TeamController {
                                                                  months: statsMonths.sorted(), today: today)
             // months not computed yet (a large refresh running in the background) are read from the orders below
             missing = Set(status.missing)
-            for r in rows where wanted.contains(r.staffId) {
+            for r in rows {
+                if window.contains(r.month), let d = r.departmentId, departments.contains(d) { windowRows.append(r) }
+                guard wanted.contains(r.staffId) else { continue }
                 if r.month < current && !missing.contains(r.month) { counted[r.staffId, default: [:]][r.month] = r.orderedMinutes }
                 if r.month == month { days[r.staffId] = r }
             }
@@ -203,7 +223,7 @@ enum TeamController {
         }
         for o in recent where o.reported { pending[o.staffId, default: 0] += 1 }
         timer.mark("pending_corrections_and_reports")
-        return staff.map { s in
+        return (staff.map { s in
             let c = days[s.id]?.counts ?? DayCounts()
             // leave taken: whole days of 年休・特休・病休・育休, and hours of 年休
             let leaveDays = c.annualLeaveDays + c.specialLeaveDays + c.sickLeaveDays + c.childcareLeaveDays
@@ -212,6 +232,6 @@ enum TeamController {
             return TeamMember(staffId: s.id, sortKey: s.staffNumber, partTime: s.employment.isPartTime, standing: standing,
                               overtimeMinutes: minutes[month] ?? 0, leaveDays: leaveDays, leavePartMinutes: c.annualLeaveMinutes, missingPunchDays: c.missingDays,
                               absentDays: c.absentDays, pendingRequests: pending[s.id] ?? 0, beyondScheduleMinutes: c.beyondScheduleMinutes)
-        }
+        }, windowRows)
     }
 }
