@@ -251,7 +251,8 @@ struct SQLiteBulkReader {
     /// covering (municipality, date, id, …) index, each order's events (report, confirmation, cancellation) joined from
     /// the covering (order, kind, start, end) index: the rows of one order come together, in (date, id) order, which
     /// the index gives without sorting.
-    /// The orders of the municipality (or of `staffIds` only) dated `from`…`to`, each with its status and paid range.
+    /// The orders of the municipality (or of `staffIds` only) dated `from`…`to`, each with its status and paid range. For some
+    /// people, their (staff, date) index is walked instead (`+municipality_id`), and the rows sorted after.
     func closeOrders(municipalityId: UUID, from: CalendarDate, to: CalendarDate, staffIds: [UUID]? = nil) throws -> [CloseOrder] {
         guard let staffIds else { return try closeOrders(municipalityId: municipalityId, from: from, to: to, staffClause: "", staff: []) }
         var out: [CloseOrder] = []
@@ -283,7 +284,7 @@ struct SQLiteBulkReader {
         try each("""
             SELECT o.id, o.staff_id, o.date, o.start_minute, o.end_minute, o.urgent, e.kind, e.start_minute, e.end_minute
             FROM overtime_orders o LEFT JOIN overtime_order_events e ON e.order_id = o.id
-            WHERE o.municipality_id = ? AND o.date >= ? AND o.date <= ?\(staffClause) ORDER BY o.date, o.id
+            WHERE \(staffClause.isEmpty ? "" : "+")o.municipality_id = ? AND o.date >= ? AND o.date <= ?\(staffClause) ORDER BY o.date, o.id
             """, [.text(municipalityId.uuidString), .text(from.iso), .text(to.iso)] + staff) { r in
             guard let p = sqlite_nio_sqlite3_column_text(r.stmt, 0), sqlite_nio_sqlite3_column_bytes(r.stmt, 0) == 36 else { return }
             // a row of the order before it: only its event is new
