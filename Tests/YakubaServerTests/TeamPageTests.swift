@@ -67,6 +67,28 @@ struct TeamPageTests {
         }
     }
 
+    @Test func reportsWaitingAreThoseNeitherConfirmedNorCancelled() async throws {
+        try await withCity { city in
+            let month = YearMonth(CalendarDate(Date(), in: city.muni.zone))
+            let days = month.days.filter { (1...5).contains($0.weekday) }
+            func order(_ i: Int, _ kinds: [String]) async throws {
+                let id = try await OvertimeTests.placeOrder(city, staff: city.staffA, date: days[i], start: 1035, end: 1095)
+                for k in kinds {
+                    let e = OvertimeEventRow(id: UUID.timeOrdered(), orderId: id, kind: k, startMinute: 1035, endMinute: 1095, note: "", actorId: city.staffA.id, atMs: nowMs())
+                    try await city.app.yakuba.writer.perform { _, sql in try await sql.insert(into: "overtime_order_events").model(e, with: rowEncoder).run(); return [] }
+                }
+            }
+            try await order(0, ["reported"]); try await order(1, ["reported"]); try await order(2, ["reported", "confirmed"])
+            try await order(3, ["reported", "cancelled"]); try await order(4, [])
+            let counts = try await OvertimeRepository.reportedCounts(city.app.db.sql, municipalityId: city.muni.id, staffIds: [city.staffA.id, city.staffB.id],
+                                                                     from: month.first, to: month.last)
+            #expect(counts == [city.staffA.id: 2])
+            // the same as the orders' own status says
+            let records = try await OvertimeRepository.orders(city.app.db.sql, municipalityId: city.muni.id, staffIds: [city.staffA.id], from: month.first, to: month.last)
+            #expect(records.filter { $0.status == .reported }.count == 2)
+        }
+    }
+
     @Test func theManagerSeesWhoNeedsAttentionAndWhy() async throws {
         try await withCity { city in
             // S001 is ordered 4h on ten days of this month: 40h, 88% of the 自律部署's 45h

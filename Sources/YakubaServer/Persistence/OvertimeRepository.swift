@@ -196,6 +196,27 @@ enum OvertimeRepository {
                                  through: month, sqlitePath: sqlitePath)
     }
 
+    /// How many orders of each person dated `from`…`to` wait for the confirmation of their report: reported, neither
+    /// confirmed nor cancelled (`status`), counted in the database.
+    static func reportedCounts(_ sql: any SQLDatabase, municipalityId: UUID, staffIds: [UUID], from: CalendarDate, to: CalendarDate) async throws -> [UUID: Int] {
+        struct Row: Decodable { var staffId: UUID; var n: Int }
+        var out: [UUID: Int] = [:]
+        for chunk in staffIds.chunked(500) where !chunk.isEmpty {
+            let rows = try await sql.select().column(SQLColumn("staff_id", table: "o")).column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+                .from(SQLAlias(SQLIdentifier("overtime_orders"), as: SQLIdentifier("o")))
+                .where(municipalityTerm(sql), .equal, SQLBind(municipalityId))
+                .where(SQLColumn("staff_id", table: "o"), .in, SQLBind.group(chunk))
+                .where(SQLColumn("date", table: "o"), .greaterThanOrEqual, SQLBind(from.iso))
+                .where(SQLColumn("date", table: "o"), .lessThanOrEqual, SQLBind(to.iso))
+                .where(SQLRaw("EXISTS (SELECT 1 FROM overtime_order_events e WHERE e.order_id = o.id AND e.kind = 'reported')"))
+                .where(SQLRaw("NOT EXISTS (SELECT 1 FROM overtime_order_events e WHERE e.order_id = o.id AND e.kind IN ('confirmed', 'cancelled'))"))
+                .groupBy(SQLColumn("staff_id", table: "o"))
+                .all(decoding: Row.self, with: rowDecoder)
+            for r in rows { out[r.staffId] = r.n }
+        }
+        return out
+    }
+
     /// The months whose counts the limits of `month` need: the limit year up to it and the five before it (2–6-month average).
     static func limitMonths(_ month: YearMonth, rules: OvertimeLimitRules) -> [YearMonth] {
         var first = rules.yearStart(of: month)

@@ -167,6 +167,7 @@ enum TeamController {
         if !statsMonths.isEmpty {
             let (rows, status) = try await req.yakuba.stats.rows(app: req.application, sql: req.sql, municipality: muni, tree: scope.tree,
                                                                  months: statsMonths.sorted(), today: today)
+            timer.mark("monthly_rows_read")
             // months not computed yet (a large refresh running in the background) are read from the orders below
             missing = Set(status.missing)
             for r in rows {
@@ -183,27 +184,7 @@ enum TeamController {
         for m in limitMonths where m < dataStart || m >= current || missing.contains(m) {
             if let last = live.last, last.through.next == m { live[live.count - 1].through = m } else { live.append((m, m)) }
         }
-        // the orders from a month before the month shown: reports to confirm, and the counts of the live months they cover (read
-        // once); live months before that (before the city's first punch, or not added up yet) are read on their own
-        struct Order { var staffId: UUID; var month: YearMonth; var counted: Int; var reported: Bool }
-        let recentFrom = month.first.adding(days: -31)
-        var recent: [Order] = []
-        if let path = req.yakuba.sqlitePath {
-            recent = try await OvertimeRepository.bulkOrders(path: path, municipalityId: muni.id, from: recentFrom, to: month.last, staffIds: ids)
-                .map { Order(staffId: $0.staffId, month: YearMonth($0.date), counted: $0.paidRange?.length ?? 0, reported: $0.status == .reported) }
-        } else {
-            recent = try await OvertimeRepository.orders(req.sql, municipalityId: muni.id, staffIds: ids, from: recentFrom, to: month.last, limit: 1_000_000)
-                .compactMap { o in o.order.day.map { Order(staffId: o.order.staffId, month: YearMonth($0), counted: o.countedMinutes, reported: o.status == .reported) } }
-        }
-        let covered = YearMonth(recentFrom).next   // months from here to `month` are whole in `recent`
         for range in live {
-            if range.from >= covered && range.through <= month {
-                var fromRecent: [UUID: [YearMonth: Int]] = [:]
-                for o in recent where o.month >= range.from && o.month <= range.through { fromRecent[o.staffId, default: [:]][o.month, default: 0] += o.counted }
-                // a live month nobody has orders in counts as nothing, not as the aggregate's figure
-                for id in ids { for m in sequence(first: range.from, next: { $0 < range.through ? $0.next : nil }) { counted[id, default: [:]][m] = fromRecent[id]?[m] ?? 0 } }
-                continue
-            }
             for (staff, months) in try await OvertimeRepository.countedMinutes(req.sql, municipalityId: muni.id, staffIds: ids, from: range.from, through: range.through,
                                                                                sqlitePath: req.yakuba.sqlitePath) {
                 counted[staff, default: [:]].merge(months) { _, live in live }
@@ -221,7 +202,10 @@ enum TeamController {
         for c in try await CorrectionRepository.list(req.sql, staffIds: ids, municipalityId: muni.id, pendingOnly: true, limit: 5000) {
             pending[c.staffId, default: 0] += 1
         }
-        for o in recent where o.reported { pending[o.staffId, default: 0] += 1 }
+        // reports waiting for the 所属長's confirmation, from a month before the month shown
+        for (staff, n) in try await OvertimeRepository.reportedCounts(req.sql, municipalityId: muni.id, staffIds: ids, from: month.first.adding(days: -31), to: month.last) {
+            pending[staff, default: 0] += n
+        }
         timer.mark("pending_corrections_and_reports")
         return (staff.map { s in
             let c = days[s.id]?.counts ?? DayCounts()
