@@ -170,11 +170,18 @@ enum TeamController {
             timer.mark("monthly_rows_read")
             // months not computed yet (a large refresh running in the background) are read from the orders below
             missing = Set(status.missing)
+            // the rows come a month at a time: what a month is for is worked out when it changes
+            var last: YearMonth? = nil
+            var inWindow = false, isCounted = false, isShown = false
             for r in rows {
-                if window.contains(r.month), let d = r.departmentId, departments.contains(d) { windowRows.append(r) }
-                guard wanted.contains(r.staffId) else { continue }
-                if r.month < current && !missing.contains(r.month) { counted[r.staffId, default: [:]][r.month] = r.orderedMinutes }
-                if r.month == month { days[r.staffId] = r }
+                if r.month != last {
+                    last = r.month
+                    inWindow = window.contains(r.month); isCounted = r.month < current && !missing.contains(r.month); isShown = r.month == month
+                }
+                if inWindow, let d = r.departmentId, departments.contains(d) { windowRows.append(r) }
+                guard isCounted || isShown, wanted.contains(r.staffId) else { continue }
+                if isCounted { counted[r.staffId, default: [:]][r.month] = r.orderedMinutes }
+                if isShown { days[r.staffId] = r }
             }
         }
         timer.mark("monthly_rows")
