@@ -67,53 +67,32 @@ struct MunicipalityRow: Codable, Sendable, Hashable {
     /// The leave types with the municipality's settings (the ones it stopped offering included, for old requests).
     var leaveTypes: [LeaveType] { LeaveCatalogue.applying(storedPolicies?.leaveTypes ?? [:]) }
     /// The row with these leave-type settings (the rest of the policies kept).
-    func with(leaveTypes settings: [String: LeaveTypeSetting]) -> MunicipalityRow {
+    func with(leaveTypes settings: [String: LeaveTypeSetting]) -> MunicipalityRow { withPolicies { $0.leaveTypes = settings } }
+
+    /// The row with its policies changed by `edit` (the rest of them kept).
+    func withPolicies(_ edit: (inout Policies) -> Void) -> MunicipalityRow {
         var m = self
         var p = storedPolicies ?? Policies()
-        p.leaveTypes = settings
+        edit(&p)
         m.policies = Seed.json(p)
         return m
     }
 
     var riskSettings: RiskSettings { storedPolicies?.risk ?? .default }
     /// The row with these early-warning settings (the rest of the policies kept).
-    func with(risk settings: RiskSettings) -> MunicipalityRow {
-        var m = self
-        var p = storedPolicies ?? Policies()
-        p.risk = settings
-        m.policies = Seed.json(p)
-        return m
-    }
+    func with(risk settings: RiskSettings) -> MunicipalityRow { withPolicies { $0.risk = settings } }
 
     var conditionCheck: Bool { storedPolicies?.conditionCheck ?? false }
     /// The row with the condition check on or off (the rest of the policies kept).
-    func with(conditionCheck on: Bool) -> MunicipalityRow {
-        var m = self
-        var p = storedPolicies ?? Policies()
-        p.conditionCheck = on
-        m.policies = Seed.json(p)
-        return m
-    }
+    func with(conditionCheck on: Bool) -> MunicipalityRow { withPolicies { $0.conditionCheck = on } }
 
     var rankClasses: RankClassMap { storedPolicies?.rankClasses ?? RankClassMap() }
     /// The row with this mapping of position titles to rank classes (the rest of the policies kept).
-    func with(rankClasses map: RankClassMap) -> MunicipalityRow {
-        var m = self
-        var p = storedPolicies ?? Policies()
-        p.rankClasses = map
-        m.policies = Seed.json(p)
-        return m
-    }
+    func with(rankClasses map: RankClassMap) -> MunicipalityRow { withPolicies { $0.rankClasses = map } }
 
     var shiftPatterns: [ShiftPattern] { storedPolicies?.shiftPatterns ?? ShiftPattern.defaults }
     /// The row with these shift patterns (the rest of the policies kept).
-    func with(shiftPatterns patterns: [ShiftPattern]) -> MunicipalityRow {
-        var m = self
-        var p = storedPolicies ?? Policies()
-        p.shiftPatterns = patterns
-        m.policies = Seed.json(p)
-        return m
-    }
+    func with(shiftPatterns patterns: [ShiftPattern]) -> MunicipalityRow { withPolicies { $0.shiftPatterns = patterns } }
 
     /// Everything the 勤務条件 page edits, from where each part is kept.
     var workRules: WorkRulesSettings {

@@ -270,17 +270,6 @@ enum BookController {
         let t = b.totals
         rows.append([staff.staffNumber, staff.fullName, "月計", showMonth(m, .ja), "", "", "", "", "", String(t.breakMinutes), String(t.workedMinutes),
                      String(t.withinScheduleMinutes), String(t.outsideScheduleMinutes), "", "", "", "", ""])
-        let text = CSV.write(rows)
-        let bytes: [UInt8]
-        do { bytes = try JapaneseTextEncoding.encode(text, as: enc) } catch {
-            throw ProblemError(status: .unprocessableEntity,
-                               title: l.t("Shift_JIS で表せない文字があります：", "Some characters cannot be written in Shift_JIS: ") + String(error.characters) + l.t("（\(error.line)行目）。UTF-8 で出力してください。", " (line \(error.line)). Export as UTF-8 instead."),
-                               code: "unencodable")
-        }
-        let res = Response(status: .ok, body: .init(data: Data(bytes)))
-        res.headers.replaceOrAdd(name: .contentType, value: enc == .shiftJIS ? "text/csv; charset=Shift_JIS" : "text/csv; charset=utf-8")
-        let name = "attendance-\(staff.staffNumber)-\(m.iso)\(enc == .shiftJIS ? "-sjis" : "").csv"
-        res.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"\(name)\"")
-        return res
+        return try CSVDownload.response(rows, encoding: enc, name: "attendance-\(staff.staffNumber)-\(m.iso)", l)
     }
 }

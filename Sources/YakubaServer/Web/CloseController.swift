@@ -216,15 +216,6 @@ enum CloseController {
             rows.append(PayrollExport.row(.init(staffNumber: s.staffNumber, name: s.fullName, departmentCode: dept?.code ?? "", departmentName: scope.tree.path(s.departmentId),
                                                 employment: s.employment, figures: f), month: m))
         }
-        let bytes: [UInt8]
-        do { bytes = try JapaneseTextEncoding.encode(CSV.write(rows), as: enc) } catch {
-            throw ProblemError(status: .unprocessableEntity,
-                               title: l.t("Shift_JIS で表せない文字があります：", "Some characters cannot be written in Shift_JIS: ") + String(error.characters)
-                                   + l.t("（\(error.line)行目）。UTF-8 で出力してください。", " (line \(error.line)). Export as UTF-8 instead."), code: "unencodable")
-        }
-        let res = Response(status: .ok, body: .init(data: Data(bytes)))
-        res.headers.replaceOrAdd(name: .contentType, value: enc == .shiftJIS ? "text/csv; charset=Shift_JIS" : "text/csv; charset=utf-8")
-        res.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"payroll-\(muni.code)-\(m.iso)\(enc == .shiftJIS ? "-sjis" : "").csv\"")
-        return res
+        return try CSVDownload.response(rows, encoding: enc, name: "payroll-\(muni.code)-\(m.iso)", l)
     }
 }

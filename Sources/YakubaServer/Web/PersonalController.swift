@@ -78,30 +78,33 @@ enum PersonalController {
                         recordedBy: scope.principal.staffId, recordedAtMs: nowMs())
     }
 
-    static func setSex(_ req: Request) async throws -> Response {
-        let l = req.lang
+    /// A form posted about one person's record: the person (404 outside the caller's municipality), the form and the record.
+    static func posted(_ req: Request) async throws -> (scope: Scope, staff: StaffRow, form: [String: String], record: PersonalRecord) {
         let scope = try await Scope.load(req)
         let s = try await scope.staff(req, req.parameters.get("id", as: UUID.self))
         let form = try req.content.decode([String: String].self)
+        let record = try await PersonalRepository.records(req.sql, municipalityId: s.municipalityId, staffIds: [s.id])[s.id] ?? PersonalRecord()
+        return (scope, s, form, record)
+    }
+
+    static func setSex(_ req: Request) async throws -> Response {
+        let l = req.lang
+        let (scope, s, form, record) = try await posted(req)
         let text = (form["sex"] ?? "").trimmingCharacters(in: .whitespaces)
         guard form["sex"] != nil, text.isEmpty || Sex(rawValue: text) != nil else {
             return try await page(req, errors: ["sex": l.t("女性・男性・登録しないのいずれかを選んでください。", "Choose female, male or not recorded.")],
                                   values: form, status: .unprocessableEntity)
         }
-        let current = try await PersonalRepository.records(req.sql, municipalityId: s.municipalityId, staffIds: [s.id])[s.id]?.sex?.rawValue ?? ""
-        if current != text { try await PersonalRepository.append(req.yakuba.writer, [fact(req, scope, s, .sex, text)]) }
+        if (record.sex?.rawValue ?? "") != text { try await PersonalRepository.append(req.yakuba.writer, [fact(req, scope, s, .sex, text)]) }
         req.session.data["flash"] = l.t("性別を保存しました。", "Saved.")
         return req.redirect(to: "/admin/staff/\(s.id.uuidString)/personal")
     }
 
     static func addBirth(_ req: Request) async throws -> Response {
         let l = req.lang
-        let scope = try await Scope.load(req)
-        let s = try await scope.staff(req, req.parameters.get("id", as: UUID.self))
-        let form = try req.content.decode([String: String].self)
+        let (scope, s, form, record) = try await posted(req)
         let text = (form["birth_date"] ?? "").trimmingCharacters(in: .whitespaces)
         let today = CalendarDate(Date(), in: scope.municipality.zone)
-        let record = try await PersonalRepository.records(req.sql, municipalityId: s.municipalityId, staffIds: [s.id])[s.id] ?? PersonalRecord()
         let error: String?
         if text.isEmpty { error = l.t("子の生年月日を入力してください。", "Enter the child's date of birth.") }
         else if let d = CalendarDate(iso: text) {
@@ -118,10 +121,7 @@ enum PersonalController {
 
     static func withdrawBirth(_ req: Request) async throws -> Response {
         let l = req.lang
-        let scope = try await Scope.load(req)
-        let s = try await scope.staff(req, req.parameters.get("id", as: UUID.self))
-        let form = try req.content.decode([String: String].self)
-        let record = try await PersonalRepository.records(req.sql, municipalityId: s.municipalityId, staffIds: [s.id])[s.id] ?? PersonalRecord()
+        let (scope, s, form, record) = try await posted(req)
         guard let id = form["fact"].flatMap(UUID.init(uuidString:)), record.births.contains(where: { $0.factId == id }) else {
             return try await page(req, errors: ["birth_date": l.t("取り消す出生が見つかりません（すでに取り消されている可能性があります）。", "The birth to withdraw was not found (it may have been withdrawn already).")],
                                   values: [:], status: .unprocessableEntity)
