@@ -26,12 +26,11 @@ public struct IndicatorPeriod: Sendable, Hashable {
     }
 
     public var months: [YearMonth] {
-        let start = basis == .fiscal ? 3 : 0
-        return (0..<12).map { i in YearMonth(year: year + (start + i) / 12, month: (start + i) % 12 + 1)! }
+        basis == .fiscal ? DashboardPeriod.fiscalYear(year).months : (1...12).map { YearMonth(year: year, month: $0)! }
     }
     public func contains(_ d: CalendarDate) -> Bool { d >= from && d <= to }
     public var labelJa: String {
-        basis == .fiscal ? "\(year)年度（\(JapaneseEra.fiscalYearName(FiscalYear(startYear: year)))）" : "\(year)年（1月〜12月）"
+        basis == .fiscal ? DashboardPeriod.fiscalYear(year).labelJa : "\(year)年（1月〜12月）"
     }
     public var labelEn: String { basis == .fiscal ? "FY\(year) (April \(year) – March \(year + 1))" : "\(year) (January – December)" }
 }

@@ -62,6 +62,18 @@ struct DepartmentTree: Sendable {
             .map { ($0.id.uuidString, String(repeating: "　", count: depth($0.id)) + $0.name) }
     }
 
+    /// The 課 each department counts in: itself at 課 level or above (a 部's own staff count for the 部), else the 課 above it.
+    /// Rankings and the sections' condition group by it.
+    var sectionOf: [UUID: UUID] {
+        var out: [UUID: UUID] = [:]
+        for d in ordered {
+            var cur = d
+            while cur.level > 2, let parent = cur.parentId.flatMap({ rows[$0] }) { cur = parent }
+            out[d.id] = cur.id
+        }
+        return out
+    }
+
     /// The 特定事業主 a department's staff belong to: its own, else the nearest above it, else 市長部局.
     func employer(_ id: UUID?) -> Employer {
         var cur = id.flatMap { rows[$0] }

@@ -86,12 +86,7 @@ enum ConditionController {
         let today = CalendarDate(Date(), in: muni.zone)
         let starts = ConditionTrend.weeks(count: weeks, through: today)
         // the 課 each department counts in (a 部's own staff count for the 部), as the rankings group them
-        var groupOf: [UUID: UUID] = [:]
-        for d in scope.tree.ordered {
-            var cur = d
-            while cur.level > 2, let parent = cur.parentId.flatMap({ scope.tree.rows[$0] }) { cur = parent }
-            groupOf[d.id] = cur.id
-        }
+        let groupOf = scope.tree.sectionOf
         let visible: Set<UUID>? = scope.principal.isHROfficer ? nil : scope.approverOf
         struct Member: Decodable { var id: UUID; var departmentId: UUID? }
         let members = try await req.sql.select().columns("id", "department_id").from("staff").where("municipality_id", .equal, SQLBind(muni.id))

@@ -24,12 +24,7 @@ enum RankingController {
         let (months, _) = try await DashboardController.covered(req, municipality: muni, period: period, today: today)
         let (rows, status) = try await req.yakuba.stats.rows(app: req.application, sql: req.sql, municipality: muni, tree: scope.tree, months: months, today: today)
         // the 課 each department counts in (a 部's own staff count for the 部)
-        var groupOf: [UUID: UUID] = [:]
-        for d in scope.tree.ordered {
-            var cur = d
-            while cur.level > 2, let parent = cur.parentId.flatMap({ scope.tree.rows[$0] }) { cur = parent }
-            groupOf[d.id] = cur.id
-        }
+        let groupOf = scope.tree.sectionOf
         let report = Dashboard.report(rows, period: period, filter: DashboardFilter(), group: { $0.flatMap { groupOf[$0] } })
         let byRate = Rankings.rank(report.groups, by: .punchRate), byOvertime = Rankings.rank(report.groups, by: .overtime)
         let title = l.t("ランキング", "Rankings")

@@ -22,13 +22,18 @@ enum RiskController {
         guard let start = try await req.yakuba.stats.dataStart(req.sql, municipalityId: scope.municipality.id) else { return ([], StatsCache.Status()) }
         let (rows, status) = try await req.yakuba.stats.rows(app: req.application, sql: req.sql, municipality: scope.municipality, tree: scope.tree,
                                                                months: RiskScore.window(through: through).filter { $0 >= start }, today: today)
-        // the condition check's decline counts only where the municipality asks for it, and only on the 人事課's list: a
-        // manager never learns one person's condition, not even as a factor (they see sections of five or more)
-        let conditions = scope.municipality.conditionCheck && scope.principal.isHROfficer
-            ? try await ConditionRepository.declines(req.sql, municipalityId: scope.municipality.id, through: today, departments: departments) : nil
+        let conditions = try await conditionDeclines(req, scope: scope, departments: departments, today: today)
         let listed = RiskScore.listed(rows, through: through, settings: scope.municipality.riskSettings, filter: DashboardFilter(departments: departments),
                                       conditions: conditions)
         return (listed, status)
+    }
+
+    /// The condition check's declines for the early warning: only where the municipality asks for the condition, and only
+    /// on the 人事課's list — a manager never learns one person's condition, not even as a factor (they see sections of
+    /// five or more). nil: the factor is not counted.
+    static func conditionDeclines(_ req: Request, scope: Scope, departments: Set<UUID>?, today: CalendarDate) async throws -> [UUID: Int]? {
+        guard scope.municipality.conditionCheck && scope.principal.isHROfficer else { return nil }
+        return try await ConditionRepository.declines(req.sql, municipalityId: scope.municipality.id, through: today, departments: departments)
     }
 
     static func page(_ req: Request) async throws -> Response {

@@ -69,8 +69,7 @@ enum TeamController {
         let attention = ordered.filter { !$0.reasons.isEmpty }
         // the early warning over the last months (from the monthly aggregates, as of this midnight), as /risk lists it for
         // these departments: from the rows read with the members' months
-        let conditions = muni.conditionCheck && p.isHROfficer
-            ? try await ConditionRepository.declines(req.sql, municipalityId: muni.id, through: today, departments: departments) : nil
+        let conditions = try await RiskController.conditionDeclines(req, scope: scope, departments: departments, today: today)
         let warned = RiskScore.listed(windowRows, through: YearMonth(today), settings: muni.riskSettings, filter: DashboardFilter(departments: departments),
                                       conditions: conditions)
             .filter { a in a.staffId != p.staffId }
