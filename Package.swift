@@ -34,10 +34,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "YakubaApps",
+            dependencies: ["YakubaCore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "YakubaServer",
             dependencies: [
                 "YakubaCore",
                 "YakubaInsights",
+                "YakubaApps",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
@@ -60,6 +66,11 @@ let package = Package(
         .testTarget(
             name: "YakubaInsightsTests",
             dependencies: ["YakubaInsights"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "YakubaAppsTests",
+            dependencies: ["YakubaApps"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
