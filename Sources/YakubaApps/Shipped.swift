@@ -95,7 +95,7 @@ public enum ShippedApps {
             ],
             permissions: AppPermissions(
                 roles: [dxOffice],
-                app: [AppGrant(party: .everyone, rights: [.view, .add]), AppGrant(party: .role("dx_office"), rights: [.manage])],
+                app: [AppGrant(party: .everyone, rights: [.view, .add, .edit]), AppGrant(party: .role("dx_office"), rights: [.manage])],
                 records: [
                     RecordRule(condition: "", parties: [.role("dx_office")], edit: true),
                     RecordRule(condition: "", parties: [.creator, .field("requester")], edit: true),

@@ -102,6 +102,7 @@ func routes(_ app: Application) throws {
     TokenController.register(r)
     AdminController.register(r)
     ImportController.register(r)
+    AppAPIController.register(r)
 }
 
 /// Creates the first administrator when the database has none, and prints a one-time password.

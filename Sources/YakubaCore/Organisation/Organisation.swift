@@ -53,6 +53,8 @@ public enum Role: String, Sendable, Codable, CaseIterable, Hashable {
     /// 人事課
     case hr
     case admin
+    /// DX推進担当: builds apps in the app engine (HR gives the role to whoever it allows)
+    case dx
 
     public var labelJa: String {
         switch self {
@@ -60,6 +62,7 @@ public enum Role: String, Sendable, Codable, CaseIterable, Hashable {
         case .approver: "所属長（承認者）"
         case .hr: "人事課"
         case .admin: "管理者"
+        case .dx: "DX推進（アプリ作成）"
         }
     }
     public var labelEn: String {
@@ -68,6 +71,7 @@ public enum Role: String, Sendable, Codable, CaseIterable, Hashable {
         case .approver: "Approver"
         case .hr: "HR"
         case .admin: "Administrator"
+        case .dx: "DX office (app builder)"
         }
     }
 }

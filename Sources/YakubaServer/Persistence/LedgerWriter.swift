@@ -118,6 +118,18 @@ final class LedgerWriter: Sendable {
         try await withCheckedThrowingContinuation { (cont: CheckedContinuation<Void, any Error>) in enqueue(.job(job, cont)) }
     }
 
+    /// Runs `job` like `perform`, and returns what it made once the transaction has committed.
+    func perform<T: Sendable>(returning job: @escaping @Sendable (any Database, any SQLDatabase) async throws -> (T, [LedgerDraft])) async throws -> T {
+        let result = Mutex<T?>(nil)
+        try await perform { db, sql in
+            let (value, drafts) = try await job(db, sql)
+            result.withLock { $0 = value }
+            return drafts
+        }
+        guard let value = result.withLock({ $0 }) else { throw YakubaError.internal("the job returned nothing") }
+        return value
+    }
+
     /// Forgets what is cached about a person (after a correction is decided), so it is read again.
     func invalidate(staffId: UUID) { state.withLock { _ = $0.recent.removeValue(forKey: staffId) } }
 

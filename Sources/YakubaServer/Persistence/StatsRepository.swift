@@ -81,7 +81,7 @@ enum StatsService {
     /// Entry types that change nothing a book counts.
     static let inert: [String] = ["token.", "approval.", "approver.", "month.", "staff.password", "department.created", "department.employer_set",
                                   "department.workload_set", "overtime.analysis_recorded", "overtime.exemption_recorded", "municipality.created",
-                                  "risk.", "notification.", "staff.personal_recorded", "personal.", "rank_classes.", "condition."]
+                                  "risk.", "notification.", "staff.personal_recorded", "personal.", "rank_classes.", "condition.", "app.", "app_record."]
 
     /// What `type`'s entry touches, from its payload's `staffId` and `atMs` (read without decoding the JSON: a morning's
     /// punches are thousands of entries). `zone` turns a punch's instant into its date; a punch at `cutoffMs` or later is

@@ -63,7 +63,7 @@ enum AdminController {
         var family_kana: String? = nil; var given_kana: String? = nil; var employment_type: String? = nil
         var department: String? = nil; var position: String? = nil; var weekdays: String? = nil
         var start: String? = nil; var end: String? = nil; var break_minutes: String? = nil; var start_date: String? = nil
-        var role_approver: String? = nil; var role_hr: String? = nil
+        var role_approver: String? = nil; var role_hr: String? = nil; var role_dx: String? = nil
         var active: String? = nil
         /// when the hours change: the first day of the new hours (勤務時間の割振りの変更); the days before keep theirs
         var schedule_from: String? = nil
@@ -76,7 +76,7 @@ enum AdminController {
             employment_type = s.employmentType; department = s.departmentId?.uuidString; position = s.position; weekdays = w.weekdaysText
             start = WeeklySchedule.formatClock(day.start); end = WeeklySchedule.formatClock(day.end)
             break_minutes = day.breakWindow.map { "\(WeeklySchedule.formatClock($0.start))-\(WeeklySchedule.formatClock($0.end))" } ?? "0"
-            start_date = s.startDate; role_approver = s.roleSet.contains(.approver) ? "1" : nil; role_hr = s.roleSet.contains(.hr) ? "1" : nil
+            start_date = s.startDate; role_approver = s.roleSet.contains(.approver) ? "1" : nil; role_hr = s.roleSet.contains(.hr) ? "1" : nil; role_dx = s.roleSet.contains(.dx) ? "1" : nil
             active = s.active ? "1" : nil
         }
     }
@@ -121,7 +121,8 @@ enum AdminController {
                                                         "When the weekdays or times change, the new hours apply from this day; the books, leave and overtime of earlier days keep the old hours (YYYY-MM-DD).")),
                el("fieldset", el("legend", txt(l.t("役割", "Roles"))),
                   el("label", void("input", [("type", "checkbox"), ("name", "role_approver"), ("value", "1"), ("id", "role_approver")] + (form.role_approver != nil ? [("checked", "")] : [])), txt(l.t("所属長（所属の承認者）", "Approver of the department"))),
-                  el("label", void("input", [("type", "checkbox"), ("name", "role_hr"), ("value", "1"), ("id", "role_hr")] + (form.role_hr != nil ? [("checked", "")] : [])), txt(l.t("人事課", "HR")))),
+                  el("label", void("input", [("type", "checkbox"), ("name", "role_hr"), ("value", "1"), ("id", "role_hr")] + (form.role_hr != nil ? [("checked", "")] : [])), txt(l.t("人事課", "HR"))),
+                  el("label", void("input", [("type", "checkbox"), ("name", "role_dx"), ("value", "1"), ("id", "role_dx")] + (form.role_dx != nil ? [("checked", "")] : [])), txt(l.t("DX推進（アプリを作成できる）", "DX office (may build apps)")))),
                editing == nil ? .empty : el("fieldset", el("legend", txt(l.t("在職", "Employment"))),
                   el("label", void("input", [("type", "checkbox"), ("name", "active"), ("value", "1"), ("id", "active")] + (form.active != nil ? [("checked", "")] : [])),
                      txt(l.t("在職中（外すと退職扱いになり、ログインと打刻ができなくなります）", "Active (untick to retire: no more sign-in or punches)")))),
@@ -211,6 +212,7 @@ enum AdminController {
         var roles: [Role] = editing.map { Array($0.roleSet.intersection([.admin])) } ?? []
         if f.role_approver != nil { roles.append(.approver) }
         if f.role_hr != nil { roles.append(.hr) }
+        if f.role_dx != nil { roles.append(.dx) }
         return .success(ValidStaff(number: number, family: family, given: given, fk: fk, gk: gk, type: type!, dept: dept!, schedule: schedule!,
                                    startDate: startDate!, roles: roles, scheduleFrom: scheduleFrom))
     }

@@ -13,7 +13,10 @@ enum OpenAPI {
     }
 
     /// The operations documented, as "METHOD /path" with Vapor's `:parameter` form, for the coverage test.
-    static let operations: Set<String> = ["POST /api/v1/punches", "GET /api/v1/punches", "GET /api/v1/days", "GET /api/v1/me", "GET /api/openapi.json"]
+    static let operations: Set<String> = ["POST /api/v1/punches", "GET /api/v1/punches", "GET /api/v1/days", "GET /api/v1/me", "GET /api/openapi.json",
+        "GET /api/v1/apps", "GET /api/v1/apps/:code", "GET /api/v1/apps/:code/records", "POST /api/v1/apps/:code/records",
+        "PATCH /api/v1/apps/:code/records", "GET /api/v1/apps/:code/records/:id", "PATCH /api/v1/apps/:code/records/:id",
+        "DELETE /api/v1/apps/:code/records/:id", "POST /api/v1/apps/:code/records/:id/actions", "POST /api/v1/apps/:code/records/:id/comments"]
 
     static let document = #"""
     {
@@ -21,7 +24,7 @@ enum OpenAPI {
       "info": {
         "title": "Yakuba API",
         "version": "1",
-        "description": "Clock-in/out and attendance for city hall staff. Authenticate with `Authorization: Bearer <token>` (create one with `yakuba token create 職員番号` or on the API tokens page). Errors are RFC 9457 problem documents. Send `Accept-Language: en` (or `?lang=en`) for English messages; Japanese is the default."
+        "description": "Clock-in/out and attendance for city hall staff, and the app engine (apps, records, statuses). Authenticate with `Authorization: Bearer <token>` (create one with `yakuba token create 職員番号` or on the API tokens page). Errors are RFC 9457 problem documents. Send `Accept-Language: en` (or `?lang=en`) for English messages; Japanese is the default."
       },
       "servers": [{"url": "/"}],
       "security": [{"bearer": []}],
@@ -100,9 +103,177 @@ enum OpenAPI {
               "200": {"description": "The caller.", "content": {"application/json": {"schema": {"type": "object",
                 "required": ["id", "staff_number", "name", "roles"], "additionalProperties": false,
                 "properties": {"id": {"type": "string", "format": "uuid"}, "staff_number": {"type": "string"}, "name": {"type": "string"},
-                               "roles": {"type": "array", "items": {"type": "string", "enum": ["staff", "approver", "hr", "admin"]}}}}}}},
+                               "roles": {"type": "array", "items": {"type": "string", "enum": ["staff", "approver", "hr", "admin", "dx"]}}}}}}},
               "401": {"$ref": "#/components/responses/Problem"},
               "403": {"$ref": "#/components/responses/Problem"}
+            }
+          }
+        },
+        "/api/v1/apps": {
+          "get": {
+            "operationId": "listApps",
+            "summary": "The apps the caller may see, with their rights in each.",
+            "responses": {
+              "200": {"description": "The apps.", "content": {"application/json": {"schema": {"type": "object", "required": ["apps"],
+                "properties": {"apps": {"type": "array", "items": {"type": "object", "required": ["code", "name", "revision", "rights"],
+                  "properties": {"code": {"type": "string"}, "name": {"type": "string"}, "revision": {"type": "integer"},
+                                 "rights": {"type": "array", "items": {"type": "string", "enum": ["view", "add", "edit", "delete", "manage", "import", "export"]}}}}}}}}}},
+              "401": {"$ref": "#/components/responses/Problem"},
+              "403": {"$ref": "#/components/responses/Problem"}
+            }
+          }
+        },
+        "/api/v1/apps/{code}": {
+          "get": {
+            "operationId": "getApp",
+            "summary": "An app's definition: fields, layout, process, views and permissions (the same JSON a template file holds).",
+            "parameters": [{"$ref": "#/components/parameters/AppCode"}],
+            "responses": {
+              "200": {"description": "The definition and its revision.", "content": {"application/json": {"schema": {"type": "object", "required": ["revision", "app"],
+                "properties": {"revision": {"type": "integer"}, "app": {"type": "object"}}}}}},
+              "401": {"$ref": "#/components/responses/Problem"},
+              "403": {"$ref": "#/components/responses/Problem"},
+              "404": {"$ref": "#/components/responses/Problem"}
+            }
+          }
+        },
+        "/api/v1/apps/{code}/records": {
+          "get": {
+            "operationId": "listRecords",
+            "summary": "Records the caller may see, filtered and sorted with the query language (e.g. `status in (\"受付\") and cases_per_year >= 100 order by priority desc`), a page at a time. Pass `next` back as `cursor` for the following page; there is no offset and no cap on how far one can page.",
+            "parameters": [
+              {"$ref": "#/components/parameters/AppCode"},
+              {"name": "query", "in": "query", "required": false, "schema": {"type": "string", "maxLength": 2000}},
+              {"name": "cursor", "in": "query", "required": false, "schema": {"type": "string", "maxLength": 4000}},
+              {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}},
+              {"name": "count", "in": "query", "required": false, "schema": {"type": "string", "enum": ["exact"]},
+               "description": "Count every match; without it a filtered count stops at 1,000 (countIsExact false) so lists never scan a whole large app."}
+            ],
+            "responses": {
+              "200": {"description": "A page.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RecordPage"}}}},
+              "400": {"$ref": "#/components/responses/Problem"},
+              "401": {"$ref": "#/components/responses/Problem"},
+              "403": {"$ref": "#/components/responses/Problem"},
+              "404": {"$ref": "#/components/responses/Problem"},
+              "422": {"$ref": "#/components/responses/Problem"}
+            }
+          },
+          "post": {
+            "operationId": "createRecords",
+            "summary": "Create one record (`record`) or up to 100 (`records`) in one transaction: all or none. User fields take a staff number or id, department fields a code, name or id, link fields the linked app's record number or id.",
+            "parameters": [{"$ref": "#/components/parameters/AppCode"}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object",
+              "properties": {"record": {"type": "object"}, "records": {"type": "array", "minItems": 1, "maxItems": 100, "items": {"type": "object"}},
+                             "assignee": {"type": "string", "format": "uuid"}}}}}},
+            "responses": {
+              "201": {"description": "Created and on disk: the record, or {records: [...]}.", "content": {"application/json": {"schema": {"type": "object"}}}},
+              "400": {"$ref": "#/components/responses/Problem"},
+              "401": {"$ref": "#/components/responses/Problem"},
+              "403": {"$ref": "#/components/responses/Problem"},
+              "404": {"$ref": "#/components/responses/Problem"},
+              "413": {"$ref": "#/components/responses/Problem"},
+              "415": {"$ref": "#/components/responses/Problem"},
+              "422": {"$ref": "#/components/responses/Problem"}
+            }
+          },
+          "patch": {
+            "operationId": "updateRecords",
+            "summary": "Update up to 100 records in one transaction (each a partial update; `revision` refuses a stale write with 409).",
+            "parameters": [{"$ref": "#/components/parameters/AppCode"}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["records"],
+              "properties": {"records": {"type": "array", "minItems": 1, "maxItems": 100, "items": {"type": "object", "required": ["id", "record"],
+                "properties": {"id": {"type": "string", "format": "uuid"}, "revision": {"type": "integer"}, "record": {"type": "object"}}}}}}}}},
+            "responses": {
+              "200": {"description": "The records as saved.", "content": {"application/json": {"schema": {"type": "object", "required": ["records"],
+                "properties": {"records": {"type": "array", "items": {"$ref": "#/components/schemas/AppRecord"}}}}}}},
+              "400": {"$ref": "#/components/responses/Problem"},
+              "401": {"$ref": "#/components/responses/Problem"},
+              "403": {"$ref": "#/components/responses/Problem"},
+              "404": {"$ref": "#/components/responses/Problem"},
+              "409": {"$ref": "#/components/responses/Problem"},
+              "413": {"$ref": "#/components/responses/Problem"},
+              "415": {"$ref": "#/components/responses/Problem"},
+              "422": {"$ref": "#/components/responses/Problem"}
+            }
+          }
+        },
+        "/api/v1/apps/{code}/records/{id}": {
+          "get": {
+            "operationId": "getRecord",
+            "parameters": [{"$ref": "#/components/parameters/AppCode"}, {"$ref": "#/components/parameters/RecordId"}],
+            "responses": {
+              "200": {"description": "The record.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AppRecord"}}}},
+              "401": {"$ref": "#/components/responses/Problem"},
+              "403": {"$ref": "#/components/responses/Problem"},
+              "404": {"$ref": "#/components/responses/Problem"},
+              "422": {"$ref": "#/components/responses/Problem"}
+            }
+          },
+          "patch": {
+            "operationId": "updateRecord",
+            "parameters": [{"$ref": "#/components/parameters/AppCode"}, {"$ref": "#/components/parameters/RecordId"}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["record"],
+              "properties": {"revision": {"type": "integer"}, "record": {"type": "object"}}}}}},
+            "responses": {
+              "200": {"description": "The record as saved.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AppRecord"}}}},
+              "400": {"$ref": "#/components/responses/Problem"},
+              "401": {"$ref": "#/components/responses/Problem"},
+              "403": {"$ref": "#/components/responses/Problem"},
+              "404": {"$ref": "#/components/responses/Problem"},
+              "409": {"$ref": "#/components/responses/Problem"},
+              "413": {"$ref": "#/components/responses/Problem"},
+              "415": {"$ref": "#/components/responses/Problem"},
+              "422": {"$ref": "#/components/responses/Problem"}
+            }
+          },
+          "delete": {
+            "operationId": "deleteRecord",
+            "parameters": [{"$ref": "#/components/parameters/AppCode"}, {"$ref": "#/components/parameters/RecordId"}],
+            "responses": {
+              "204": {"description": "Deleted (its history stays on the ledger)."},
+              "401": {"$ref": "#/components/responses/Problem"},
+              "403": {"$ref": "#/components/responses/Problem"},
+              "404": {"$ref": "#/components/responses/Problem"},
+              "422": {"$ref": "#/components/responses/Problem"}
+            }
+          }
+        },
+        "/api/v1/apps/{code}/records/{id}/actions": {
+          "post": {
+            "operationId": "takeAction",
+            "summary": "Take a status action (process management); `assignee` picks the next assignee where one person is chosen.",
+            "parameters": [{"$ref": "#/components/parameters/AppCode"}, {"$ref": "#/components/parameters/RecordId"}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["action"],
+              "properties": {"action": {"type": "string", "minLength": 1}, "assignee": {"type": "string", "format": "uuid"}, "comment": {"type": "string"}, "revision": {"type": "integer"}}}}}},
+            "responses": {
+              "200": {"description": "The record after the action.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AppRecord"}}}},
+              "400": {"$ref": "#/components/responses/Problem"},
+              "401": {"$ref": "#/components/responses/Problem"},
+              "403": {"$ref": "#/components/responses/Problem"},
+              "404": {"$ref": "#/components/responses/Problem"},
+              "409": {"$ref": "#/components/responses/Problem"},
+              "413": {"$ref": "#/components/responses/Problem"},
+              "415": {"$ref": "#/components/responses/Problem"},
+              "422": {"$ref": "#/components/responses/Problem"}
+            }
+          }
+        },
+        "/api/v1/apps/{code}/records/{id}/comments": {
+          "post": {
+            "operationId": "addComment",
+            "summary": "Comment on a record; `@職員番号` mentions notify those people.",
+            "parameters": [{"$ref": "#/components/parameters/AppCode"}, {"$ref": "#/components/parameters/RecordId"}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["comment"],
+              "properties": {"comment": {"type": "string", "minLength": 1, "maxLength": 4000}}}}}},
+            "responses": {
+              "201": {"description": "The record (its revision counts the comment).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AppRecord"}}}},
+              "400": {"$ref": "#/components/responses/Problem"},
+              "401": {"$ref": "#/components/responses/Problem"},
+              "403": {"$ref": "#/components/responses/Problem"},
+              "404": {"$ref": "#/components/responses/Problem"},
+              "413": {"$ref": "#/components/responses/Problem"},
+              "415": {"$ref": "#/components/responses/Problem"},
+              "422": {"$ref": "#/components/responses/Problem"}
             }
           }
         },
@@ -117,6 +288,10 @@ enum OpenAPI {
       },
       "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "parameters": {
+          "AppCode": {"name": "code", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$"}},
+          "RecordId": {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}
+        },
         "responses": {
           "Problem": {"description": "An RFC 9457 problem document; `errors` names each bad field.",
                       "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
@@ -192,6 +367,25 @@ enum OpenAPI {
               "absentDays": {"type": "integer"},
               "markedDays": {"type": "object", "additionalProperties": {"type": "integer"}},
               "flagCounts": {"type": "object", "additionalProperties": {"type": "integer"}}
+            }
+          },
+          "AppRecord": {
+            "type": "object",
+            "required": ["id", "number", "status", "assignees", "revision", "createdBy", "createdAt", "updatedBy", "updatedAt", "data"],
+            "properties": {
+              "id": {"type": "string", "format": "uuid"}, "number": {"type": "integer"}, "status": {"type": "string", "nullable": true},
+              "assignees": {"type": "array", "items": {"type": "string", "format": "uuid"}}, "revision": {"type": "integer"},
+              "createdBy": {"type": "string", "format": "uuid"}, "createdAt": {"type": "string", "format": "date-time"},
+              "updatedBy": {"type": "string", "format": "uuid"}, "updatedAt": {"type": "string", "format": "date-time"},
+              "data": {"type": "object", "description": "Field code → value: text, number, true/false, a date (YYYY-MM-DD), a time (UTC), an id, a list, or rows."}
+            }
+          },
+          "RecordPage": {
+            "type": "object",
+            "required": ["records", "next", "count", "countIsExact"],
+            "properties": {
+              "records": {"type": "array", "items": {"$ref": "#/components/schemas/AppRecord"}},
+              "next": {"type": "string", "nullable": true}, "count": {"type": "integer"}, "countIsExact": {"type": "boolean"}
             }
           },
           "Problem": {

@@ -1,0 +1,257 @@
+import Foundation
+import Fluent
+import SQLKit
+import YakubaCore
+import YakubaApps
+
+/// What a caller sees of an app: who they are to it, and the context its queries are compiled in.
+struct AppAccess: Sendable {
+    var app: InstalledApp
+    var caller: AppCaller
+    var rights: Set<AppRight>
+    var context: RecordSQL.Context
+    var compiler: RecordSQL
+
+    func canRead(_ field: String) -> Bool {
+        SystemField(rawValue: field) != nil || app.definition.permissions.readableEverywhere(field, caller: caller)
+    }
+}
+
+/// A page of a list: its records, the cursor to the next page, and the count (exact, or "at least" when counting all
+/// would scan the table and nobody asked for it).
+struct RecordPage: Sendable {
+    var records: [StoredRecord]
+    var next: String?
+    var count: Int64
+    var countIsExact: Bool
+}
+
+extension SQLFragment {
+    /// The fragment with its `?` placeholders bound, for SQLKit (which numbers them for PostgreSQL).
+    var query: SQLQueryString {
+        var q = SQLQueryString("")
+        let pieces = sql.split(separator: "?", omittingEmptySubsequences: false)
+        for (i, p) in pieces.enumerated() {
+            q.appendLiteral(String(p))
+            guard i < binds.count, i < pieces.count - 1 else { continue }
+            switch binds[i] {
+            case .text(let s): q.appendInterpolation(bind: s)
+            case .double(let d): q.appendInterpolation(bind: d)
+            case .int(let n): q.appendInterpolation(bind: n)
+            }
+        }
+        return q
+    }
+}
+
+extension AppStore {
+    static func columns(_ sql: any SQLDatabase) -> String {
+        "r.id, r.number, r.status, \(isSQLite(sql) ? "r.data" : "r.data::text AS data"), r.revision, r.created_by, r.created_at, r.updated_by, r.updated_at"
+    }
+
+    static func decodeRecords(_ rows: [any SQLRow], _ sql: any SQLDatabase) async throws -> [StoredRecord] {
+        var out: [StoredRecord] = []
+        for r in rows {
+            guard case .object(let data)? = AppValue.parse(try r.decode(column: "data", as: String.self)),
+                  let creator = UUID(uuidString: try r.decode(column: "created_by", as: String.self)),
+                  let updater = UUID(uuidString: try r.decode(column: "updated_by", as: String.self)) else { continue }
+            out.append(StoredRecord(id: try r.decode(column: "id", as: String.self), number: try r.decode(column: "number", as: Int64.self),
+                                    status: try r.decode(column: "status", as: String?.self), data: data, revision: try r.decode(column: "revision", as: Int.self),
+                                    createdBy: creator, createdAt: try r.decode(column: "created_at", as: String.self), updatedBy: updater,
+                                    updatedAt: try r.decode(column: "updated_at", as: String.self), assignees: []))
+        }
+        guard !out.isEmpty else { return out }
+        var assignees: [String: [UUID]] = [:]
+        for chunk in out.map(\.id).chunked(500) {
+            for a in try await sql.select().column("record_id").column("staff_id").from("app_record_assignees").where("record_id", .in, SQLBind.group(chunk)).all() {
+                if let s = UUID(uuidString: try a.decode(column: "staff_id", as: String.self)) { assignees[try a.decode(column: "record_id", as: String.self), default: []].append(s) }
+            }
+        }
+        for i in out.indices { out[i].assignees = (assignees[out[i].id] ?? []).sorted { $0.uuidString < $1.uuidString } }
+        return out
+    }
+
+    /// A page of the records the caller may see, filtered and sorted in the database, continuing after `cursor`.
+    static func list(_ sql: any SQLDatabase, _ access: AppAccess, query: RecordQuery, cursor: String?, limit: Int, exactCount: Bool) async throws -> RecordPage {
+        let c = access.compiler
+        let visible = try c.visible(access.context)
+        let condition = try query.condition.map { cond throws(AppProblem) in try c.condition(cond, access.context) } ?? .true
+        var sorts = query.sort
+        if sorts.isEmpty { sorts = [.init(field: SystemField.recordNumber.rawValue, descending: true)] }
+        var afterFragment = SQLFragment.true
+        if let cursor {
+            guard let values = decodeCursor(cursor), let f = c.after(sorts, values: values) else { throw AppProblem("cursor", "続きの位置（cursor）を読めません。一覧の最初から開き直してください。", "The cursor cannot be read; open the list from the start.") }
+            afterFragment = f
+        }
+        let base: SQLQueryString = "FROM app_records r WHERE r.app_id = '\(unsafeRaw: access.app.id)' AND " + visible.query + " AND " + condition.query
+        var q: SQLQueryString = "SELECT \(unsafeRaw: columns(sql)) " + base + " AND " + afterFragment.query
+        q.appendLiteral(" ORDER BY \(c.orderBy(sorts)) LIMIT \(limit + 1)")
+        let rows = try await sql.raw(q).all()
+        var records = try await decodeRecords(rows, sql)
+        var next: String? = nil
+        if records.count > limit {
+            records.removeLast()
+            next = encodeCursor(c.cursorKeys(sorts).enumerated().map { i, _ in keyValue(records.last!, sorts, i) })
+        }
+        // the count: the app's own counter when nothing narrows the list; otherwise counted up to a cap unless asked
+        let unfiltered = query.condition == nil && visible == .true
+        if unfiltered && !exactCount { return RecordPage(records: records, next: next, count: access.app.row.recordCount, countIsExact: true) }
+        if cursor == nil && next == nil && !exactCount { return RecordPage(records: records, next: nil, count: Int64(records.count), countIsExact: true) }
+        let cap = 1000
+        let countQuery: SQLQueryString = exactCount ? "SELECT COUNT(*) AS n " + base : "SELECT COUNT(*) AS n FROM (SELECT 1 " + base + " LIMIT \(unsafeRaw: String(cap + 1))) capped"
+        let n = try await sql.raw(countQuery).first()?.decode(column: "n", as: Int64.self) ?? 0
+        return RecordPage(records: records, next: next, count: exactCount ? n : min(n, Int64(cap)), countIsExact: exactCount || n <= cap)
+    }
+
+    /// The value of the i-th cursor key of a record: a sorted field's value, then the record number.
+    static func keyValue(_ r: StoredRecord, _ sorts: [RecordQuery.Sort], _ i: Int) -> AppValue {
+        let keys = sorts.filter { $0.field != SystemField.recordNumber.rawValue && $0.field != SystemField.assignee.rawValue }
+        guard i < keys.count else { return .number(Decimal(r.number)) }
+        switch SystemField(rawValue: keys[i].field) {
+        case .status?: return r.status.map(AppValue.text) ?? .null
+        case .createdAt?: return .text(r.createdAt)
+        case .updatedAt?: return .text(r.updatedAt)
+        case .createdBy?: return .text(id(r.createdBy))
+        case .updatedBy?: return .text(id(r.updatedBy))
+        default: return r.data[keys[i].field] ?? .null
+        }
+    }
+
+    static func encodeCursor(_ values: [AppValue]) -> String {
+        Data(AppValue.list(values).canonicalJSON.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decodeCursor(_ s: String) -> [AppValue]? {
+        guard s.count <= 4000 else { return nil }
+        var b = s.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while b.count % 4 != 0 { b += "=" }
+        guard let d = Data(base64Encoded: b), case .list(let values)? = AppValue.parse(String(decoding: d, as: UTF8.self)) else { return nil }
+        return values
+    }
+
+    /// One record the caller may see (or edit), or nil.
+    static func record(_ sql: any SQLDatabase, _ access: AppAccess, id: String, edit: Bool = false) async throws -> StoredRecord? {
+        guard UUID(uuidString: id) != nil else { return nil }
+        let visible = try access.compiler.visible(access.context, edit: edit)
+        let q: SQLQueryString = "SELECT \(unsafeRaw: columns(sql)) FROM app_records r WHERE r.app_id = '\(unsafeRaw: access.app.id)' AND r.id = \(bind: id.lowercased()) AND " + visible.query
+        return try await decodeRecords(try await sql.raw(q).all(), sql).first
+    }
+
+    /// The record ids among `ids` of app `appId` that the caller may see (for link fields: a link to a record the caller
+    /// cannot see is refused).
+    static func visibleIds(_ sql: any SQLDatabase, _ access: AppAccess, ids: [String]) async throws -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        let visible = try access.compiler.visible(access.context)
+        var out = Set<String>()
+        for chunk in ids.chunked(500) {
+            let q: SQLQueryString = "SELECT r.id FROM app_records r WHERE r.app_id = '\(unsafeRaw: access.app.id)' AND r.id IN (\(binds: chunk)) AND " + visible.query
+            for row in try await sql.raw(q).all() { out.insert(try row.decode(column: "id", as: String.self)) }
+        }
+        return out
+    }
+
+    static func history(_ sql: any SQLDatabase, recordId: String) async throws -> [(actor: UUID, atMs: Int64, event: RecordEvent)] {
+        try await sql.raw("SELECT actor_id, at_ms, body FROM app_record_events WHERE record_id = \(bind: recordId) ORDER BY at_ms, id").all().compactMap { r in
+            guard let actor = UUID(uuidString: try r.decode(column: "actor_id", as: String.self)),
+                  let e = try? JSONDecoder().decode(RecordEvent.self, from: Data(try r.decode(column: "body", as: String.self).utf8)) else { return nil }
+            return (actor, try r.decode(column: "at_ms", as: Int64.self), e)
+        }
+    }
+
+    // MARK: writing
+
+    struct NewRecord: Sendable {
+        var data: [String: AppValue]
+        var state: RecordState?
+    }
+
+    /// Inserts records (up to 100 from the API), numbered in order, each with its event and ledger entry: all or none.
+    static func insert(_ writer: LedgerWriter, app: InstalledApp, records: [NewRecord], actor: UUID, notify: [NotificationRow] = []) async throws -> [StoredRecord] {
+        let stamp = now()
+        let ids = records.map { _ in id(UUID.timeOrdered()) }
+        let n = Int64(records.count)
+        let municipality = app.row.municipalityId
+        let stored: [StoredRecord] = try await writer.perform(returning: { _, sql in
+            let ret = try await sql.raw("UPDATE apps SET next_number = next_number + \(bind: n), record_count = record_count + \(bind: n) WHERE id = \(bind: app.id) RETURNING next_number").all()
+            guard let next = try ret.first?.decode(column: "next_number", as: Int64.self) else { throw AppConflict.revision }
+            let first = next - n
+            var out: [StoredRecord] = []
+            var drafts: [LedgerDraft] = []
+            for (i, r) in records.enumerated() {
+                let rec = StoredRecord(id: ids[i], number: first + Int64(i), status: r.state?.status, data: r.data, revision: 1, createdBy: actor, createdAt: stamp,
+                                       updatedBy: actor, updatedAt: stamp, assignees: r.state?.assignees ?? [])
+                let json = AppValue.object(r.data).canonicalJSON
+                try await sql.raw("INSERT INTO app_records (id, app_id, number, status, data, revision, created_by, created_at, updated_by, updated_at) VALUES (\(bind: rec.id), \(bind: app.id), \(bind: rec.number), \(bind: rec.status), \(jsonValue(sql, json)), 1, \(bind: id(actor)), \(bind: stamp), \(bind: id(actor)), \(bind: stamp))").run()
+                try await setAssignees(sql, recordId: rec.id, rec.assignees)
+                let event = RecordEvent(kind: "created", changes: r.data.keys.sorted().map { .init(field: $0, before: nil, after: r.data[$0]) }, to: rec.status)
+                try await addEvent(sql, app: app, recordId: rec.id, actor: actor, event)
+                drafts.append(LedgerDraft(municipalityId: municipality, actorId: actor, type: "app_record.created", subjectId: rec.id,
+                                          payload: "{\"app\":\"\(app.id)\",\"data\":\(json),\"number\":\(rec.number),\"status\":\(rec.status.map { AppValue.text($0).canonicalJSON } ?? "null")}"))
+                out.append(rec)
+            }
+            try await Notifications.insert(notify, sql)
+            return (out, drafts)
+        })
+        return stored
+    }
+
+    /// What a change does to a record, decided inside the writer's transaction from the record as it is then.
+    struct Mutation: Sendable {
+        var data: [String: AppValue]? = nil
+        var state: RecordState? = nil
+        var event: RecordEvent
+        var notify: [NotificationRow] = []
+        var delete = false
+    }
+
+    /// Changes records (up to 100): each is read again inside the transaction (with the caller's edit or view rule in the
+    /// query), its revision compared when one is given, and `change` decides what happens. All or none.
+    static func mutate(_ writer: LedgerWriter, _ access: AppAccess, ids: [(id: String, revision: Int?)], edit: Bool, actor: UUID,
+                       change: @escaping @Sendable (StoredRecord) throws -> Mutation) async throws -> [StoredRecord] {
+        let app = access.app
+        let stamp = now()
+        return try await writer.perform(returning: { _, sql in
+            var out: [StoredRecord] = []
+            var drafts: [LedgerDraft] = []
+            var notes: [NotificationRow] = []
+            var deleted: Int64 = 0
+            for (rid, expected) in ids {
+                guard var rec = try await record(sql, access, id: rid, edit: edit) else { throw AppMissing(id: rid) }
+                if let e = expected, e != rec.revision { throw AppStale(id: rid, current: rec.revision) }
+                let m = try change(rec)
+                if m.delete {
+                    try await sql.raw("DELETE FROM app_record_assignees WHERE record_id = \(bind: rec.id)").run()
+                    try await sql.raw("DELETE FROM app_records WHERE id = \(bind: rec.id)").run()
+                    deleted += 1
+                } else {
+                    if let d = m.data { rec.data = d }
+                    if let s = m.state { rec.status = s.status; rec.assignees = s.assignees }
+                    rec.revision += 1; rec.updatedBy = actor; rec.updatedAt = stamp
+                    let json = AppValue.object(rec.data).canonicalJSON
+                    try await sql.raw("UPDATE app_records SET data = \(jsonValue(sql, json)), status = \(bind: rec.status), revision = \(bind: rec.revision), updated_by = \(bind: id(actor)), updated_at = \(bind: stamp) WHERE id = \(bind: rec.id)").run()
+                    if m.state != nil { try await setAssignees(sql, recordId: rec.id, rec.assignees) }
+                }
+                try await addEvent(sql, app: app, recordId: rec.id, actor: actor, m.event)
+                drafts.append(LedgerDraft(municipalityId: app.row.municipalityId, actorId: actor, type: "app_record.\(m.event.kind)", subjectId: rec.id,
+                                          payload: "{\"app\":\"\(app.id)\",\"event\":\(encode(m.event)),\"revision\":\(rec.revision)}"))
+                notes += m.notify
+                out.append(rec)
+            }
+            if deleted > 0 { try await sql.raw("UPDATE apps SET record_count = record_count - \(bind: deleted) WHERE id = \(bind: app.id)").run() }
+            try await Notifications.insert(notes, sql)
+            return (out, drafts)
+        })
+    }
+
+    static func setAssignees(_ sql: any SQLDatabase, recordId: String, _ people: [UUID]) async throws {
+        try await sql.raw("DELETE FROM app_record_assignees WHERE record_id = \(bind: recordId)").run()
+        for p in Set(people) { try await sql.raw("INSERT INTO app_record_assignees (record_id, staff_id) VALUES (\(bind: recordId), \(bind: id(p)))").run() }
+    }
+
+    static func addEvent(_ sql: any SQLDatabase, app: InstalledApp, recordId: String, actor: UUID, _ e: RecordEvent) async throws {
+        try await sql.raw("INSERT INTO app_record_events (id, record_id, app_id, kind, actor_id, at_ms, body) VALUES (\(bind: id(UUID.timeOrdered())), \(bind: recordId), \(bind: app.id), \(bind: e.kind), \(bind: id(actor)), \(bind: nowMs()), \(bind: encode(e)))").run()
+    }
+}
+
+struct AppMissing: Error { var id: String }
+struct AppStale: Error { var id: String; var current: Int }
