@@ -103,6 +103,8 @@ func routes(_ app: Application) throws {
     AdminController.register(r)
     ImportController.register(r)
     AppAPIController.register(r)
+    AppBuilderController.register(r)
+    AppsController.register(r)
 }
 
 /// Creates the first administrator when the database has none, and prints a one-time password.

@@ -76,6 +76,12 @@ struct MatrixTests {
         "GET /api/v1/apps/:code/records/:id": "SAHAAHH", "PATCH /api/v1/apps/:code/records/:id": "SAAAAAH",
         "DELETE /api/v1/apps/:code/records/:id": "SFFFFHH", "POST /api/v1/apps/:code/records/:id/actions": "SAAAAAH",
         "POST /api/v1/apps/:code/records/:id/comments": "SAAAAAH",
+        "GET /apps": "SAAAAAA", "GET /apps/:code": "SAAAAAH", "GET /apps/:code/records/new": "SAAAAAH", "POST /apps/:code/records": "SAAAAAH",
+        "GET /apps/:code/records/:id": "SAHAAHH", "GET /apps/:code/records/:id/edit": "SAHHHHH", "POST /apps/:code/records/:id": "SAHHHHH",
+        "POST /apps/:code/records/:id/actions": "SAHAAHH", "POST /apps/:code/records/:id/comments": "SAHAAHH",
+        // building apps: the DX office role (nobody here) and the administrator; an app's settings: whoever manages it
+        "GET /apps/build": "SFFFFAF", "POST /apps/build": "SFFFFAF", "GET /apps/import": "SFFFFAF", "POST /apps/import": "SFFFFAF",
+        "GET /apps/:code/settings": "SFFFFAH", "POST /apps/:code/settings": "SFFFFAH", "GET /apps/:code/template.json": "SFFFFAH",
     ]
 
     static func key(_ r: Route) -> String { "\(r.method.rawValue) /" + r.path.map(\.description).joined(separator: "/") }

@@ -15,6 +15,10 @@ func attr(_ name: String, _ value: String?) -> N {
 func flag(_ name: String, _ on: Bool) -> N { on ? .attribute(named: name) : .empty }
 func el(_ name: String, _ nodes: N...) -> N { .element(named: name, nodes: nodes) }
 func el(_ name: String, _ nodes: [N]) -> N { .element(named: name, nodes: nodes) }
+/// Leading attributes or nodes, then a list (rows, items): `el("ul", cls("tabs"), items.map { … })`.
+func el(_ name: String, _ a: N, _ nodes: [N]) -> N { .element(named: name, nodes: [a] + nodes) }
+func el(_ name: String, _ a: N, _ b: N, _ nodes: [N]) -> N { .element(named: name, nodes: [a, b] + nodes) }
+func el(_ name: String, _ a: N, _ b: N, _ c: N, _ nodes: [N]) -> N { .element(named: name, nodes: [a, b, c] + nodes) }
 func txt(_ s: String) -> N { .text(s) }
 func void(_ name: String, _ attrs: [(String, String?)]) -> N {
     .selfClosedElement(named: name, attributes: attrs.compactMap { a in a.1.map { Attribute<HTML.BodyContext>(name: a.0, value: escapeAttribute($0), ignoreIfValueIsEmpty: false) } })

@@ -1,0 +1,151 @@
+import Foundation
+import Vapor
+import SQLKit
+import YakubaCore
+import YakubaApps
+
+/// A URL-encoded form with repeated names kept (ticked boxes of a multiple choice), in order.
+struct FormPairs: Sendable {
+    var pairs: [(String, String)]
+
+    init(_ req: Request) {
+        let body = req.body.string ?? ""
+        pairs = body.split(separator: "&", omittingEmptySubsequences: true).map { part in
+            let kv = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ s: Substring) -> String { String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
+            return (decode(kv[0]), kv.count > 1 ? decode(kv[1]) : "")
+        }
+    }
+    init(pairs: [(String, String)]) { self.pairs = pairs }
+
+    subscript(_ name: String) -> String? { pairs.last { $0.0 == name }?.1 }
+    func all(_ name: String) -> [String] { pairs.filter { $0.0 == name }.map(\.1) }
+    var dictionary: [String: String] { Dictionary(pairs, uniquingKeysWith: { _, b in b }) }
+}
+
+/// Reading a record form into values, and writing values back into form controls and into text for people.
+enum AppForms {
+    /// The form's values for the fields it showed (a field left out of the form is not changed).
+    static func values(_ form: FormPairs, _ def: AppDefinition, zone: TimeZone) -> [String: AppValue] {
+        var out: [String: AppValue] = [:]
+        for f in def.fields where f.type != .calculated && f.type != .attachment {
+            guard form["__f_\(f.code)"] != nil else { continue }
+            switch f.type {
+            case .multiChoice: out[f.code] = .list(form.all(f.code).map(AppValue.text))
+            case .yesNo: out[f.code] = .bool(form[f.code] == "1")
+            case .subtable:
+                let rows = Int(form["__rows_\(f.code)"] ?? "0") ?? 0
+                out[f.code] = .list((0..<min(rows, RecordValidation.maxRows + 5)).map { i in
+                    .object(Dictionary(f.rowFields.compactMap { c -> (String, AppValue)? in
+                        let v = form["\(f.code).\(i).\(c.code)"] ?? ""
+                        return v.isEmpty ? nil : (c.code, .text(v))
+                    }, uniquingKeysWith: { a, _ in a }))
+                })
+            default: out[f.code] = .text(form[f.code] ?? "")
+            }
+        }
+        return out
+    }
+
+    /// Names and numbers behind the ids a page shows: staff, linked records.
+    struct Names: Sendable {
+        var staff: [UUID: (number: String, name: String)] = [:]
+        var records: [String: (app: String, number: Int64, title: String)] = [:]
+    }
+
+    static func names(_ req: Request, _ scope: Scope, _ access: AppAccess, records: [StoredRecord]) async throws -> Names {
+        var n = Names()
+        var staffIds = Set<UUID>()
+        var links: [String: Set<String>] = [:]
+        let def = access.app.definition
+        func collect(_ f: FieldDefinition, _ v: AppValue?) {
+            switch f.type {
+            case .user: if let u = v?.text.flatMap(UUID.init(uuidString:)) { staffIds.insert(u) }
+            case .link: if let id = v?.text, let app = f.linkApp { links[app, default: []].insert(id) }
+            case .subtable: for row in v?.list ?? [] { for c in f.rowFields { collect(c, row.object?[c.code]) } }
+            default: break
+            }
+        }
+        for r in records {
+            staffIds.formUnion(r.assignees); staffIds.insert(r.createdBy); staffIds.insert(r.updatedBy)
+            for f in def.fields { collect(f, r.data[f.code]) }
+        }
+        for (id, s) in try await StaffRepository.find(req.sql, ids: Array(staffIds)) where s.municipalityId == scope.principal.municipalityId {
+            n.staff[id] = (s.staffNumber, s.fullName)
+        }
+        for (code, ids) in links {
+            guard let target = try? await AppsService.access(req, scope, code: code) else { continue }
+            let visible = try await AppStore.visibleIds(req.sql, target, ids: Array(ids))
+            for chunk in Array(visible).chunked(200) {
+                for row in try await req.sql.raw("SELECT id, number, \(unsafeRaw: AppStore.isSQLite(req.sql) ? "data" : "data::text AS data") FROM app_records WHERE id IN (\(binds: chunk))").all() {
+                    let data = AppValue.parse(try row.decode(column: "data", as: String.self))?.object ?? [:]
+                    let title = target.app.definition.titleField.flatMap { data[$0] }.map { plain($0) } ?? ""
+                    n.records[try row.decode(column: "id", as: String.self)] = (code, try row.decode(column: "number", as: Int64.self), title)
+                }
+            }
+        }
+        return n
+    }
+
+    static func plain(_ v: AppValue) -> String {
+        switch v {
+        case .text(let s): s
+        case .number(let d): AppValue.format(d)
+        case .bool(let b): b ? "はい" : "いいえ"
+        case .list(let a): a.map(plain).joined(separator: "、")
+        default: ""
+        }
+    }
+
+    /// A number with thousands separators, as written in Japan.
+    static func grouped(_ d: Decimal) -> String {
+        let s = AppValue.format(d)
+        let neg = s.hasPrefix("-")
+        let body = neg ? String(s.dropFirst()) : s
+        let parts = body.split(separator: ".", maxSplits: 1)
+        var int = String(parts[0]), out = ""
+        while int.count > 3 { out = "," + int.suffix(3) + out; int = String(int.dropLast(3)) }
+        return (neg ? "-" : "") + int + out + (parts.count > 1 ? "." + parts[1] : "")
+    }
+
+    /// A value as text for people (lists, cards, CSV): names for people and departments, 和暦 dates in Japanese.
+    static func text(_ f: FieldDefinition, _ v: AppValue?, _ l: Lang, _ scope: Scope, _ names: Names, calcType: Formula.ValueType? = nil) -> String {
+        guard let v, !v.isEmpty else { return "" }
+        switch f.type {
+        case .number, .money, .calculated:
+            if case .number(let d) = v {
+                if f.type == .money { return l == .ja ? grouped(d) + "円" : "¥" + grouped(d) }
+                return grouped(d) + (f.unit.map { " " + $0 } ?? "")
+            }
+            if case .bool(let b) = v { return b ? l.t("はい", "Yes") : l.t("いいえ", "No") }
+            if calcType == .date, let d = v.text.flatMap(CalendarDate.init(iso:)) { return showDate(d, l) }
+            return plain(v)
+        case .date: return v.text.flatMap(CalendarDate.init(iso:)).map { showDate($0, l) } ?? plain(v)
+        case .dateTime:
+            guard let s = v.text, let d = RecordValidation.parseDateTime(s, zone: scope.municipality.zone) else { return plain(v) }
+            return showDate(CalendarDate(d, in: scope.municipality.zone), l) + " " + showTime(d, scope.municipality.zone)
+        case .yesNo: return v.bool == true ? l.t("はい", "Yes") : l.t("いいえ", "No")
+        case .user: return v.text.flatMap(UUID.init(uuidString:)).flatMap { names.staff[$0] }.map { "\($0.name)（\($0.number)）" } ?? l.t("（不明な職員）", "(unknown person)")
+        case .department: return v.text.flatMap(UUID.init(uuidString:)).map { scope.tree.path($0) } ?? ""
+        case .link: return v.text.flatMap { names.records[$0] }.map { "#\($0.number) \($0.title)" } ?? l.t("（見られないレコード）", "(a record you cannot see)")
+        case .subtable: return l.t("\(v.list?.count ?? 0)行", "\(v.list?.count ?? 0) rows")
+        case .attachment: return l.t("\(v.list?.count ?? 0)件の添付", "\(v.list?.count ?? 0) attachments")
+        default: return plain(v)
+        }
+    }
+
+    /// The value in a form control's terms: a staff number for a person, a record number for a link, local time for a time.
+    static func formText(_ f: FieldDefinition, _ v: AppValue?, _ scope: Scope, _ names: Names) -> String {
+        guard let v, !v.isEmpty else { return "" }
+        switch f.type {
+        case .user: return v.text.flatMap(UUID.init(uuidString:)).flatMap { names.staff[$0]?.number } ?? (v.text ?? "")
+        case .link: return v.text.flatMap { names.records[$0] }.map { String($0.number) } ?? ""
+        case .dateTime:
+            guard let s = v.text, let d = RecordValidation.parseDateTime(s, zone: scope.municipality.zone) else { return v.text ?? "" }
+            let day = CalendarDate(d, in: scope.municipality.zone)
+            let mins = Int(floor(d.timeIntervalSince(day.instant(atMinute: 0, in: scope.municipality.zone)) / 60))
+            return day.iso + "T" + String(format: "%02d:%02d", mins / 60, mins % 60)
+        default: return plain(v)
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+import SQLKit
+@testable import YakubaServer
+import YakubaCore
+import YakubaApps
+
+/// The app engine's pages (issue 6): a DX builder makes a loan-equipment register in the browser, staff add a record and
+/// move it through its statuses, the app goes out as a template and comes back under another name.
+@Suite("App engine pages", .serialized)
+struct AppPageTests {
+    static let loans: [String: String] = [
+        "app.name": "貸出機器台帳", "app.code": "equipment_loans", "app.description": "ノートPCやプロジェクターの貸出", "app.titleField": "item", "app.process": "1",
+        "fields.count": "5",
+        "fields.0.label": "機器", "fields.0.code": "item", "fields.0.type": "text", "fields.0.required": "1",
+        "fields.1.label": "借りる人", "fields.1.code": "borrower", "fields.1.type": "user", "fields.1.required": "1",
+        "fields.2.label": "貸出日", "fields.2.code": "out_on", "fields.2.type": "date", "fields.2.required": "1",
+        "fields.3.label": "返却予定日", "fields.3.code": "due_on", "fields.3.type": "date",
+        "fields.4.label": "貸出日数", "fields.4.code": "days", "fields.4.type": "calculated", "fields.4.expression": "datediff(due_on, out_on)", "fields.4.unit": "日",
+        "statuses.count": "3", "statuses.0.name": "申請", "statuses.1.name": "貸出中", "statuses.2.name": "返却済", "statuses.2.lockAll": "1",
+        "actions.count": "2", "actions.0.name": "貸し出す", "actions.0.from": "申請", "actions.0.to": "貸出中",
+        "actions.1.name": "返却", "actions.1.from": "貸出中", "actions.1.to": "返却済",
+        "grant.everyone|view": "1", "grant.everyone|add": "1", "grant.everyone|edit": "1",
+        "views.count": "2", "views.0.name": "貸出中の機器", "views.0.kind": "list", "views.0.columns": "item, borrower, due_on", "views.0.query": "status != \"返却済\" order by due_on asc",
+        "views.1.name": "進み具合", "views.1.kind": "kanban", "views.1.columns": "borrower",
+    ]
+
+    @Test func aBuilderMakesAnAppAndStaffUseItThroughItsStatuses() async throws {
+        try await withCity { city in
+            let admin = Browser(city.app)
+            try await admin.login(city.admin.staffNumber)
+            #expect(try await admin.get("/apps/build").status == .ok)
+            // a calculation that refers to itself is refused beside its field; nothing is made
+            var bad = Self.loans; bad["fields.4.expression"] = "days + 1"
+            let refused = try await admin.post("/apps/build", bad)
+            #expect(refused.status == .unprocessableEntity)
+            #expect(refused.body.string.contains("自分自身を参照"))
+            #expect(refused.body.string.contains("value=\"days + 1\""), "the form comes back as typed")
+            let made = try await admin.post("/apps/build", Self.loans)
+            #expect(made.status == .seeOther, "\(made.body.string.prefix(2000))")
+            #expect(made.location == "/apps/equipment_loans")
+
+            // a staff member borrows a PC on a phone-sized form
+            let staff = Browser(city.app)
+            try await staff.login(city.staffA.staffNumber)
+            #expect(try await staff.get("/apps").body.string.contains("貸出機器台帳"))
+            let form = try await staff.get("/apps/equipment_loans/records/new")
+            #expect(form.status == .ok && form.body.string.contains("name=\"out_on\""))
+            let missing = try await staff.post("/apps/equipment_loans/records", ["__f_item": "1", "item": "", "__f_borrower": "1", "borrower": "X999", "__f_out_on": "1", "out_on": "2026-12-03"])
+            #expect(missing.status == .unprocessableEntity)
+            #expect(missing.body.string.contains("「機器」を入力してください"))
+            #expect(missing.body.string.contains("職員番号「X999」の職員が見つかりません"))
+            let saved = try await staff.post("/apps/equipment_loans/records", ["__f_item": "1", "item": "ノートPC 12号", "__f_borrower": "1", "borrower": "S001",
+                                                                                "__f_out_on": "1", "out_on": "2026-12-03", "__f_due_on": "1", "due_on": "2026/12/10"])
+            #expect(saved.status == .seeOther, "\(saved.body.string.prefix(1500))")
+            let recordPath = saved.location ?? ""
+            let page = try await staff.get(recordPath)
+            #expect(page.body.string.contains("申請") && page.body.string.contains("7 日"), "status and the calculated 7 days")
+            #expect(try await staff.post(recordPath + "/actions", ["action": "貸し出す"]).status == .seeOther)
+            #expect(try await staff.post(recordPath + "/actions", ["action": "返却"]).status == .seeOther)
+            let returned = try await staff.get(recordPath)
+            #expect(returned.body.string.contains("返却済"))
+            #expect(returned.body.string.contains("「貸し出す」: 申請 → 貸出中"), "the history shows each step")
+            let locked = try await staff.post(recordPath, ["__f_item": "1", "item": "別の機器"])
+            #expect(locked.status == .unprocessableEntity && locked.body.string.contains("変更できません"))
+            let list = try await staff.get("/apps/equipment_loans")
+            #expect(list.status == .ok && !list.body.string.contains("ノートPC 12号"), "the view hides returned equipment")
+            let kanban = try await staff.get("/apps/equipment_loans?view=" + "進み具合".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+            #expect(kanban.body.string.contains("ノートPC 12号"))
+            let filtered = try await staff.get("/apps/equipment_loans?q=" + "due_on >".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+            #expect(filtered.status == .unprocessableEntity && filtered.body.string.contains("値が必要"))
+
+            // the app goes out as a template file and comes back under another name
+            let file = try await admin.get("/apps/equipment_loans/template.json")
+            #expect(file.status == .ok && file.body.string.contains("yakuba-app-template"))
+            #expect(!file.body.string.contains("ノートPC 12号"), "no records in a template")
+            let imported = try await Self.upload(admin, file.body.string, fields: ["code": "equipment_loans_b", "name": "貸出機器台帳（支所）"])
+            #expect(imported.status == .seeOther, "\(imported.body.string.prefix(1500))")
+            #expect(imported.location == "/apps/equipment_loans_b")
+            #expect(try await admin.get("/apps").body.string.contains("貸出機器台帳（支所）"))
+            let clash = try await Self.upload(admin, file.body.string, fields: [:])
+            #expect(clash.status == .unprocessableEntity && clash.body.string.contains("もう使われています"))
+            let newer = try await Self.upload(admin, file.body.string.replacingOccurrences(of: "\"version\" : 1", with: "\"version\" : 9"), fields: ["code": "x_app"])
+            #expect(newer.status == .unprocessableEntity && newer.body.string.contains("新しい版（9）"))
+
+            // the builder changes the app: a removed field's code never comes back, a new field starts empty
+            var change = Self.loans
+            change["fields.count"] = "6"
+            change["fields.3.existing"] = "1"; change["fields.3.remove"] = "1"
+            for i in 0..<5 where i != 3 { change["fields.\(i).existing"] = "1" }
+            change["fields.4.expression"] = "0"
+            change["fields.5.label"] = "備考"; change["fields.5.code"] = "memo"; change["fields.5.type"] = "multilineText"
+            change["views.0.query"] = "status != \"返却済\""
+            change["views.0.columns"] = "item, borrower"
+            let settings = try await admin.get("/apps/equipment_loans/settings")
+            #expect(settings.status == .ok)
+            let resaved = try await admin.post("/apps/equipment_loans/settings", change)
+            #expect(resaved.status == .seeOther, "\(resaved.body.string.prefix(2000))")
+            let after = try await staff.get(recordPath)
+            #expect(after.body.string.contains("due_on（削除したフィールド）: "), "history still reads the removed field")
+            var reuse = change; reuse["fields.count"] = "6"; reuse["fields.5.code"] = "due_on"; reuse["fields.5.existing"] = ""
+            let reused = try await admin.post("/apps/equipment_loans/settings", reuse)
+            #expect(reused.status == .unprocessableEntity && reused.body.string.contains("削除したフィールドのコード"))
+        }
+    }
+
+    static func upload(_ b: Browser, _ json: String, fields: [String: String]) async throws -> TestingHTTPResponse {
+        try await b.get("/apps/import")
+        let boundary = "----yakuba\(UUID().uuidString)"
+        var body = ""
+        for (k, v) in fields.merging(["_csrf": b.csrf ?? ""], uniquingKeysWith: { a, _ in a }) {
+            body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n"
+        }
+        body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"t.yakuba-app.json\"\r\nContent-Type: application/json\r\n\r\n\(json)\r\n--\(boundary)--\r\n"
+        var h: HTTPHeaders = [:]
+        h.replaceOrAdd(name: .accept, value: "text/html")
+        h.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=\(boundary)")
+        if let c = b.cookie { h.replaceOrAdd(name: .cookie, value: c) }
+        let res = try await b.app.testing().sendRequest(.POST, "/apps/import", headers: h, body: ByteBuffer(string: body))
+        b.absorb(res)
+        return res
+    }
+}
