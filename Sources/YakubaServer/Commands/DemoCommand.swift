@@ -167,7 +167,12 @@ enum DemoCity {
                                passwordHash: hash, mustChangePassword: false, locale: "ja", updatedAtMs: nowMs(now))
             staff.append(row)
         }
-        // the demo logins: admin, HR, the 課長 of the first plain staff member, that staff member, a part-timer
+        // the DX office: two regular staff of DX推進課 (or 情報政策課, or anyone regular) may build apps
+        let dxKa = depts.first { $0.name == "DX推進課" } ?? depts.first { $0.name == "情報政策課" }
+        let dxCandidates = staff.indices.filter { i in staff[i].roles.isEmpty && staff[i].employment == .regular && i > 3 }
+        let inDX = dxCandidates.filter { i in dxKa.map { k in kaOfLeaf[staff[i].departmentId!] == k.id } ?? false }
+        for i in (inDX + dxCandidates.reversed()).prefix(2) { staff[i].roles = Role.dx.rawValue }
+        // the demo logins: admin, HR, the 課長 of the first plain staff member, that staff member, a part-timer, the DX office
         let firstPlain = staff.first { $0.roles.isEmpty && $0.employment == .regular }!
         let partTimer = staff.first { $0.employment == .fiscalYearPartTime }
         let managerOfPlain = approverLinks.first { $0.1 == kaOfLeaf[firstPlain.departmentId!] }.flatMap { link in staff.first { $0.id == link.0 } }
@@ -176,6 +181,8 @@ enum DemoCity {
         if let m = managerOfPlain { logins.append(Login(role: "所属長 manager", staffNumber: m.staffNumber, name: m.fullName)) }
         logins.append(Login(role: "職員 staff", staffNumber: firstPlain.staffNumber, name: firstPlain.fullName))
         if let p = partTimer { logins.append(Login(role: "会計年度(パート) part-time", staffNumber: p.staffNumber, name: p.fullName)) }
+        let dxStaff = staff.filter { $0.roleSet.contains(.dx) }
+        if let d = dxStaff.first { logins.append(Login(role: "DX推進 DX office", staffNumber: d.staffNumber, name: d.fullName)) }
 
         let links = approverLinks
         let muniId = muni.id
@@ -390,6 +397,9 @@ enum DemoCity {
             }
         }
         progress("punches: \(punchCount), leave marks: \(markRows.count), leave requests: \(requestRows.count), overtime orders: \(orderRows.count)")
+        if !dxStaff.isEmpty {
+            try await DemoApps.install(app: app, municipality: muni, staff: staff, departments: depts, dx: dxStaff, now: now, progress: progress)
+        }
         // the dashboard's monthly figures, so HR's first look at the demo is instant
         if months > 0 {
             let t0 = Date()

@@ -97,6 +97,26 @@ enum Assets {
       .table-wrap { overflow:visible; } table.days td { white-space:normal; }
       a { color: inherit; text-decoration:none; }
     }
+    /* the app engine */
+    ul.tabs { list-style:none; display:flex; flex-wrap:wrap; gap:4px 8px; padding:0; margin:8px 0; border-bottom:1px solid var(--line); }
+    ul.tabs a { display:inline-block; padding:6px 12px; text-decoration:none; border:1px solid var(--line); border-bottom:none; border-radius:6px 6px 0 0; }
+    ul.tabs a[aria-current=page] { font-weight:bold; background:#e8eefb; color:var(--fg); }
+    .status { display:inline-block; padding:0 8px; border-radius:999px; background:#e8eefb; border:1px solid #8fa8d8; font-size:.9rem; white-space:nowrap; }
+    .kanban { display:flex; gap:12px; overflow-x:auto; align-items:flex-start; padding-bottom:8px; }
+    .kanban-column { flex:0 0 240px; background:#f5f7fb; border:1px solid var(--line); border-radius:8px; padding:8px; }
+    .kanban-column h2 { font-size:1rem; margin:0 0 8px; } .kanban-column .count { color:var(--muted); font-weight:normal; }
+    .kanban-column ul { list-style:none; padding:0; margin:0; }
+    .card { background:#fff; border:1px solid var(--line); border-radius:6px; padding:6px 8px; margin:0 0 8px; }
+    .card dl { margin:4px 0 0; font-size:.9rem; } .card dt { color:var(--muted); } .card dd { margin:0 0 2px; }
+    dl.record { display:grid; grid-template-columns:minmax(8em, 14em) 1fr; gap:6px 16px; } dl.record dt { font-weight:bold; } dl.record dd { margin:0; }
+    .multiline { white-space:pre-wrap; }
+    .form-row { display:flex; flex-wrap:wrap; gap:0 16px; } .form-row > * { flex:1 1 200px; }
+    .record-status { background:#f5f7fb; border:1px solid var(--line); border-radius:8px; padding:8px 12px; }
+    ol.history { list-style:none; padding:0; } ol.history > li { border-left:3px solid var(--line); padding:2px 12px; margin:0 0 12px; }
+    blockquote { margin:4px 0; padding:4px 12px; border-left:3px solid #8fa8d8; background:#fafbfd; white-space:pre-wrap; }
+    .builder-row { background:#fafbfd; } .builder-row.has-error { border:2px solid var(--err); }
+    .builder table input, .builder table select { font:inherit; padding:6px; border:1px solid #767676; border-radius:4px; max-width:100%; }
+    @media (max-width: 640px) { dl.record { grid-template-columns:1fr; } .kanban-column { flex-basis:80vw; } }
     """
 
     /// Progressive enhancement only: a live clock on the punch page, and one submit per form (a double tap makes one request).

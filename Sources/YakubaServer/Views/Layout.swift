@@ -18,6 +18,7 @@ enum Pages {
             nav.append(("/approvals", l.t("承認", "Approvals")))
             nav.append(("/notifications", l.t("お知らせ", "Notifications")))
             nav.append(("/rankings", l.t("ランキング", "Rankings")))
+            nav.append(("/apps", l.t("アプリ", "Apps")))
             if p.isApprover || p.isHR { nav.append(("/team", l.t("チーム", "Team"))); nav.append(("/today", l.t("本日の状況", "Today"))) }
             if p.isApprover || p.isHR { nav.append(("/books", l.t("出勤簿一覧", "All books"))); nav.append(("/swaps", l.t("振替・代休", "Swaps & days off"))); nav.append(("/roster", l.t("勤務割", "Roster"))) }
             if p.isHR { nav.append(("/dashboard", l.t("ダッシュボード", "Dashboard"))) }
