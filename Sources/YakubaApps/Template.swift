@@ -35,9 +35,9 @@ public struct AppTemplate: Sendable, Hashable {
         return (try? e.encode(File(format: Self.format, version: Self.currentVersion, generator: "Yakuba", apps: clean))) ?? Data()
     }
 
-    /// Reads a template file. `existingApps` are the codes of apps already installed (links may point at them; a
-    /// template's app may not take one of their codes).
-    public static func read(_ data: Data, existingApps: Set<String> = []) -> Result<AppTemplate, AppProblems> {
+    /// Reads a template file. `existingApps` are the codes of apps already installed: links may point at them, and (unless
+    /// `checkClash` is false, for a file about to be renamed) a template's app may not take one of their codes.
+    public static func read(_ data: Data, existingApps: Set<String> = [], checkClash: Bool = true) -> Result<AppTemplate, AppProblems> {
         func fail(_ ja: String, _ en: String, path: String = "file") -> Result<AppTemplate, AppProblems> { .failure(AppProblems([AppProblem(path, ja, en)])) }
         guard data.count <= maxBytes else { return fail("テンプレートファイルが大きすぎます（2MBまで）。", "The template file is too large (2 MB at most).") }
         guard let text = String(data: data, encoding: .utf8) else { return fail("テンプレートファイルは UTF-8 のテキストにしてください。", "The template file must be UTF-8 text.") }
@@ -69,19 +69,19 @@ public struct AppTemplate: Sendable, Hashable {
         if file.apps.isEmpty { return fail("テンプレートにアプリがありません。", "The template holds no app.", path: "apps") }
         if file.apps.count > maxApps { return fail("1つのテンプレートに入れられるアプリは\(maxApps)個までです。", "A template holds at most \(maxApps) apps.", path: "apps") }
         let template = AppTemplate(apps: file.apps)
-        let problems = template.problems(existingApps: existingApps)
+        let problems = template.problems(existingApps: existingApps, checkClash: checkClash)
         return problems.isEmpty ? .success(template) : .failure(AppProblems(problems))
     }
 
     /// Everything wrong with installing these apps beside `existingApps`.
-    public func problems(existingApps: Set<String>) -> [AppProblem] {
+    public func problems(existingApps: Set<String>, checkClash: Bool = true) -> [AppProblem] {
         var out: [AppProblem] = []
         let codes = apps.map(\.code)
         let known = existingApps.union(codes)
         var seen = Set<String>()
         for (i, a) in apps.enumerated() {
             if !seen.insert(a.code).inserted { out.append(AppProblem("apps[\(i)].code", "アプリのコード「\(a.code)」がファイルの中で重複しています。", "The app code \"\(a.code)\" repeats in the file.")) }
-            if existingApps.contains(a.code) { out.append(AppProblem("apps[\(i)].code", "アプリのコード「\(a.code)」はもう使われています。別のコードを付けて読み込んでください。", "The app code \"\(a.code)\" is already in use here; import it under another code.")) }
+            if checkClash, existingApps.contains(a.code) { out.append(AppProblem("apps[\(i)].code", "アプリのコード「\(a.code)」はもう使われています。別のコードを付けて読み込んでください。", "The app code \"\(a.code)\" is already in use here; import it under another code.")) }
             out += a.problems(knownApps: known).map { AppProblem("apps[\(i)].\($0.path)", "「\(a.name)」: " + $0.messageJa, "\"\(a.name)\": " + $0.messageEn) }
         }
         return out

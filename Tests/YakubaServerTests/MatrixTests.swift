@@ -71,7 +71,7 @@ struct MatrixTests {
         // the app engine: `:code` is the shipped デジタル化相談案件 (everyone may view, add and edit; only the DX office —
         // nobody here — deletes), `:id` a request the 人事課 staff member filed: their own department and its 所属長 see it,
         // 建設部 and the administrator (no department, not in the DX office) do not
-        "GET /api/v1/apps": "SAAAAAA", "GET /api/v1/apps/:code": "SAAAAAH", "GET /api/v1/apps/:code/records": "SAAAAAH",
+        "GET /api/v1/apps": "SAAAAAA", "GET /api/v1/apps/:code": "SAAAAAH", "GET /api/v1/apps/:code/records": "SAAAAAH", "GET /api/v1/apps/:code/aggregate": "SAAAAAH",
         "POST /api/v1/apps/:code/records": "SAAAAAH", "PATCH /api/v1/apps/:code/records": "SAAAAAH",
         "GET /api/v1/apps/:code/records/:id": "SAHAAHH", "PATCH /api/v1/apps/:code/records/:id": "SAAAAAH",
         "DELETE /api/v1/apps/:code/records/:id": "SFFFFHH", "POST /api/v1/apps/:code/records/:id/actions": "SAAAAAH",

@@ -16,6 +16,7 @@ enum AppAPIController {
         r.on(.GET, ["api", "v1", "apps"], access: .signedIn) { req in try await apps(req) }
         r.on(.GET, ["api", "v1", "apps", ":code"], access: .signedIn) { req in try await definition(req) }
         r.on(.GET, ["api", "v1", "apps", ":code", "records"], access: .signedIn) { req in try await list(req) }
+        r.on(.GET, ["api", "v1", "apps", ":code", "aggregate"], access: .signedIn) { req in try await aggregate(req) }
         r.on(.POST, ["api", "v1", "apps", ":code", "records"], access: .signedIn, body: .collect(maxSize: "2mb")) { req in try await create(req) }
         r.on(.PATCH, ["api", "v1", "apps", ":code", "records"], access: .signedIn, body: .collect(maxSize: "2mb")) { req in try await bulkUpdate(req) }
         r.on(.GET, ["api", "v1", "apps", ":code", "records", ":id"], access: .signedIn) { req in try await get(req) }
@@ -114,6 +115,43 @@ enum AppAPIController {
                 "next": page.next.map(AppValue.text) ?? .null,
                 "count": .number(Decimal(page.count)), "countIsExact": .bool(page.countIsExact),
             ]))
+        }
+    }
+
+    /// Counts, sums or averages grouped by one or two fields (`group`, `group2`; a date as `due_on:month` or `:year`), over
+    /// the records the caller may see that match `query` — what a chart view draws.
+    static func aggregate(_ req: Request) async throws -> Response {
+        try await guarded(req) {
+            let scope = try await Scope.load(req)
+            let a = try await AppsService.access(req, scope, code: req.parameters.get("code") ?? "")
+            func q(_ k: String) -> String? { (try? req.query.get(String.self, at: k)).flatMap { $0.isEmpty ? nil : $0 } }
+            guard let agg = ChartSpec.Aggregate(rawValue: q("aggregate") ?? "count") else {
+                throw AppProblems([AppProblem("aggregate", "aggregate は count・sum・average のどれかです。", "aggregate is count, sum or average.")])
+            }
+            func group(_ t: String?) throws -> ChartSpec.Group? {
+                guard let t else { return nil }
+                let p = t.split(separator: ":", maxSplits: 1).map(String.init)
+                var period: ChartSpec.Period? = nil
+                if p.count == 2 {
+                    guard let x = ChartSpec.Period(rawValue: p[1]) else { throw AppProblems([AppProblem("group", "日付の分類は :month か :year です。", "Group a date by :month or :year.")]) }
+                    period = x
+                }
+                return ChartSpec.Group(field: p[0], period: period)
+            }
+            let groups = [try group(q("group")), try group(q("group2"))].compactMap { $0 }
+            var def = a.app.definition
+            let spec = ChartSpec(aggregate: agg, field: q("field"), groups: groups)
+            def.views = [ViewDefinition(name: "api", kind: .chart, chart: spec)]
+            let problems = def.problems(knownApps: [def.code]).filter { $0.path.hasPrefix("views[0]") }
+            if !problems.isEmpty { throw AppProblems(problems.map { AppProblem("group", $0.messageJa, $0.messageEn) }) }
+            let query = try RecordQuery(parsing: q("query") ?? "")
+            let qp = query.check(a.app.definition, readable: a.canRead)
+            if !qp.isEmpty { throw AppProblems(qp) }
+            let rows = try await AppStore.aggregate(req.sql, a, spec: spec, query: query)
+            return json(.object(["rows": .list(rows.map { r in
+                .object(["group": r.g1.map(AppValue.text) ?? .null, "group2": r.g2.map(AppValue.text) ?? .null,
+                         "value": .number(Decimal(string: String(format: "%.6f", r.value)) ?? 0), "count": .number(Decimal(r.count))])
+            })]))
         }
     }
 

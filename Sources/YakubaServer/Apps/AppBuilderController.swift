@@ -541,7 +541,7 @@ enum AppBuilderController {
         let existing = Set(apps.map(\.definition.code))
         // read once without the clash check: a rename may come with it
         var template: AppTemplate
-        switch AppTemplate.read(bytes, existingApps: []) {
+        switch AppTemplate.read(bytes, existingApps: existing, checkClash: false) {
         case .failure(let p): return try await importPage(req, errors: p.all, values: values, status: .unprocessableEntity)
         case .success(let t): template = t
         }

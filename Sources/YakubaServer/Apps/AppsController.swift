@@ -86,6 +86,18 @@ enum AppsController {
             if view.kind == .kanban, let process = def.process {
                 return try await kanban(req, scope, a, view: view, views: views, process: process, query: query, filterText: filterText, problems: problems)
             }
+            if view.kind == .chart || view.kind == .calendar {
+                let body: N
+                if view.kind == .chart, let spec = view.chart {
+                    body = try await AppCharts.render(req, scope, a, spec: spec, title: view.name, query: query)
+                } else {
+                    let month = (try? req.query.get(String.self, at: "month")).flatMap(YearMonth.init(iso:)) ?? YearMonth(CalendarDate(Date(), in: scope.municipality.zone))
+                    body = try await AppCharts.calendar(req, scope, a, view: view, query: query, month: month)
+                }
+                let content: [N] = [el("h1", txt(def.name)), toolbar(a, l), viewTabs(a, views, current: view, l),
+                                    filterForm(a, view: view, text: filterText, problems: problems, l), body]
+                return Pages.html(Pages.layout(req, title: "\(def.name) — \(view.name)", content, flash: req.takeFlash()), status: problems.isEmpty ? .ok : .unprocessableEntity)
+            }
             page = try await AppStore.list(req.sql, a, query: query, cursor: cursor, limit: 50, exactCount: false)
         } catch let p as AppProblem {
             problems.append(message(p, l)); status = .unprocessableEntity

@@ -240,6 +240,7 @@ public func registerCommands(_ app: Application) {
     app.asyncCommands.use(CalendarCommand(), as: "calendar")
     app.asyncCommands.use(CloseCommand(), as: "close")
     app.asyncCommands.use(StatsCommand(), as: "stats")
+    app.asyncCommands.use(AppsCommand(), as: "apps")
 }
 
 /// `yakuba stats refresh [--months N]`: brings the dashboard's monthly figures up to today (the server does it when a page

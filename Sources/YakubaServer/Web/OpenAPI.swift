@@ -14,7 +14,7 @@ enum OpenAPI {
 
     /// The operations documented, as "METHOD /path" with Vapor's `:parameter` form, for the coverage test.
     static let operations: Set<String> = ["POST /api/v1/punches", "GET /api/v1/punches", "GET /api/v1/days", "GET /api/v1/me", "GET /api/openapi.json",
-        "GET /api/v1/apps", "GET /api/v1/apps/:code", "GET /api/v1/apps/:code/records", "POST /api/v1/apps/:code/records",
+        "GET /api/v1/apps", "GET /api/v1/apps/:code", "GET /api/v1/apps/:code/records", "GET /api/v1/apps/:code/aggregate", "POST /api/v1/apps/:code/records",
         "PATCH /api/v1/apps/:code/records", "GET /api/v1/apps/:code/records/:id", "PATCH /api/v1/apps/:code/records/:id",
         "DELETE /api/v1/apps/:code/records/:id", "POST /api/v1/apps/:code/records/:id/actions", "POST /api/v1/apps/:code/records/:id/comments"]
 
@@ -193,6 +193,31 @@ enum OpenAPI {
               "409": {"$ref": "#/components/responses/Problem"},
               "413": {"$ref": "#/components/responses/Problem"},
               "415": {"$ref": "#/components/responses/Problem"},
+              "422": {"$ref": "#/components/responses/Problem"}
+            }
+          }
+        },
+        "/api/v1/apps/{code}/aggregate": {
+          "get": {
+            "operationId": "aggregateRecords",
+            "summary": "Count, sum or average the records the caller may see, grouped by one or two fields (a date field as `code:month` or `code:year`): what a chart draws.",
+            "parameters": [
+              {"$ref": "#/components/parameters/AppCode"},
+              {"name": "aggregate", "in": "query", "required": false, "schema": {"type": "string", "enum": ["count", "sum", "average"], "default": "count"}},
+              {"name": "field", "in": "query", "required": false, "schema": {"type": "string", "maxLength": 40}},
+              {"name": "group", "in": "query", "required": true, "schema": {"type": "string", "minLength": 1, "maxLength": 50}},
+              {"name": "group2", "in": "query", "required": false, "schema": {"type": "string", "maxLength": 50}},
+              {"name": "query", "in": "query", "required": false, "schema": {"type": "string", "maxLength": 2000}}
+            ],
+            "responses": {
+              "200": {"description": "One row per group.", "content": {"application/json": {"schema": {"type": "object", "required": ["rows"],
+                "properties": {"rows": {"type": "array", "items": {"type": "object", "required": ["group", "group2", "value", "count"],
+                  "properties": {"group": {"type": "string", "nullable": true}, "group2": {"type": "string", "nullable": true},
+                                 "value": {"type": "number"}, "count": {"type": "integer"}}}}}}}}},
+              "400": {"$ref": "#/components/responses/Problem"},
+              "401": {"$ref": "#/components/responses/Problem"},
+              "403": {"$ref": "#/components/responses/Problem"},
+              "404": {"$ref": "#/components/responses/Problem"},
               "422": {"$ref": "#/components/responses/Problem"}
             }
           }
