@@ -105,6 +105,7 @@ func routes(_ app: Application) throws {
     AppAPIController.register(r)
     AppBuilderController.register(r)
     AppsController.register(r)
+    DXDashboardController.register(r)
 }
 
 /// Creates the first administrator when the database has none, and prints a one-time password.

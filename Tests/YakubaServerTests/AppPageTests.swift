@@ -123,3 +123,53 @@ struct AppPageTests {
         return res
     }
 }
+
+@Suite("DX dashboard and chart views", .serialized)
+struct DXDashboardTests {
+    @Test func theDashboardCountsRanksAndComparesHoursWithTheTarget() async throws {
+        try await withCity { city in
+            try await AppAPITests.install(city)
+            let dx = try await token(city, city.staffA2)
+            // three requests: one in operation with a measurement, one being investigated, one refused
+            let records = [
+                #"{"title":"A","department":"0101","current_procedure":"紙","cases_per_year":600,"minutes_now":30,"minutes_after":10,"staff_involved":1,"confidence":100,"effort_days":10,"cost_avoided":1200000,"measured_cases":500,"measured_minutes_after":12}"#,
+                #"{"title":"B","department":"0101","current_procedure":"紙","cases_per_year":300,"minutes_now":20,"minutes_after":10,"staff_involved":1,"confidence":50,"effort_days":5}"#,
+                #"{"title":"C","department":"02","current_procedure":"紙","cases_per_year":60,"minutes_now":10,"minutes_after":5,"staff_involved":1}"#,
+            ]
+            let made = try decodeJSON(try await api(city.app, .POST, "/api/v1/apps/dx_requests/records", token: dx, json: #"{"records":[\#(records.joined(separator: ","))]}"#), as: [String: [AppAPITests.Rec]].self)["records"]!
+            func act(_ id: String, _ action: String, comment: String = "") async throws {
+                let res = try await api(city.app, .POST, "/api/v1/apps/dx_requests/records/\(id)/actions", token: dx,
+                                        json: #"{"action":"\#(action)","assignee":"\#(city.staffA2.id.uuidString)","comment":"\#(comment)"}"#)
+                #expect(res.status == .ok, "\(action): \(res.body.string)")
+            }
+            for a in ["調査を始める", "内製で対応", "本運用を始める"] { try await act(made[0].id, a) }
+            try await act(made[1].id, "調査を始める")
+            try await act(made[2].id, "見送る", comment: "件数が少ない")
+            // the DX office sees every request (the administrator, outside every record rule, would count none)
+            let b = Browser(city.app)
+            try await b.login(city.staffA2.staffNumber)
+            try await b.get("/dx")
+            let bad = try await b.post("/dx/target", ["target": "たくさん"])
+            #expect(bad.status == .unprocessableEntity && bad.body.string.contains("整数"), "\(bad.status) \(bad.body.string.prefix(800))")
+            #expect(try await b.post("/dx/target", ["target": "1,000"]).status == .seeOther)
+            let page = try await b.get("/dx")
+            #expect(page.status == .ok)
+            let html = page.body.string
+            // estimated: A 200 h + B 50 h (C was refused); measured: A 500 × (30 − 12) / 60 = 150 h; target 1,000 h
+            #expect(html.contains("250時間") && html.contains("150時間") && html.contains("1,000時間"), "\(html.prefix(3000))")
+            #expect(html.contains("25.0%") && html.contains("15.0%"))
+            #expect(html.contains("1,200,000円"), "cost avoided by the request in operation")
+            #expect(html.contains("#2 B"), "the open request is ranked")
+            #expect(!html.contains("#1 A</a></th>"), "a request in operation is not in the open ranking")
+            let staff = Browser(city.app)
+            try await staff.login(city.staffA.staffNumber)
+            try await staff.get("/dx")
+            #expect(try await staff.post("/dx/target", ["target": "5"]).status == .forbidden)
+            // the shipped chart and calendar views draw
+            let chart = try await staff.get("/apps/dx_requests?view=" + "削減時間（見込み）部署別".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+            #expect(chart.status == .ok && chart.body.string.contains("<svg") && chart.body.string.contains("<caption>削減時間（見込み）部署別（表）</caption>"))
+            let calendar = try await staff.get("/apps/dx_requests?view=" + "本運用の予定".addingPercentEncoding(withAllowedCharacters: .alphanumerics)! + "&month=2026-04")
+            #expect(calendar.status == .ok && calendar.body.string.contains("前の月"))
+        }
+    }
+}

@@ -81,6 +81,8 @@ struct MatrixTests {
         "POST /apps/:code/records/:id/actions": "SAHAAHH", "POST /apps/:code/records/:id/comments": "SAHAAHH",
         // building apps: the DX office role (nobody here) and the administrator; an app's settings: whoever manages it
         "GET /apps/build": "SFFFFAF", "POST /apps/build": "SFFFFAF", "GET /apps/import": "SFFFFAF", "POST /apps/import": "SFFFFAF",
+        // the DX dashboard: whoever sees the request app; the target is set by the DX office or the administrator
+        "GET /dx": "SAAAAAH", "POST /dx/target": "SFFFFAH",
         "GET /apps/:code/settings": "SFFFFAH", "POST /apps/:code/settings": "SFFFFAH", "GET /apps/:code/template.json": "SFFFFAH",
     ]
 

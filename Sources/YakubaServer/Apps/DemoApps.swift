@@ -120,6 +120,13 @@ enum DemoApps {
             talks.append(.init(data: data, state: RecordState(status: i < requestIds.count ? "案件化済" : "実施済")))
         }
         for chunk in talks.chunked(100) { _ = try await AppStore.insert(writer, app: interviews, records: Array(chunk), actor: dx[0].id) }
-        progress("DX apps: \(newRecords.count) requests, \(consults.count) consultations, \(talks.count) interviews")
+        // a yearly target of hours saved in proportion to the staff (北九州市 aims at 50,000 h with about 8,000 staff)
+        let target = max(1000, staff.count * 6 / 100 * 100)
+        let updated = municipality.withPolicies { $0.dxTargetHours = target }
+        try await writer.perform { _, sql in
+            try await sql.update("municipalities").set("policies", to: SQLBind(updated.policies)).where("id", .equal, SQLBind(updated.id)).run()
+            return [LedgerDraft(municipalityId: updated.id, actorId: admin.id, type: "app.dx_target_set", subjectId: updated.id.uuidString.lowercased(), fact: ["dxTargetHours": target])]
+        }
+        progress("DX apps: \(newRecords.count) requests, \(consults.count) consultations, \(talks.count) interviews; target \(target) h a year")
     }
 }

@@ -60,6 +60,8 @@ struct MunicipalityRow: Codable, Sendable, Hashable {
         var rankClasses: RankClassMap? = nil
         /// whether staff are asked their condition (コンディション) at clock-in (nil: not asked)
         var conditionCheck: Bool? = nil
+        /// the DX office's yearly target of staff hours saved (北九州市: 50,000 h); nil: none set
+        var dxTargetHours: Int? = nil
     }
     private var storedPolicies: Policies? { policies.flatMap { try? JSONDecoder().decode(Policies.self, from: Data($0.utf8)) } }
     var annualLeavePolicy: AnnualLeavePolicy { storedPolicies?.annualLeave ?? .default }
@@ -81,6 +83,8 @@ struct MunicipalityRow: Codable, Sendable, Hashable {
     var riskSettings: RiskSettings { storedPolicies?.risk ?? .default }
     /// The row with these early-warning settings (the rest of the policies kept).
     func with(risk settings: RiskSettings) -> MunicipalityRow { withPolicies { $0.risk = settings } }
+
+    var dxTargetHours: Int? { storedPolicies?.dxTargetHours }
 
     var conditionCheck: Bool { storedPolicies?.conditionCheck ?? false }
     /// The row with the condition check on or off (the rest of the policies kept).

@@ -19,6 +19,7 @@ enum Pages {
             nav.append(("/notifications", l.t("お知らせ", "Notifications")))
             nav.append(("/rankings", l.t("ランキング", "Rankings")))
             nav.append(("/apps", l.t("アプリ", "Apps")))
+            if p.roles.contains(.dx) || p.isAdmin { nav.append(("/dx", l.t("DX", "DX"))) }
             if p.isApprover || p.isHR { nav.append(("/team", l.t("チーム", "Team"))); nav.append(("/today", l.t("本日の状況", "Today"))) }
             if p.isApprover || p.isHR { nav.append(("/books", l.t("出勤簿一覧", "All books"))); nav.append(("/swaps", l.t("振替・代休", "Swaps & days off"))); nav.append(("/roster", l.t("勤務割", "Roster"))) }
             if p.isHR { nav.append(("/dashboard", l.t("ダッシュボード", "Dashboard"))) }
