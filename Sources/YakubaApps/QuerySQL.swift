@@ -267,7 +267,9 @@ public struct RecordSQL: Sendable {
             } else {
                 guard let bound = b(v, numeric: key.numeric) else { return nil }
                 if key.column == "r.number" {
-                    beyond = SQLFragment("r.number \(key.descending ? "<" : ">") ?", [bound])
+                    guard case .number(let n) = v else { return nil }
+                    beyond = SQLFragment("r.number \(key.descending ? "<" : ">") ?", [.int(NSDecimalNumber(decimal: n).intValue)])
+                    _ = bound
                     equal = .false
                     tail = beyond
                     continue

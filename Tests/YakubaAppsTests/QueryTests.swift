@@ -98,5 +98,6 @@ import YakubaCore
         let empty = sql.after(sorts, values: [.null, .number(17)])!
         #expect(empty.sql == "(1=0 OR (json_extract(r.data, '$.due_on') IS NULL AND r.number < ?))")
         #expect(sql.after(sorts, values: [.number(1)]) == nil, "a cursor with the wrong number of keys is refused")
+        #expect(RecordSQL(dialect: .postgres, app: app).after(sorts, values: [.null, .number(17)])?.binds == [.int(17)], "the record number binds as an integer on PostgreSQL")
     }
 }

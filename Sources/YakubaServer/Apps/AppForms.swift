@@ -77,7 +77,7 @@ enum AppForms {
             guard let target = try? await AppsService.access(req, scope, code: code) else { continue }
             let visible = try await AppStore.visibleIds(req.sql, target, ids: Array(ids))
             for chunk in Array(visible).chunked(200) {
-                for row in try await req.sql.raw("SELECT id, number, \(unsafeRaw: AppStore.isSQLite(req.sql) ? "data" : "data::text AS data") FROM app_records WHERE id IN (\(binds: chunk))").all() {
+                for row in try await req.sql.raw("SELECT id, number, \(unsafeRaw: AppStore.dataColumn(req.sql, alias: "")) FROM app_records WHERE id IN (\(binds: chunk))").all() {
                     let data = AppValue.parse(try row.decode(column: "data", as: String.self))?.object ?? [:]
                     let title = target.app.definition.titleField.flatMap { data[$0] }.map { plain($0) } ?? ""
                     n.records[try row.decode(column: "id", as: String.self)] = (code, try row.decode(column: "number", as: Int64.self), title)

@@ -188,13 +188,22 @@ enum AppStore {
         }
     }
 
+    /// The fields a list can filter and sort on with an index of their own.
+    static func indexedFields(_ d: AppDefinition) -> Set<String> {
+        let types = d.queryTypes
+        return Set(d.fields.filter { f in (types[f.code] ?? .text).isScalar && f.type != .multilineText }.map(\.code))
+    }
+    static func indexName(appId: String, code: String) -> String {
+        "app_idx_\(appId.replacingOccurrences(of: "-", with: "").suffix(12))_\(code)"
+    }
+
     static func calculations(_ d: AppDefinition) -> [String] { d.fields.filter { $0.type == .calculated }.map { $0.code + "=" + ($0.expression ?? "") } }
 
     /// Computes every record's calculated fields again (an expression changed), a thousand records at a time.
     static func recalculate(_ sql: any SQLDatabase, appId: String, definition: AppDefinition) async throws {
         var after: Int64 = 0
         while true {
-            let rows = try await sql.raw("SELECT id, number, \(unsafeRaw: isSQLite(sql) ? "data" : "data::text AS data") FROM app_records WHERE app_id = \(bind: appId) AND number > \(bind: after) ORDER BY number LIMIT 1000").all()
+            let rows = try await sql.raw("SELECT id, number, \(unsafeRaw: dataColumn(sql, alias: "")) FROM app_records WHERE app_id = \(bind: appId) AND number > \(bind: after) ORDER BY number LIMIT 1000").all()
             if rows.isEmpty { return }
             for r in rows {
                 let id = try r.decode(column: "id", as: String.self)
@@ -213,17 +222,16 @@ enum AppStore {
     /// `RecordSQL.column` reads the field; dropped when the field goes.
     static func indexes(_ sql: any SQLDatabase, appId: String, old: AppDefinition?, new: AppDefinition) async throws {
         let types = new.queryTypes
-        let wanted = Set(new.fields.filter { f in (types[f.code] ?? .text).isScalar && f.type != .multilineText }.map(\.code))
-        let had = Set((old?.fields ?? []).filter { f in (old!.queryTypes[f.code] ?? .text).isScalar && f.type != .multilineText }.map(\.code))
-        let tag = String(appId.replacingOccurrences(of: "-", with: "").suffix(12))
+        let wanted = indexedFields(new)
+        let had = old.map(indexedFields) ?? []
         let d = dialect(sql)
-        for code in had.subtracting(wanted) { try await sql.raw("DROP INDEX IF EXISTS \(unsafeRaw: "app_idx_\(tag)_\(code)")").run() }
+        for code in had.subtracting(wanted) { try await sql.raw("DROP INDEX IF EXISTS \(unsafeRaw: indexName(appId: appId, code: code))").run() }
         for code in wanted {
             let expr = RecordSQL.extraction(code, types[code] ?? .text, d, alias: "")
             let typeChanged = old.map { o in o.queryTypes[code] != types[code] } ?? false
-            if typeChanged { try await sql.raw("DROP INDEX IF EXISTS \(unsafeRaw: "app_idx_\(tag)_\(code)")").run() }
+            if typeChanged { try await sql.raw("DROP INDEX IF EXISTS \(unsafeRaw: indexName(appId: appId, code: code))").run() }
             let nulls = d == .postgres ? " NULLS FIRST" : ""
-            try await sql.raw("CREATE INDEX IF NOT EXISTS \(unsafeRaw: "app_idx_\(tag)_\(code)") ON app_records (\(unsafeRaw: expr)\(unsafeRaw: nulls), number) WHERE app_id = '\(unsafeRaw: appId)'").run()
+            try await sql.raw("CREATE INDEX IF NOT EXISTS \(unsafeRaw: indexName(appId: appId, code: code)) ON app_records (\(unsafeRaw: expr)\(unsafeRaw: nulls), number) WHERE app_id = '\(unsafeRaw: appId)'").run()
         }
     }
 }
@@ -234,7 +242,15 @@ func sha256Hex(_ s: String) -> String {
     SHA256.hash(data: Data(s.utf8)).map { String(format: "%02x", $0) }.joined()
 }
 
-/// A JSON text bound for the `data` column (jsonb on PostgreSQL).
+/// A JSON text bound for the `data` column: SQLite's binary JSONB (read without parsing text, so filters, sorts and
+/// charts over many rows extract values several times faster), PostgreSQL's jsonb. Rows written as text before still read.
 func jsonValue(_ sql: any SQLDatabase, _ json: String) -> SQLQueryString {
-    AppStore.isSQLite(sql) ? "\(bind: json)" : "CAST(\(bind: json) AS jsonb)"
+    AppStore.isSQLite(sql) ? "jsonb(\(bind: json))" : "CAST(\(bind: json) AS jsonb)"
+}
+
+extension AppStore {
+    /// The `data` column read back as JSON text.
+    static func dataColumn(_ sql: any SQLDatabase, alias: String) -> String {
+        isSQLite(sql) ? "json(\(alias)data) AS data" : "\(alias)data::text AS data"
+    }
 }
