@@ -106,19 +106,34 @@ extension AppStore {
         return RecordPage(records: records, next: next, count: exactCount ? n : min(n, Int64(cap)), countIsExact: exactCount || n <= cap)
     }
 
-    /// The index to walk for a list sorted by an app field, when no equality (or `in`) narrows it to a few records.
+    /// The index to walk for a list sorted by an app field, unless the filter is expected to leave so few records that
+    /// finding them first and sorting them is cheaper. The expectation comes from the definition, not from statistics: an
+    /// equality on a choice matches one in as many records as it has choices, a range about a third, and so on.
     static func sortIndex(_ app: InstalledApp, sorts: [RecordQuery.Sort], condition: RecordQuery.Condition?) -> String? {
         guard let first = sorts.first, indexedFields(app.definition).contains(first.field) else { return nil }
-        func narrows(_ c: RecordQuery.Condition) -> Bool {
-            switch c {
-            case .all(let cs): return cs.contains(where: narrows)
-            case .any(let cs): return !cs.isEmpty && cs.allSatisfy(narrows)
-            case .compare(_, let op, _): return op == .eq
-            case .within(_, _, let negated): return !negated
-            default: return false
+        let def = app.definition
+        func one(_ field: String) -> Double {
+            if field == SystemField.status.rawValue { return 1 / Double(max(1, def.process?.statuses.count ?? 1)) }
+            guard let f = def.field(field) else { return 0.001 }
+            switch f.type {
+            case .choice, .multiChoice: return 1 / Double(max(1, f.choices?.count ?? 1))
+            case .yesNo: return 0.5
+            default: return 0.001
             }
         }
-        if let c = condition, narrows(c) { return nil }
+        func share(_ c: RecordQuery.Condition) -> Double {
+            switch c {
+            case .all(let cs): return cs.map(share).reduce(1, *)
+            case .any(let cs): return min(1, cs.map(share).reduce(0, +))
+            case .compare(let f, let op, _):
+                switch op { case .eq: return one(f); case .ne: return 0.9; default: return 1.0 / 3 }
+            case .within(let f, let vs, let negated): return negated ? 0.9 : min(1, Double(vs.count) * one(f))
+            case .like(_, _, let negated): return negated ? 0.9 : 0.2
+            case .empty(_, let negated): return negated ? 0.9 : 0.1
+            }
+        }
+        // below one record in 500, reading the matches and sorting them beats walking the index past the others
+        if let c = condition, share(c) < 0.002 { return nil }
         return indexName(appId: app.id, code: first.field)
     }
 
