@@ -1,4 +1,5 @@
 import Foundation
+import YakubaCore
 
 /// A value of a record's field as it is stored: the JSON a record's `data` holds, with numbers as exact decimals.
 /// The field's type says how to read it (a date is a `text` "2026-04-01", a user a `text` holding the staff id).
@@ -83,21 +84,7 @@ public enum AppValue: Sendable, Hashable, Codable {
         return s == "-0" ? "0" : s
     }
 
-    static func quote(_ s: String, into out: inout String) {
-        out += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        out += "\""
-    }
+    static func quote(_ s: String, into out: inout String) { out += JSONText.quote(s) }
 
     /// Parses JSON text into a value (numbers exact). Nil for text that is not JSON.
     public static func parse(_ json: String) -> AppValue? {

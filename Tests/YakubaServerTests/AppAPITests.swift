@@ -46,6 +46,11 @@ struct AppAPITests {
             #expect(try decodeJSON(set, as: Rec.self).data["priority"] == .number(32))
             let stale = try await api(city.app, .PATCH, "/api/v1/apps/dx_requests/records/\(rec.id)", token: dx, json: #"{"revision":1,"record":{"notes":"x"}}"#)
             #expect(stale.status == .conflict, "an old revision is refused")
+            for bad in [#"{"revision":{},"record":{}}"#, #"{"revision":"1","record":{}}"#, #"{"revision":1.5,"record":{}}"#] {
+                let refused = try await api(city.app, .PATCH, "/api/v1/apps/dx_requests/records/\(rec.id)", token: dx, json: bad)
+                #expect(refused.status == .unprocessableEntity, "a revision that is not a whole number is refused: \(bad)")
+            }
+            #expect(try await api(city.app, .POST, "/api/v1/apps/dx_requests/records/\(rec.id)/actions", token: dx, json: #"{"action":"調査を始める","assignee":5}"#).status == .unprocessableEntity)
             let moved = try await api(city.app, .POST, "/api/v1/apps/dx_requests/records/\(rec.id)/actions", token: dx,
                                       json: #"{"action":"調査を始める","assignee":"\#(city.staffA2.id.uuidString)"}"#)
             #expect(moved.status == .ok, "\(moved.body.string)")

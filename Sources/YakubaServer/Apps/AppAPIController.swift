@@ -182,14 +182,35 @@ enum AppAPIController {
                 }
                 inputs = try list.enumerated().map { i, v in try values(v, "records[\(i)]") }
             } else { inputs = [try values(b["record"], "record")] }
-            let chosen = b["assignee"]?.text.flatMap(UUID.init(uuidString:))
+            let chosen = try staffId(b["assignee"], "assignee")
             let made = try await AppsService.create(req, scope, a, inputs, chosen: chosen)
             if b["records"] != nil { return json(.object(["records": .list(made.map { recordJSON($0, a) })]), status: .created) }
             return json(recordJSON(made[0], a), status: .created)
         }
     }
 
-    static func revision(_ v: AppValue?) -> Int? { v?.number.map { NSDecimalNumber(decimal: $0).intValue } }
+    /// An optional revision: absent or null is none; anything but a whole number is refused (never silently ignored).
+    static func revision(_ v: AppValue?, _ path: String = "revision") throws -> Int? {
+        guard let v, v != .null else { return nil }
+        guard case .number(let d) = v, d >= 0, d < 1_000_000_000, Decimal(NSDecimalNumber(decimal: d).intValue) == d else {
+            throw AppProblems([AppProblem(path, "revision はレコードの版を表す整数です。", "revision is the record's revision, a whole number.")])
+        }
+        return NSDecimalNumber(decimal: d).intValue
+    }
+
+    /// An optional text: absent or null is none; another kind of value is refused.
+    static func text(_ v: AppValue?, _ path: String) throws -> String? {
+        guard let v, v != .null else { return nil }
+        guard case .text(let s) = v else { throw AppProblems([AppProblem(path, "\(path) は文字列で指定してください。", "\(path) must be a string.")]) }
+        return s
+    }
+
+    /// An optional staff id (an assignee): absent or null is none; anything but a UUID is refused.
+    static func staffId(_ v: AppValue?, _ path: String) throws -> UUID? {
+        guard let s = try text(v, path) else { return nil }
+        guard let u = UUID(uuidString: s) else { throw AppProblems([AppProblem(path, "\(path) は職員の ID（UUID）です。", "\(path) is a staff member's id (a UUID).")]) }
+        return u
+    }
 
     static func update(_ req: Request) async throws -> Response {
         try await guarded(req) {
@@ -197,7 +218,7 @@ enum AppAPIController {
             let a = try await AppsService.access(req, scope, code: req.parameters.get("code") ?? "", need: .edit)
             let b = try body(req)
             let id = req.parameters.get("id") ?? ""
-            let made = try await AppsService.update(req, scope, a, [(id, revision(b["revision"]), try values(b["record"], "record"))])
+            let made = try await AppsService.update(req, scope, a, [(id, try revision(b["revision"]), try values(b["record"], "record"))])
             return json(recordJSON(made[0], a))
         }
     }
@@ -211,7 +232,7 @@ enum AppAPIController {
             }
             let changes = try list.enumerated().map { i, item -> (id: String, revision: Int?, values: [String: AppValue]) in
                 guard case .object(let o) = item, let id = o["id"]?.text else { throw AppProblems([AppProblem("records[\(i)].id", "records[\(i)] に id がありません。", "records[\(i)] has no id.")]) }
-                return (id, revision(o["revision"]), try values(o["record"], "records[\(i)].record"))
+                return (id, try revision(o["revision"], "records[\(i)].revision"), try values(o["record"], "records[\(i)].record"))
             }
             guard Set(changes.map { $0.id.lowercased() }).count == changes.count else {
                 throw AppProblems([AppProblem("records", "同じレコードが2回含まれています。", "A record appears twice.")])
@@ -238,9 +259,9 @@ enum AppAPIController {
             let scope = try await Scope.load(req)
             let a = try await AppsService.access(req, scope, code: req.parameters.get("code") ?? "")
             let b = try body(req)
-            guard let name = b["action"]?.text, !name.isEmpty else { throw AppProblems([AppProblem("action", "action（アクション名）を指定してください。", "Name the action.")]) }
+            guard let name = try text(b["action"], "action"), !name.isEmpty else { throw AppProblems([AppProblem("action", "action（アクション名）を指定してください。", "Name the action.")]) }
             let r = try await AppsService.act(req, scope, a, id: req.parameters.get("id") ?? "", action: name,
-                                              chosen: b["assignee"]?.text.flatMap(UUID.init(uuidString:)), comment: b["comment"]?.text ?? "", revision: revision(b["revision"]))
+                                              chosen: try staffId(b["assignee"], "assignee"), comment: try text(b["comment"], "comment") ?? "", revision: try revision(b["revision"]))
             return json(recordJSON(r, a))
         }
     }
@@ -249,7 +270,7 @@ enum AppAPIController {
         try await guarded(req) {
             let scope = try await Scope.load(req)
             let a = try await AppsService.access(req, scope, code: req.parameters.get("code") ?? "")
-            let r = try await AppsService.comment(req, scope, a, id: req.parameters.get("id") ?? "", text: try body(req)["comment"]?.text ?? "")
+            let r = try await AppsService.comment(req, scope, a, id: req.parameters.get("id") ?? "", text: try text(try body(req)["comment"], "comment") ?? "")
             return json(recordJSON(r, a), status: .created)
         }
     }
