@@ -46,7 +46,7 @@ struct AppAPITests {
             #expect(try decodeJSON(set, as: Rec.self).data["priority"] == .number(32))
             let stale = try await api(city.app, .PATCH, "/api/v1/apps/dx_requests/records/\(rec.id)", token: dx, json: #"{"revision":1,"record":{"notes":"x"}}"#)
             #expect(stale.status == .conflict, "an old revision is refused")
-            for bad in [#"{"revision":{},"record":{}}"#, #"{"revision":"1","record":{}}"#, #"{"revision":1.5,"record":{}}"#] {
+            for bad in [#"{"revision":{},"record":{}}"#, #"{"revision":null,"record":{}}"#, #"{"revision":"1","record":{}}"#, #"{"revision":1.5,"record":{}}"#] {
                 let refused = try await api(city.app, .PATCH, "/api/v1/apps/dx_requests/records/\(rec.id)", token: dx, json: bad)
                 #expect(refused.status == .unprocessableEntity, "a revision that is not a whole number is refused: \(bad)")
             }

@@ -189,23 +189,23 @@ enum AppAPIController {
         }
     }
 
-    /// An optional revision: absent or null is none; anything but a whole number is refused (never silently ignored).
+    /// An optional revision: absent is none; anything but a whole number (null included) is refused, never ignored.
     static func revision(_ v: AppValue?, _ path: String = "revision") throws -> Int? {
-        guard let v, v != .null else { return nil }
+        guard let v else { return nil }
         guard case .number(let d) = v, d >= 0, d < 1_000_000_000, Decimal(NSDecimalNumber(decimal: d).intValue) == d else {
             throw AppProblems([AppProblem(path, "revision はレコードの版を表す整数です。", "revision is the record's revision, a whole number.")])
         }
         return NSDecimalNumber(decimal: d).intValue
     }
 
-    /// An optional text: absent or null is none; another kind of value is refused.
+    /// An optional text: absent is none; another kind of value (null included) is refused.
     static func text(_ v: AppValue?, _ path: String) throws -> String? {
-        guard let v, v != .null else { return nil }
+        guard let v else { return nil }
         guard case .text(let s) = v else { throw AppProblems([AppProblem(path, "\(path) は文字列で指定してください。", "\(path) must be a string.")]) }
         return s
     }
 
-    /// An optional staff id (an assignee): absent or null is none; anything but a UUID is refused.
+    /// An optional staff id (an assignee): absent is none; anything but a UUID is refused.
     static func staffId(_ v: AppValue?, _ path: String) throws -> UUID? {
         guard let s = try text(v, path) else { return nil }
         guard let u = UUID(uuidString: s) else { throw AppProblems([AppProblem(path, "\(path) は職員の ID（UUID）です。", "\(path) is a staff member's id (a UUID).")]) }
