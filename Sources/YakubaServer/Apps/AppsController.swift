@@ -387,7 +387,6 @@ enum AppsController {
         let canEdit = a.rights.contains(.edit) ? (try await AppStore.record(req.sql, a, id: r.id, edit: true)) != nil : false
         let members = def.process == nil ? [:] : try await AppsService.members(req, scope, a.app)
         let actions = r.state.flatMap { s in def.process.map { Workflow.available($0, state: s, caller: a.caller, record: r.context, canEdit: canEdit) } } ?? []
-        for id in members.values.flatMap({ $0 }) where names.staff[id] == nil { names.staff[id] = nil }
         let candidateIds = Set(members.values.flatMap { $0 })
         for (id, s) in try await StaffRepository.find(req.sql, ids: Array(candidateIds.subtracting(names.staff.keys))) { names.staff[id] = (s.staffNumber, s.fullName) }
         let title = def.titleField.flatMap { def.field($0) }.map { AppForms.text($0, r.data[$0.code], l, scope, names) } ?? ""

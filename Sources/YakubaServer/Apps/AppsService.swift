@@ -98,7 +98,6 @@ enum AppsService {
     static func resolve(_ req: Request, _ scope: Scope, _ access: AppAccess, _ input: [String: AppValue]) async throws -> ([String: AppValue], [AppProblem]) {
         var out = input
         var problems: [AppProblem] = []
-        let l = req.lang
         let def = access.app.definition
         // collect every reference, in fields and in sub-table rows
         struct Ref { var path: String; var field: FieldDefinition; var text: String; var set: (inout [String: AppValue], AppValue) -> Void }
@@ -172,7 +171,6 @@ enum AppsService {
                 else { problems.append(AppProblem(r.path, "「\(r.field.label)」のレコード「\(r.text)」が見つからないか、見る権限がありません。", "The record \"\(r.text)\" for \"\(r.field.label)\" was not found, or you may not see it.")) }
             }
         }
-        _ = l
         return (out, problems)
     }
 
