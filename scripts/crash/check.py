@@ -6,9 +6,8 @@ db_path, outcomes_file = sys.argv[1], sys.argv[2]
 db = sqlite3.connect(db_path)
 failures = []
 
-integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
-if integrity != "ok":
-    failures.append("integrity_check: " + integrity)
+# the integrity check is `yakuba database check` (run by scripts/crash-punch): app records are JSONB, which Python's
+# older SQLite cannot read
 
 acked, refused, unanswered = {}, set(), set()
 for line in open(outcomes_file):
@@ -36,7 +35,7 @@ print(f"acknowledged (201): {len(acked)}; refused (4xx/5xx): {len(refused)}; no 
 print(f"stored: {len(stored)}; acknowledged and stored once: {len(acked) - len(lost) - len(wrong_id)}; "
       f"lost: {len(lost)}; stored twice: {len(doubled)}; refused but stored: {len(refused_but_stored)}; "
       f"in flight and stored: {in_flight_stored}")
-print(f"punches: {all_punches}; punch entries on the ledger: {ledger_punches}; integrity_check: {integrity}")
+print(f"punches: {all_punches}; punch entries on the ledger: {ledger_punches}")
 if lost:
     failures.append(f"{len(lost)} acknowledged punches are missing, e.g. {lost[:3]}")
 if doubled:

@@ -60,6 +60,38 @@ struct LedgerCommand: AsyncCommand {
     }
 }
 
+/// `yakuba database check`: the database's own consistency check, run by Yakuba's embedded SQLite (which reads the
+/// JSONB that app records and their indexes hold — an older `sqlite3` tool reports "malformed JSON" on them).
+/// Prints `database check: ok engine=…` or each problem found, and exits 1 then.
+struct DatabaseCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Argument(name: "action", help: "check") var action: String
+        init() {}
+    }
+    var help: String { "Check the database's integrity: yakuba database check" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        guard signature.action == "check" else { context.console.error("unknown action '\(signature.action)'; use: database check"); throw ExitCode(2) }
+        let sql = context.application.db as! any SQLDatabase
+        struct Line: Decodable { var line: String }
+        let problems: [String]
+        if sql.dialect.name == "sqlite" {
+            let integrity = try await sql.raw("SELECT integrity_check AS line FROM pragma_integrity_check").all(decoding: Line.self).map(\.line)
+            let keys = try await sql.raw("SELECT \"table\" || ' row ' || rowid || ' → ' || parent AS line FROM pragma_foreign_key_check").all(decoding: Line.self).map(\.line)
+            problems = integrity.filter { $0 != "ok" } + keys.map { "foreign key: " + $0 }
+        } else {
+            // PostgreSQL keeps its own pages consistent; what can drift is a constraint added NOT VALID. Report any.
+            problems = try await sql.raw("SELECT conrelid::regclass::text || ': ' || conname AS line FROM pg_constraint WHERE NOT convalidated").all(decoding: Line.self).map(\.line)
+        }
+        guard problems.isEmpty else {
+            for p in problems.prefix(100) { context.console.error("database check: " + p) }
+            context.console.error("database check: FAILED problems=\(problems.count)")
+            throw ExitCode(1)
+        }
+        context.console.print("database check: ok engine=\(sql.dialect.name)")
+    }
+}
+
 /// `yakuba admin reset-password 職員番号`: a new one-time password, to be changed at next sign-in.
 struct AdminCommand: AsyncCommand {
     struct Signature: CommandSignature {
@@ -236,6 +268,7 @@ public func registerCommands(_ app: Application) {
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(TokenCommand(), as: "token")
     app.asyncCommands.use(LedgerCommand(), as: "ledger")
+    app.asyncCommands.use(DatabaseCommand(), as: "database")
     app.asyncCommands.use(AdminCommand(), as: "admin")
     app.asyncCommands.use(CalendarCommand(), as: "calendar")
     app.asyncCommands.use(CloseCommand(), as: "close")
