@@ -35,7 +35,7 @@ let package = Package(
         ),
         .target(
             name: "YakubaApps",
-            dependencies: ["YakubaCore"],
+            dependencies: ["YakubaCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -158,11 +158,11 @@ public enum RecordValidation {
             }
             return .success(.text(id.uuidString.lowercased()))
         case .attachment:
-            guard case .list(let files) = raw, files.allSatisfy({ $0.object?["id"]?.text.flatMap(UUID.init(uuidString:)) != nil }) else {
+            guard case .list(let files) = raw, case let metas = files.compactMap(Attachments.Meta.init), metas.count == files.count else {
                 return fail("「\(f.label)」の添付ファイルを読めません。もう一度添付してください。", "The attachments of \"\(f.label)\" cannot be read; attach them again.")
             }
             if files.count > maxAttachments { return fail("「\(f.label)」に添付できるのは\(maxAttachments)個までです。", "\"\(f.label)\" takes at most \(maxAttachments) files.") }
-            return .success(.list(files))
+            return .success(metas.isEmpty ? .null : .list(metas.map(\.value)))
         case .calculated:
             return .success(.null)
         case .subtable:

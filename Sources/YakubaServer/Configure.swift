@@ -105,6 +105,7 @@ func routes(_ app: Application) throws {
     AppAPIController.register(r)
     AppBuilderController.register(r)
     AppsController.register(r)
+    AppCSVController.register(r)
     DXDashboardController.register(r)
 }
 

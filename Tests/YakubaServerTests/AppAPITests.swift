@@ -88,6 +88,38 @@ struct AppAPITests {
         }
     }
 
+    /// "API tokens scoped to apps": a token for RPA reads (or writes) the apps it names, and nothing else of its owner's.
+    @Test func aTokenLimitedToAnAppCallsThatAppAndNothingElse() async throws {
+        try await withCity { city in
+            try await Self.install(city)
+            let owner = city.staffA2   // the DX office: manages every shipped app when signed in
+            let read = try await TokenController.issue(city.app.yakuba, staff: owner, name: "rpa", actor: owner.id, scope: TokenScope(apps: [ShippedApps.requestsCode], write: false))
+            let write = try await TokenController.issue(city.app.yakuba, staff: owner, name: "rpa", actor: owner.id, scope: TokenScope(apps: [ShippedApps.requestsCode], write: true))
+            #expect(try await api(city.app, .GET, "/api/v1/apps/dx_requests/records", token: read).status == .ok)
+            let refused = try await api(city.app, .POST, "/api/v1/apps/dx_requests/records", token: read, json: Self.request(city))
+            #expect(refused.status == .forbidden, "read only: \(refused.body.string)")
+            #expect(try await api(city.app, .POST, "/api/v1/apps/dx_requests/records", token: write, json: Self.request(city)).status == .created)
+            let apps = try await api(city.app, .GET, "/api/v1/apps", token: read)
+            #expect(apps.status == .ok && apps.body.string.contains("dx_requests") && !apps.body.string.contains(ShippedApps.helpdeskCode), "\(apps.body.string)")
+            #expect(try await api(city.app, .GET, "/api/v1/apps/\(ShippedApps.helpdeskCode)/records", token: write).status == .notFound, "another app is not there for it")
+            let punches = try await api(city.app, .GET, "/api/v1/punches", token: write)
+            #expect(punches.status == .forbidden && punches.body.string.contains("専用"), "\(punches.body.string)")
+            #expect(try await api(city.app, .GET, "/apps", token: write).status == .forbidden, "nor the pages")
+
+            // made on the tokens page: apps the person can see, read only unless ticked
+            let b = Browser(city.app)
+            try await b.login(owner.staffNumber)
+            let page = try await b.get("/tokens")
+            #expect(page.body.string.contains("アプリ専用にする") && page.body.string.contains("value=\"dx_requests\""))
+            let made = try await b.post("/tokens", ["name": "RPA 集計", "app": "dx_requests"])
+            #expect(made.status == .created && made.body.string.contains("デジタル化相談案件（読み取りのみ）"), "\(made.body.string.prefix(3000))")
+            let unknown = try await b.post("/tokens", ["name": "RPA", "app": "nothing_here"])
+            #expect(unknown.status == .unprocessableEntity && unknown.body.string.contains("見られないため選べません"))
+            let noApps = try await b.post("/tokens", ["name": "RPA", "write": "1"])
+            #expect(noApps.status == .unprocessableEntity && noApps.body.string.contains("アプリを選んでください"))
+        }
+    }
+
     @Test func badValuesAreRefusedFieldByFieldAndNothingIsSaved() async throws {
         try await withCity { city in
             try await Self.install(city)

@@ -84,6 +84,10 @@ struct MatrixTests {
         // the DX dashboard: whoever sees the request app; the target is set by the DX office or the administrator
         "GET /dx": "SAAAAAH", "POST /dx/target": "SFFFFAH",
         "GET /apps/:code/settings": "SFFFFAH", "POST /apps/:code/settings": "SFFFFAH", "GET /apps/:code/template.json": "SFFFFAH",
+        // CSV of records: export and import rights (the request app gives them to the DX office only)
+        "GET /apps/:code/csv": "SFFFFAH", "GET /apps/:code/records.csv": "SFFFFAH", "POST /apps/:code/csv": "SFFFFAH",
+        // a file: only through a record holding it (none here: 404 for everyone who may see the app)
+        "GET /apps/:code/files/:file": "SHHHHHH",
     ]
 
     static func key(_ r: Route) -> String { "\(r.method.rawValue) /" + r.path.map(\.description).joined(separator: "/") }

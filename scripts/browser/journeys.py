@@ -15,6 +15,9 @@ Journeys:
   e  desktop: a wrong input on each form shows its message beside the field and changes nothing
   f  desktop: the work rules: HR makes a 課 他律, the manager's order past a limit needs a 特例 designation, leave is
      requested and approved, HR checks the holiday calendar, closes last month and opens the payroll CSV
+  g  phone: the DX office builds a loan-equipment app, a record refused without its required field, then saved and moved
+     through its statuses with the history shown; the app exported as a template and imported under another name;
+     desktop: the demo's request app (list, chart beside its table, calendar, kanban) and the DX dashboard
 
 Every page visited is checked with axe-core (WCAG 2.0/2.1 A and AA) in Japanese and in English. Exit 1 on any
 failed journey or any axe violation.
@@ -387,7 +390,7 @@ def parse_demo_log(path):
     return {
         "password": pw.group(1),
         "admin": number("管理者 admin"), "hr": number("人事課 HR"), "manager": number("所属長 manager"),
-        "staff": number("職員 staff"), "part": number("会計年度(パート) part-time"),
+        "staff": number("職員 staff"), "part": number("会計年度(パート) part-time"), "dx": number("DX推進 DX office"),
     }
 
 
@@ -1368,6 +1371,338 @@ class Suite:
         check(mine and mine[0][6] == "給料", f"the staff member's payroll row: {mine[:1]}")
         check(any(r[6] == "報酬" for r in rows[1:] if len(r) > 6), "no part-time 報酬 row in the payroll CSV")
 
+    # g ------------------------------------------------------------------------------------------
+    def journey_g(self):
+        """Phone: the DX office builds an app, a record moves through its statuses, a template out and back; desktop: /dx"""
+        pw = self.demo["password"]
+        dx_no, dx_name = self.demo["dx"]
+        s_no, s_name = self.demo["staff"]
+        code, name = "bihin_loans", "備品貸出"
+        today = now_local().date()
+        later = []   # problems that do not stop the journey: it goes on and fails at its end
+        b = self.browser("dx-phone", PHONE)
+        b.sign_in(dx_no, pw)
+
+        # the apps: the demo city's shipped apps, and the builder's two buttons
+        b.submit(b.css("header nav a[href='/apps']"))
+        check(b.path() == "/apps" and "アプリ" in b.h1(), f"the apps page did not open: {b.d.current_url}")
+        check("デジタル化相談案件" in b.text("main table"), f"the demo city's request app is not listed: {b.text('main')[:300]}")
+        check(b.has("main a[href='/apps/build']") and b.has("main a[href='/apps/import']"), "the DX office sees no 'build' or 'import' button")
+        b.audit("apps")
+
+        # the builder, on a phone: four field rows, statuses and actions prefilled as an example
+        b.submit(b.css("main a[href='/apps/build']"))
+        check(b.path() == "/apps/build" and "アプリを作る" in b.h1(), f"the builder did not open: {b.h1()}")
+        b.screenshot("g-1-builder.png")
+        b.audit("apps/build")
+        # the builder is worked from the keyboard (Space on a box, Enter on a summary or a button): while it is wider than
+        # the phone (see `sideways_scroll`), the phone shows part of a wider page and a tap placed by the driver can land
+        # on another control
+        by_name = lambda n: b.d.find_element(By.NAME, n)
+        def type_into(el, value):
+            el.clear()
+            el.send_keys(value)
+        def tick(id_, on=True):
+            box = b.d.find_element(By.ID, id_)
+            if box.is_selected() != on:
+                box.send_keys(Keys.SPACE)
+            check(box.is_selected() == on, f"Space did not {'tick' if on else 'untick'} #{id_}")
+        def press(button):
+            old, label = b.css("html"), button.text
+            button.send_keys(Keys.ENTER)
+            b.wait_gone(old, f"the answer to 「{label}」")
+        b.fill("app-name", name)
+        b.fill("app-code", code)
+        b.fill("app-description", "ノートPC・プロジェクターなど備品の貸出と返却の記録")
+        fields = [("備品名", "item", "text", True), ("貸出日", "out_on", "date", False), ("返却予定日", "due_on", "date", False),
+                  ("数量", "quantity", "number", False), ("借りる人", "borrower", "user", False)]
+        def fill_field(i, label, fcode, ftype, required):
+            b.fill(f"fields-{i}-label", label)
+            b.fill(f"fields-{i}-code", fcode)
+            Select(b.d.find_element(By.ID, f"fields-{i}-type")).select_by_value(ftype)
+            tick(f"fields-{i}-required", required)
+        for i, f in enumerate(fields[:4]):
+            fill_field(i, *f)
+        # 数量: its settings sit in a closed <details>; open it for a unit and a minimum
+        def open_details(control_id):
+            b.d.find_element(By.ID, control_id).find_element(By.XPATH, "ancestor::details/summary").send_keys(Keys.ENTER)
+            check(b.d.find_element(By.ID, control_id).is_displayed(), f"#{control_id} is not shown once its settings are opened")
+        later.append(self.sideways_scroll(b, "the builder"))
+        open_details("fields-3-unit")
+        b.fill("fields-3-unit", "台")
+        b.fill("fields-3-minimum", "1")
+        for i, st in enumerate(["申請", "貸出中", "返却済"]):
+            type_into(by_name(f"statuses.{i}.name"), st)
+        # five fields need a fifth row, and the actions' choices list the renamed statuses: more rows (saves nothing)
+        press(b.css("form.builder button[name=more]"))
+        check(b.path() == "/apps/build" and not b.has(".flash"), f"'more rows' did not come back to the builder: {b.d.current_url}")
+        check(b.d.find_element(By.ID, "fields-0-label").get_attribute("value") == "備品名"
+              and b.d.find_element(By.ID, "fields-3-unit").get_attribute("value") == "台"
+              and by_name("statuses.1.name").get_attribute("value") == "貸出中", "the builder lost what was typed when adding rows")
+        check(b.has("#fields-6-label"), "no more blank field rows after 'more rows'")
+        fill_field(4, *fields[4])
+        for i, (act, frm, to) in enumerate([("貸し出す", "申請", "貸出中"), ("返却", "貸出中", "返却済")]):
+            type_into(by_name(f"actions.{i}.name"), act)
+            Select(b.d.find_element(By.ID, f"actions.{i}-from")).select_by_value(frm)
+            Select(b.d.find_element(By.ID, f"actions.{i}-to")).select_by_value(to)
+        Select(b.d.find_element(By.ID, "app-titleField")).select_by_value("item")
+        views = [("貸出中", "list", "item, borrower, out_on, due_on, quantity", 'status != "返却済" order by due_on asc', ""),
+                 ("すべて", "list", "item, borrower, quantity", "order by record_number desc", ""),
+                 ("進み具合", "kanban", "borrower, due_on", "", ""),
+                 ("貸出予定", "calendar", "item", "", "out_on"),
+                 ("状況別の件数", "chart", "", "", "")]
+        for i, (vname, kind, cols, query, date_field) in enumerate(views):
+            b.fill(f"views-{i}-name", vname)
+            Select(b.d.find_element(By.ID, f"views-{i}-kind")).select_by_value(kind)
+            b.fill(f"views-{i}-columns", cols)
+            b.fill(f"views-{i}-query", query)
+            b.fill(f"views-{i}-dateField", date_field)
+        open_details("views-4-chartGroup1")
+        Select(b.d.find_element(By.ID, "views-4-chartAggregate")).select_by_value("count")
+        b.fill("views-4-chartGroup1", "status")
+        b.screenshot("g-2-builder-filled.png")
+        press(b.css("form.builder p.actions button[type=submit]:not([name])"))
+        check(b.path() == f"/apps/{code}", f"the app was not built: {b.d.current_url} {b.text('main')[:600]}")
+        check(f"アプリ「{name}」を作りました" in b.flash(), f"no confirmation of the new app: {b.text('main')[:200]}")
+        check(name in b.h1() and "該当するレコードはありません" in b.text("main"), f"the new app's empty list: {b.text('main')[:300]}")
+        b.screenshot("g-3-app-built.png")
+        b.audit("app list (empty)")
+        # the app's settings: the same form, its fields by name and code
+        b.submit(b.css(f"main a[href='/apps/{code}/settings']"))
+        legends = [x.text for x in b.all("form.builder fieldset.builder-row > legend")]
+        check(f"{name}" in b.h1() and "備品名（item）" in legends and "借りる人（borrower）" in legends, f"the settings do not show the fields: {legends[:6]}")
+        b.audit("apps settings")
+
+        # a record on the phone: first with the required 備品名 left empty — refused beside the field, nothing saved
+        def app_count():
+            b.get("/apps")
+            row = [tr for tr in b.all("main table tbody tr") if tr.find_element(By.CSS_SELECTOR, "th").text.strip() == name]
+            check(row, f"{name} is not on /apps")
+            return int(row[0].find_element(By.CSS_SELECTOR, "td.num").text.replace(",", ""))
+        b.get(f"/apps/{code}")
+        b.submit(b.css("main a[href$='/records/new']"))
+        check(b.path() == f"/apps/{code}/records/new" and b.has("#f-item") and b.has("#f-borrower"), f"the record form: {b.text('main')[:300]}")
+        check(b.css("#f-out_on").get_attribute("type") == "date" and b.css("#f-quantity").get_attribute("inputmode") == "decimal",
+              "貸出日 is not a date input or 数量 has no numeric keyboard")
+        b.audit("app record form")
+        out_on, due_on = today, today + dt.timedelta(days=7)
+
+        def fill_record(item):
+            b.fill("f-item", item)
+            b.set_value("f-out_on", out_on.isoformat())
+            b.set_value("f-due_on", due_on.isoformat())
+            b.fill("f-quantity", "2")
+            b.fill("f-borrower", s_no)
+
+        def empty_item():
+            b.get(f"/apps/{code}/records/new")
+            fill_record("")
+            b.submit(b.css("form.record-form button[type=submit]"))
+
+        empty_item()
+        msg = field_error(b, "f-item")
+        check("備品名" in msg and "入力" in msg, f"the empty 備品名's message: {msg}")
+        check(b.has("main p.alert[role=alert]"), "no summary alert above the record form")
+        check(b.css("#f-quantity").get_attribute("value") == "2" and b.css("#f-borrower").get_attribute("value") == s_no,
+              "the other fields were not kept after the refusal")
+        later.append(self.sideways_scroll(b, "the record form with an error"))
+        b.screenshot("g-4-record-empty-item.png")
+        # (the refused form's address, /apps/…/records, answers only a POST: the language is switched on the form's own page)
+        b.audit("app record form (empty 備品名)", replay_en=lambda: (b.get(f"/apps/{code}/records/new?lang=en"), empty_item()))
+        b.get(f"/apps/{code}?lang=ja")
+        check(app_count() == 0, "a record without 備品名 was saved")
+
+        b.get(f"/apps/{code}/records/new")
+        fill_record("ノートPC 3号機")
+        b.submit(b.css("form.record-form button[type=submit]"))
+        check(re.fullmatch(rf"/apps/{code}/records/[^/]+", b.path()), f"the record was not saved: {b.d.current_url} {b.text('main')[:400]}")
+        check(re.search(r"#1 を保存しました", b.flash()), f"no confirmation of the saved record: {b.flash()}")
+        record = b.path()
+        check("ノートPC 3号機" in b.h1() and "申請" in b.text("main .record-status"), f"the new record: {b.h1()} / {b.text('main')[:300]}")
+        details = b.text("main dl.record")
+        check(f"{s_name}（{s_no}）" in details and "2 台" in details, f"the record does not show the borrower and 2 台: {details}")
+        later.append(self.sideways_scroll(b, "the record page"))
+        b.screenshot("g-5-record-new.png")
+        b.audit("app record")
+
+        # through its statuses with the action buttons: 貸し出す, a change of the due date, 返却
+        def act(label, now):
+            buttons = [x for x in b.all("main .record-status button[name=action]") if x.get_attribute("value") == label]
+            check(buttons, f"no 「{label}」 button: {[x.text for x in b.all('main .record-status button')]}")
+            b.submit(buttons[0])
+            check(b.path() == record, f"「{label}」 did not come back to the record: {b.d.current_url} {b.text('main')[:300]}")
+            check(f"「{label}」を実行しました（いま: {now}）" in b.flash(), f"no confirmation of 「{label}」: {b.text('main')[:200]}")
+            check(now in b.text("main .record-status .status"), f"the status after 「{label}」: {b.text('main .record-status')}")
+        act("貸し出す", "貸出中")
+        b.submit(b.css(f"main a[href='{record}/edit']"))
+        check(b.css("#f-item").get_attribute("value") == "ノートPC 3号機", "the edit form does not show the record's values")
+        new_due = due_on + dt.timedelta(days=7)
+        b.set_value("f-due_on", new_due.isoformat())
+        b.submit(b.css("form.record-form button[type=submit]"))
+        check(b.path() == record and "変更を保存しました" in b.flash(), f"the new due date was not saved: {b.text('main')[:300]}")
+        b.get(f"/apps/{code}?view=" + urllib.parse.quote("進み具合"))
+        column = [sec for sec in b.all("main .kanban section.kanban-column") if sec.find_element(By.TAG_NAME, "h2").text.startswith("貸出中")]
+        check(column and "ノートPC 3号機" in column[0].text, f"the kanban's 貸出中 column does not hold the record: {b.text('main .kanban')[:300]}")
+        later.append(self.sideways_scroll(b, "the kanban"))
+        b.screenshot("g-6-kanban.png")
+        b.audit("app kanban")
+        b.get(record)
+        act("返却", "返却済")
+        check(not b.all("main .record-status button[name=action]") and "実行できるアクションはありません" in b.text("main .record-status"),
+              "a returned record still offers actions")
+        history = b.text("main ol.history")
+        for line in ["作成しました", "備品名: ノートPC 3号機", "「貸し出す」: 申請 → 貸出中", "変更しました", "「返却」: 貸出中 → 返却済"]:
+            check(line in history, f"the history lacks {line!r}: {history}")
+        changed = [li.text for li in b.all("main ol.history > li") if "変更しました" in li.text]
+        check(changed and re.search(r"返却予定日: 令和.+ → 令和", changed[0]), f"the history does not show the due date's change: {changed}")
+        check(f"{dx_name}（{dx_no}）" in history, f"the history does not name who acted: {history[:300]}")
+        items = [li.text for li in b.all("main ol.history > li")]
+        check(len(items) == 4 and "返却" in items[0] and "作成しました" in items[-1], f"the history, newest first: {items}")
+        b.d.execute_script("arguments[0].scrollIntoView()", b.css("#history-h"))
+        b.screenshot("g-7-record-history.png")
+        b.audit("app record (returned, with history)")
+
+        # the views: the default list hides what came back, すべて shows it, the calendar has it on the day lent, the chart counts it
+        b.get(f"/apps/{code}")
+        check("ノートPC 3号機" not in b.text("main"), "the 貸出中 view lists a returned record")
+        b.get(f"/apps/{code}?view=" + urllib.parse.quote("すべて"))
+        check("ノートPC 3号機" in b.text("main table tbody"), f"the すべて view does not list the record: {b.text('main')[:300]}")
+        b.audit("app list")
+        b.get(f"/apps/{code}?view=" + urllib.parse.quote("貸出予定") + f"&month={out_on:%Y-%m}")
+        check("ノートPC 3号機" in b.text("main table.calendar"), f"the calendar does not show the record on {out_on}: {b.text('main')[:300]}")
+        b.audit("app calendar")
+        b.get(f"/apps/{code}?view=" + urllib.parse.quote("状況別の件数"))
+        check(b.has("main figure.chart svg[role=img]") and "返却済" in b.text("main table"), f"the chart view: {b.text('main')[:300]}")
+        b.audit("app chart")
+
+        # the app as a template file: JSON of the definition, no records
+        b.get(f"/apps/{code}")
+        link = b.css(f"main a[href='/apps/{code}/template.json']")
+        check(link.get_attribute("download"), "the export link does not download")
+        status, headers, body = b.fetch(link.get_attribute("href"))
+        check(status == 200, f"template.json: HTTP {status} {body[:200]!r}")
+        hd = {k.lower(): v for k, v in headers.items()}
+        check("application/json" in hd.get("content-type", ""), f"template.json Content-Type: {hd.get('content-type')}")
+        check("attachment" in hd.get("content-disposition", ""), f"template.json is not an attachment: {hd.get('content-disposition')}")
+        template = json.loads(body)
+        check(template.get("format") == "yakuba-app-template", f"the template's format: {template.get('format')!r}")
+        apps = template.get("apps") or []
+        check(len(apps) == 1 and apps[0].get("code") == code and apps[0].get("name") == name, f"the template's apps: {[(a.get('code'), a.get('name')) for a in apps]}")
+        check([f.get("code") for f in apps[0].get("fields", [])] == [f[1] for f in fields], f"the template's fields: {apps[0].get('fields')}")
+        text = body.decode("utf-8")
+        check("records" not in template and "ノートPC 3号機" not in text and s_no not in text, "the template carries records")
+        path = os.path.join(self.work, f"g-{code}.yakuba-app.json")
+        with open(path, "wb") as f:
+            f.write(body)
+
+        # ...and back under another code and name
+        copy_code, copy_name = "bihin_loans_branch", "備品貸出（支所）"
+        b.get("/apps")
+        b.submit(b.css("main a[href='/apps/import']"))
+        check(b.path() == "/apps/import" and b.has("#file"), f"the import page: {b.text('main')[:300]}")
+        b.audit("apps/import")
+
+        def import_without_file():
+            b.get("/apps/import")
+            b.fill("code", copy_code)
+            b.submit(b.css("form[action='/apps/import'] button[type=submit]"))
+        import_without_file()
+        check(b.path() == "/apps/import" and "テンプレートファイルを選んでください" in b.text("main [role=alert]"),
+              f"an import without a file was not refused: {b.text('main')[:300]}")
+        b.audit("apps/import (no file)", replay_en=lambda: (b.set_lang("en"), import_without_file()))
+        b.get("/apps/import")
+        b.d.find_element(By.ID, "file").send_keys(path)
+        b.fill("code", copy_code)
+        b.fill("name", copy_name)
+        b.screenshot("g-8-import.png")
+        b.submit(b.css("form[action='/apps/import'] button[type=submit]"))
+        check(b.path() == f"/apps/{copy_code}", f"the template was not imported: {b.d.current_url} {b.text('main')[:400]}")
+        check("テンプレートから1個のアプリを作りました" in b.flash(), f"no confirmation of the import: {b.text('main')[:200]}")
+        check(copy_name in b.h1() and "該当するレコードはありません" in b.text("main"), f"the imported app: {b.h1()} {b.text('main')[:300]}")
+        b.get("/apps")
+        listed = {tr.find_element(By.CSS_SELECTOR, "th").text.strip(): tr.find_element(By.CSS_SELECTOR, "td.num").text for tr in b.all("main table tbody tr")}
+        check(listed.get(name) == "1" and listed.get(copy_name) == "0", f"/apps does not list both apps with their records: {listed}")
+        b.screenshot("g-9-apps-listed.png")
+        b.audit("apps (two new)")
+
+        # the borrower, an ordinary member of staff: sees the app and the record, may not build apps
+        st = self.browser("staff-phone", PHONE)
+        st.sign_in(s_no, pw)
+        st.get("/apps")
+        check(name in st.text("main table") and not st.has("main a[href='/apps/build']"), f"the staff member's /apps: {st.text('main')[:300]}")
+        st.get(record)
+        check("ノートPC 3号機" in st.h1() and "返却済" in st.text("main .record-status"), f"the borrower does not see the record: {st.text('main')[:300]}")
+        status, _, _ = st.fetch("/apps/build")
+        check(status == 403, f"/apps/build answered {status} to a member of staff without the DX office role")
+
+        # desktop: the demo city's request app, its chart and calendar views, and the DX dashboard
+        d = self.browser("dx-desktop", DESKTOP)
+        d.sign_in(dx_no, pw)
+        d.get("/apps/dx_requests")
+        check("デジタル化相談案件" in d.h1(), f"the request app did not open: {d.h1()}")
+        shown = d.text("main p[role=status]")
+        rows = d.all("main table tbody tr")
+        check(rows and re.search(r"\d+件", shown), f"the request list shows no records: {shown} {d.text('main')[:300]}")
+        d.screenshot("g-10-requests.png")
+        d.audit("app list (requests)")
+        tabs = {a.text: a.get_attribute("href") for a in d.all("main nav ul.tabs a")}
+        chart = [h for t, h in tabs.items() if t.startswith("削減時間（見込み）部署別")]
+        check(chart, f"no chart view tab: {list(tabs)}")
+        d.get(chart[0])
+        svg = d.all("main figure.chart svg[role=img]")
+        check(svg and svg[0].find_elements(By.TAG_NAME, "title") and svg[0].find_elements(By.TAG_NAME, "desc"), "the chart view draws no SVG with its title")
+        table = d.all("main figure.chart + div.table-wrap table")
+        check(table and "（表）" in table[0].find_element(By.TAG_NAME, "caption").text and table[0].find_elements(By.CSS_SELECTOR, "tbody tr"),
+              "no data table beside the chart")
+        d.screenshot("g-11-requests-chart.png")
+        d.audit("app chart (requests, by department)")
+        calendar = [h for t, h in tabs.items() if t.startswith("本運用の予定")]
+        check(calendar, f"no calendar view tab: {list(tabs)}")
+        d.get(calendar[0])
+        for _ in range(12):   # back to a month with a request going live
+            if d.has("main table.calendar tbody tr"):
+                break
+            d.submit(d.css("main a[rel=prev]"))
+        check(d.has("main table.calendar tbody tr"), "no month of the last year has a request going live")
+        d.audit("app calendar (requests)")
+        kanban = [h for t, h in tabs.items() if t.startswith("進み具合")]
+        d.get(kanban[0])
+        check(len(d.all("main .kanban-column")) >= 5, "the request kanban has too few columns")
+        d.audit("app kanban (requests)")
+        d.submit(d.css("header nav a[href='/dx']"))
+        check("DXダッシュボード" in d.h1(), f"the DX dashboard did not open: {d.h1()}")
+        main = d.text("main")
+        for heading in ("削減できる職員の時間（年間）", "回避した開発費", "ステータス別の件数", "優先順位（未完了の上位10件）"):
+            check(heading in main, f"the DX dashboard lacks {heading}")
+        hours = d.text("#dx-hours-h + figure + div table tbody")
+        check(re.search(r"見込み\s+[\d,]+時間", hours) and re.search(r"年間の目標\s+[\d,]+時間", hours), f"the hours saved: {hours}")
+        ranking = d.all("section[aria-labelledby=dx-rank-h] table tbody tr")
+        check(len(ranking) == 10, f"the ranking lists {len(ranking)} requests, expected the top 10")
+        d.screenshot("g-12-dx.png")
+        d.audit("dx")
+        later = [p for p in later if p]
+        check(not later, "; ".join(later))
+
+    def sideways_scroll(self, b, what):
+        """On a phone the page itself must not scroll sideways (a wide table scrolls inside its own region): a problem, or None.
+
+        (A phone browser widens its layout viewport to a page that is too wide, so window.innerWidth grows with it;
+        the document's clientWidth stays the screen's.)"""
+        width, screen = b.d.execute_script("return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        if width <= screen + 1:
+            return None
+        wide = b.d.execute_script("""var w = arguments[0], out = [];
+            document.querySelectorAll('main *').forEach(function (e) {   // the outermost elements past the screen's edge
+              var r = e.getBoundingClientRect(), p = e.parentElement.getBoundingClientRect();
+              var legend = e.tagName === 'FIELDSET' && e.querySelector('legend');
+              if (r.right > w + 1 && p.right <= w + 1)
+                out.push(e.tagName.toLowerCase() + (e.className ? '.' + e.className : '') + (legend ? '「' + legend.textContent + '」' : '') + ' ' + Math.round(r.width) + 'px');
+            });
+            return out.slice(0, 6);""", screen)
+        hint = ("; a fieldset is as wide as its widest content (min-width: min-content) unless its CSS gives it min-width: 0"
+                if any(w.startswith("fieldset") for w in wide) else "")
+        return f"{what} is {width} px wide on a {screen} px phone (too wide: {', '.join(wide)}{hint})"
+
 
 def contrast(css_color, other):
     def rgb(c):
@@ -1390,11 +1725,12 @@ def main():
     ap.add_argument("demo_log")
     ap.add_argument("--first-run-url")
     ap.add_argument("--first-run-log")
-    ap.add_argument("--only", default="a,b,c,d,e,f")
+    ap.add_argument("--only", default="a,b,c,d,e,f,g")
     ap.add_argument("--axe-js")
     args = ap.parse_args()
     s = Suite(args)
-    journeys = {"a": s.journey_a, "b": s.journey_b, "c": s.journey_c, "d": s.journey_d, "e": s.journey_e, "f": s.journey_f}
+    journeys = {"a": s.journey_a, "b": s.journey_b, "c": s.journey_c, "d": s.journey_d, "e": s.journey_e, "f": s.journey_f,
+                "g": s.journey_g}
     for name in args.only.split(","):
         s.run(name.strip(), journeys[name.strip()])
 

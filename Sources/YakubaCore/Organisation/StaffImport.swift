@@ -31,6 +31,10 @@ public struct ImportIssue: Hashable, Sendable {
     public var value: String
     public var messageJa: String
     public var messageEn: String
+
+    public init(line: Int, column: String, value: String, messageJa: String, messageEn: String) {
+        self.line = line; self.column = column; self.value = value; self.messageJa = messageJa; self.messageEn = messageEn
+    }
 }
 
 /// 職員名簿の CSV 取込 (HR keeps rosters in Excel). All rows are checked; if any is wrong, nothing is imported.

@@ -44,7 +44,7 @@ enum AppBuilderController {
         var extra = 0
 
         static let blank = 3
-        static let fieldKeys = ["code", "label", "type", "required", "help", "unit", "minimum", "maximum", "decimals", "maxLength", "choices", "linkApp", "expression", "columns", "existing", "remove"]
+        static let fieldKeys = ["code", "label", "type", "required", "help", "unit", "minimum", "maximum", "decimals", "maxLength", "maxMB", "choices", "linkApp", "expression", "columns", "existing", "remove"]
     }
 
     static func state(_ d: AppDefinition, roleMap: [String: [String]], names: [String: String]) -> State {
@@ -53,7 +53,7 @@ enum AppBuilderController {
         s.fields = d.fields.map { f in
             var row: [String: String] = ["code": f.code, "label": f.label, "type": f.type.rawValue, "required": f.required ? "1" : "", "help": f.help ?? "",
                                          "unit": f.unit ?? "", "minimum": f.minimum.map(AppValue.format) ?? "", "maximum": f.maximum.map(AppValue.format) ?? "",
-                                         "decimals": f.decimals.map(String.init) ?? "", "maxLength": f.maxLength.map(String.init) ?? "",
+                                         "decimals": f.decimals.map(String.init) ?? "", "maxLength": f.maxLength.map(String.init) ?? "", "maxMB": f.maxBytes.map { AppValue.format(Decimal($0) / 1_048_576) } ?? "",
                                          "choices": (f.choices ?? []).joined(separator: "\n"), "linkApp": f.linkApp ?? "", "expression": f.expression ?? "", "existing": "1"]
             row["columns"] = (f.columns ?? []).map { c in [c.code, c.label, c.type.rawValue, c.required ? "必須" : ""].filter { !$0.isEmpty }.joined(separator: ", ") + ((c.choices ?? []).isEmpty ? "" : ", " + (c.choices ?? []).joined(separator: "/")) + (c.linkApp.map { ", " + $0 } ?? "") }.joined(separator: "\n")
             return row
@@ -131,6 +131,11 @@ enum AppBuilderController {
             if [.choice, .multiChoice].contains(type) { f.choices = (r["choices"] ?? "").split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
             if type == .link { f.linkApp = r["linkApp"] ?? "" }
             if type == .calculated { f.expression = r["expression"] ?? "" }
+            if type == .attachment, let mb = dec("maxMB") {
+                if mb <= 0 || mb > Decimal(FieldDefinition.largestMaxBytes / 1_048_576) {
+                    add("fields.\(i)", "添付の上限は0より大きく\(FieldDefinition.largestMaxBytes / 1_048_576)MB以下にしてください。", "The attachment limit must be above 0 and at most \(FieldDefinition.largestMaxBytes / 1_048_576) MB.")
+                } else { f.maxBytes = NSDecimalNumber(decimal: mb * 1_048_576).intValue }
+            }
             if type == .subtable {
                 var cols: [FieldDefinition] = []
                 for line in (r["columns"] ?? "").split(whereSeparator: \.isNewline) {
@@ -366,7 +371,7 @@ enum AppBuilderController {
         func padded(_ rows: [[String: String]]) -> [[String: String]] { rows + Array(repeating: [:], count: State.blank + s.extra) }
         let fieldRows = padded(s.fields)
         let codes = s.fields.compactMap { $0["code"] }.filter { !$0.isEmpty }
-        let typeOptions: [(String, String)] = FieldType.allCases.filter { $0 != .attachment }.map { ($0.rawValue, l.t($0.labelJa, $0.labelEn)) }
+        let typeOptions: [(String, String)] = FieldType.allCases.map { ($0.rawValue, l.t($0.labelJa, $0.labelEn)) }
         let appOptions: [(String, String)] = [("", l.t("（参照しない）", "(none)"))] + apps.map { ($0.definition.code, $0.definition.name) }
         let statusNames = s.statuses.compactMap { $0["name"] }.filter { !$0.isEmpty }
         let roleCodes = s.roles.compactMap { $0["code"] }.filter { !$0.isEmpty }
@@ -406,6 +411,8 @@ enum AppBuilderController {
                                    area("\(p).choices", l.t("選択肢（1行に1つ）", "Choices (one per line)"), r["choices"] ?? ""),
                                    pick("\(p).linkApp", l.t("参照するアプリ（他のアプリのレコード）", "Linked app"), appOptions, r["linkApp"] ?? ""),
                                    text("\(p).expression", l.t("計算式（計算）", "Expression (calculated)"), r["expression"] ?? ""),
+                                   text("\(p).maxMB", l.t("1ファイルの上限 MB（添付ファイル、既定10）", "Largest file in MB (attachment, default 10)"), r["maxMB"] ?? "",
+                                        hint: l.t("受け付ける種類: PDF、PNG、JPEG、CSV、テキスト、Excel、Word。種類は中身で確かめます。", "Accepted: PDF, PNG, JPEG, CSV, text, Excel, Word — checked by the content.")),
                                    area("\(p).columns", l.t("表の列（1行に「コード, 名前, 種類」）", "Table columns (one per line: code, label, type)"), r["columns"] ?? "",
                                         hint: l.t("例: amount, 金額, money, 必須", "e.g. amount, Amount, money, required"))),
                                 existingField ? tick("\(p).remove", l.t("このフィールドを削除する（値は履歴に残ります）", "Remove this field (its values stay in the history)"), r["remove"] == "1") : .empty)

@@ -4,11 +4,17 @@ import SQLKit
 import YakubaCore
 import YakubaApps
 
-/// A URL-encoded form with repeated names kept (ticked boxes of a multiple choice), in order.
+/// A form (URL-encoded, or multipart when it carries files) with repeated names kept (ticked boxes of a multiple
+/// choice), in order, and its files.
 struct FormPairs: Sendable {
     var pairs: [(String, String)]
+    var files: [(field: String, filename: String, bytes: [UInt8])] = []
 
     init(_ req: Request) {
+        if let type = req.headers.contentType, type.type == "multipart", let boundary = type.parameters["boundary"], let body = req.body.data {
+            (pairs, files) = Self.multipart(Array(body.readableBytesView), boundary: boundary)
+            return
+        }
         let body = req.body.string ?? ""
         pairs = body.split(separator: "&", omittingEmptySubsequences: true).map { part in
             let kv = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -17,6 +23,61 @@ struct FormPairs: Sendable {
         }
     }
     init(pairs: [(String, String)]) { self.pairs = pairs }
+
+    /// multipart/form-data (RFC 7578): text parts as pairs, parts with a file name (and content) as files. A malformed body
+    /// gives what could be read before the damage.
+    static func multipart(_ bytes: [UInt8], boundary: String) -> ([(String, String)], [(field: String, filename: String, bytes: [UInt8])]) {
+        let delimiter = Array(("--" + boundary.trimmingCharacters(in: CharacterSet(charactersIn: "\""))).utf8)
+        guard !delimiter.isEmpty, bytes.count >= delimiter.count else { return ([], []) }
+        var marks: [Int] = []
+        let first = delimiter[0], last = bytes.count - delimiter.count
+        var i = 0
+        while i <= last {
+            if bytes[i] == first, (i == 0 || (i >= 2 && bytes[i - 2] == 13 && bytes[i - 1] == 10)), bytes[i..<(i + delimiter.count)].elementsEqual(delimiter) {
+                marks.append(i); i += delimiter.count
+            } else { i += 1 }
+        }
+        var pairs: [(String, String)] = []
+        var files: [(field: String, filename: String, bytes: [UInt8])] = []
+        for (m, next) in zip(marks, marks.dropFirst()) {
+            var start = m + delimiter.count
+            guard start + 1 < bytes.count, !(bytes[start] == 45 && bytes[start + 1] == 45) else { break }
+            if bytes[start] == 13 && bytes[start + 1] == 10 { start += 2 }
+            let end = next - 2   // the CRLF before the next delimiter
+            guard end >= start else { continue }
+            // headers end at the first blank line
+            var h = start
+            while h + 3 < end, !(bytes[h] == 13 && bytes[h + 1] == 10 && bytes[h + 2] == 13 && bytes[h + 3] == 10) { h += 1 }
+            let found = h + 3 < end
+            let headers = String(decoding: bytes[start..<(found ? h : end)], as: UTF8.self)
+            let bodyStart = found ? h + 4 : end
+            var name: String? = nil, filename: String? = nil
+            for line in headers.components(separatedBy: "\r\n") where line.lowercased().hasPrefix("content-disposition:") {
+                name = parameter(line, "name"); filename = parameter(line, "filename")
+            }
+            guard let field = name else { continue }
+            let body = Array(bytes[bodyStart..<end])
+            if let f = filename {
+                if !f.isEmpty || !body.isEmpty { files.append((field, f, body)) }
+            } else {
+                pairs.append((field, String(decoding: body, as: UTF8.self)))
+            }
+        }
+        return (pairs, files)
+    }
+
+    /// A quoted parameter of a Content-Disposition header line (`name="x"`), not matching inside another's name.
+    static func parameter(_ line: String, _ key: String) -> String? {
+        guard let r = line.range(of: "; \(key)=\"") ?? line.range(of: ";\(key)=\"") else { return nil }
+        var out = "", escaped = false
+        for ch in line[r.upperBound...] {
+            if escaped { out.append(ch); escaped = false; continue }
+            if ch == "\\" { escaped = true; continue }
+            if ch == "\"" { return out }
+            out.append(ch)
+        }
+        return out
+    }
 
     subscript(_ name: String) -> String? { pairs.last { $0.0 == name }?.1 }
     func all(_ name: String) -> [String] { pairs.filter { $0.0 == name }.map(\.1) }
@@ -43,6 +104,55 @@ enum AppForms {
                 })
             default: out[f.code] = .text(form[f.code] ?? "")
             }
+        }
+        return out
+    }
+
+    /// The files a form sent for its attachment fields: the ones kept (ticked) of the record's, then the new uploads,
+    /// each checked for size and type. Only fields the form showed are touched.
+    struct Attached {
+        var values: [String: AppValue] = [:]
+        /// The values with the record's kept files only: what the form shows again when the change is refused (a browser
+        /// cannot be sent back the files it uploaded).
+        var kept: [String: AppValue] = [:]
+        var files: [NewFile] = []
+        var problems: [AppProblem] = []
+
+        /// The form's values as they come back after a refusal, and a word beside each field whose new files must be chosen again.
+        func again(_ values: [String: AppValue], _ errors: [String: String], _ l: Lang) -> ([String: AppValue], [String: String]) {
+            var v = values, e = errors
+            for (k, x) in kept { v[k] = x }
+            for f in Set(files.map(\.field)) where e[f] == nil { e[f] = l.t("ほかの項目に誤りがあったため、追加したファイルは保存していません。もう一度選んでください。", "Another field was wrong, so the added files were not saved. Choose them again.") }
+            return (v, e)
+        }
+
+        /// When a file was refused, the form comes back with every problem of the record, not the files' alone.
+        func refuse(_ def: AppDefinition, _ values: [String: AppValue], existing: StoredRecord?, zone: TimeZone) throws {
+            guard !problems.isEmpty else { return }
+            var others: [AppProblem] = []
+            let fileFields = Set(problems.map(\.path))
+            if case .failure(let p) = RecordValidation.apply(def, changes: values.filter { !fileFields.contains($0.key) }, to: existing?.data, status: existing?.status ?? def.process?.initial?.name, zone: zone) {
+                others = p.all.filter { !fileFields.contains($0.path) }
+            }
+            throw AppProblems(problems.map { AppProblem($0.path, $0.messageJa + "（ほかのファイルも、もう一度選んでください）", $0.messageEn + " (Choose the other files again too.)") } + others)
+        }
+    }
+
+    static func attachments(_ form: FormPairs, _ def: AppDefinition, existing: [String: AppValue]?) -> Attached {
+        var out = Attached()
+        for f in def.fields where f.type == .attachment {
+            guard form["__f_\(f.code)"] != nil else { continue }
+            let keep = Set(form.all("__keep_\(f.code)"))
+            let kept = (existing?[f.code]?.list ?? []).compactMap(Attachments.Meta.init).filter { keep.contains($0.id) }
+            var metas = kept
+            for file in form.files where file.field == f.code {
+                switch Attachments.check(f, name: file.filename, bytes: file.bytes, id: UUID.timeOrdered()) {
+                case .success(let m): metas.append(m); out.files.append(NewFile(meta: m, field: f.code, bytes: file.bytes))
+                case .failure(let p): out.problems.append(p)
+                }
+            }
+            out.kept[f.code] = kept.isEmpty ? .null : .list(kept.map(\.value))
+            out.values[f.code] = metas.isEmpty ? .null : .list(metas.map(\.value))
         }
         return out
     }

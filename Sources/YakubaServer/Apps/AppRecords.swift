@@ -171,6 +171,17 @@ extension AppStore {
         return try await decodeRecords(try await sql.raw(q).all(), sql).first
     }
 
+    /// The records with these numbers that the caller may see (or edit), by number.
+    static func records(_ sql: any SQLDatabase, _ access: AppAccess, numbers: [Int64], edit: Bool) async throws -> [Int64: StoredRecord] {
+        let visible = try access.compiler.visible(access.context, edit: edit)
+        var out: [Int64: StoredRecord] = [:]
+        for chunk in numbers.chunked(500) where !chunk.isEmpty {
+            let q: SQLQueryString = "SELECT \(unsafeRaw: columns(sql)) FROM app_records r WHERE r.app_id = '\(unsafeRaw: access.app.id)' AND r.number IN (\(binds: chunk)) AND " + visible.query
+            for r in try await decodeRecords(try await sql.raw(q).all(), sql) { out[r.number] = r }
+        }
+        return out
+    }
+
     /// The record ids among `ids` of app `appId` that the caller may see (for link fields: a link to a record the caller
     /// cannot see is refused).
     static func visibleIds(_ sql: any SQLDatabase, _ access: AppAccess, ids: [String]) async throws -> Set<String> {
@@ -200,56 +211,81 @@ extension AppStore {
     }
 
     /// Inserts records (up to 100 from the API), numbered in order, each with its event and ledger entry: all or none.
-    static func insert(_ writer: LedgerWriter, app: InstalledApp, records: [NewRecord], actor: UUID, notify: [NotificationRow] = []) async throws -> [StoredRecord] {
-        let stamp = now()
-        let ids = records.map { _ in id(UUID.timeOrdered()) }
-        let n = Int64(records.count)
-        let municipality = app.row.municipalityId
-        let stored: [StoredRecord] = try await writer.perform(returning: { _, sql in
-            let ret = try await sql.raw("UPDATE apps SET next_number = next_number + \(bind: n), record_count = record_count + \(bind: n) WHERE id = \(bind: app.id) RETURNING next_number").all()
-            guard let next = try ret.first?.decode(column: "next_number", as: Int64.self) else { throw AppConflict.revision }
-            let first = next - n
-            var out: [StoredRecord] = []
-            var drafts: [LedgerDraft] = []
-            var eventRows: [(String, RecordEvent)] = []
-            for (i, r) in records.enumerated() {
-                let rec = StoredRecord(id: ids[i], number: first + Int64(i), status: r.state?.status, data: r.data, revision: 1, createdBy: actor, createdAt: stamp,
-                                       updatedBy: actor, updatedAt: stamp, assignees: r.state?.assignees ?? [])
-                let json = AppValue.object(r.data).canonicalJSON
-                eventRows.append((rec.id, RecordEvent(kind: "created", changes: r.data.keys.sorted().map { .init(field: $0, before: nil, after: r.data[$0]) }, to: rec.status)))
-                drafts.append(LedgerDraft(municipalityId: municipality, actorId: actor, type: "app_record.created", subjectId: rec.id,
-                                          payload: "{\"app\":\"\(app.id)\",\"data\":\(json),\"number\":\(rec.number),\"status\":\(rec.status.map { AppValue.text($0).canonicalJSON } ?? "null")}"))
-                out.append(rec)
-            }
-            // many rows per statement: a bulk of 100 is a handful of statements, not three hundred
-            let me = id(actor), at = nowMs()
-            for chunk in out.chunked(50) {
-                let values: [SQLQueryString] = chunk.map { rec in
-                    "(\(bind: rec.id), \(bind: app.id), \(bind: rec.number), \(bind: rec.status), \(jsonValue(sql, AppValue.object(rec.data).canonicalJSON)), 1, \(bind: me), \(bind: stamp), \(bind: me), \(bind: stamp))"
-                }
-                try await sql.raw("INSERT INTO app_records (id, app_id, number, status, data, revision, created_by, created_at, updated_by, updated_at) VALUES " + values.joined(separator: ", ")).run()
-            }
-            let assigned = out.flatMap { rec in Set(rec.assignees).map { (rec.id, id($0)) } }
-            for chunk in assigned.chunked(200) where !chunk.isEmpty {
-                let values: [SQLQueryString] = chunk.map { "(\(bind: $0.0), \(bind: $0.1))" }
-                try await sql.raw("INSERT INTO app_record_assignees (record_id, staff_id) VALUES " + values.joined(separator: ", ")).run()
-            }
-            for chunk in eventRows.chunked(100) {
-                let values: [SQLQueryString] = chunk.map { e in "(\(bind: id(UUID.timeOrdered())), \(bind: e.0), \(bind: app.id), 'created', \(bind: me), \(bind: at), \(bind: encode(e.1)))" }
-                try await sql.raw("INSERT INTO app_record_events (id, record_id, app_id, kind, actor_id, at_ms, body) VALUES " + values.joined(separator: ", ")).run()
-            }
-            // the planner's statistics follow the app as it grows (SQLite; PostgreSQL's autovacuum analyzes by itself), so a
-            // list sorted by a field walks that field's index instead of sorting the whole app. A full ANALYZE (about half a
-            // second at 200,000 records), at each doubling: a sampled one (analysis_limit) guessed a few hundred records per
-            // app and had every list sort the whole app.
-            if isSQLite(sql), Self.crossesThreshold(next - n, next) {
-                try await sql.raw("PRAGMA analysis_limit=0").run()
-                try await sql.raw("ANALYZE app_records").run()
-            }
+    static func insert(_ writer: LedgerWriter, app: InstalledApp, records: [NewRecord], actor: UUID, notify: [NotificationRow] = [], files: [NewFile] = []) async throws -> [StoredRecord] {
+        try await writer.perform(returning: { _, sql in
+            try await storeFiles(sql, app: app, files, actor: actor)
+            let (out, drafts) = try await insertRows(sql, app: app, records: records, actor: actor, stamp: now())
             try await Notifications.insert(notify, sql)
             return (out, drafts)
         })
-        return stored
+    }
+
+    /// A CSV import: new records and changes to existing ones in one transaction (all or none). Each changed record is
+    /// read again inside it with the caller's edit rule; a record changed since the file was checked refuses the whole file.
+    static func importRecords(_ writer: LedgerWriter, _ access: AppAccess, new records: [NewRecord], changes: [(id: String, revision: Int, data: [String: AppValue], event: RecordEvent)],
+                              actor: UUID, notify: [NotificationRow]) async throws -> (created: [StoredRecord], updated: [StoredRecord]) {
+        let byId = Dictionary(changes.map { ($0.id, ($0.data, $0.event)) }, uniquingKeysWith: { a, _ in a })
+        let stamp = now()
+        return try await writer.perform(returning: { _, sql in
+            let (created, createdDrafts) = records.isEmpty ? ([], []) : try await insertRows(sql, app: access.app, records: records, actor: actor, stamp: stamp)
+            let (updated, updatedDrafts, _) = try await mutateRows(sql, access, ids: changes.map { ($0.id, $0.revision) }, edit: true, actor: actor, stamp: stamp) { rec in
+                let (data, event) = byId[rec.id]!
+                return Mutation(data: data, event: event)
+            }
+            try await Notifications.insert(notify, sql)
+            return ((created, updated), createdDrafts + updatedDrafts)
+        })
+    }
+
+    /// The rows of `insert`, inside the caller's transaction.
+    static func insertRows(_ sql: any SQLDatabase, app: InstalledApp, records: [NewRecord], actor: UUID, stamp: String) async throws -> ([StoredRecord], [LedgerDraft]) {
+        let ids = records.map { _ in id(UUID.timeOrdered()) }
+        let n = Int64(records.count)
+        let municipality = app.row.municipalityId
+        let ret = try await sql.raw("UPDATE apps SET next_number = next_number + \(bind: n), record_count = record_count + \(bind: n) WHERE id = \(bind: app.id) RETURNING next_number").all()
+        guard let next = try ret.first?.decode(column: "next_number", as: Int64.self) else { throw AppConflict.revision }
+        let first = next - n
+        var out: [StoredRecord] = []
+        var drafts: [LedgerDraft] = []
+        var eventRows: [(String, RecordEvent)] = []
+        for (i, r) in records.enumerated() {
+            let rec = StoredRecord(id: ids[i], number: first + Int64(i), status: r.state?.status, data: r.data, revision: 1, createdBy: actor, createdAt: stamp,
+                                   updatedBy: actor, updatedAt: stamp, assignees: r.state?.assignees ?? [])
+            let json = AppValue.object(r.data).canonicalJSON
+            eventRows.append((rec.id, RecordEvent(kind: "created", changes: r.data.keys.sorted().map { .init(field: $0, before: nil, after: r.data[$0]) }, to: rec.status)))
+            drafts.append(LedgerDraft(municipalityId: municipality, actorId: actor, type: "app_record.created", subjectId: rec.id,
+                                      payload: "{\"app\":\"\(app.id)\",\"data\":\(json),\"number\":\(rec.number),\"status\":\(rec.status.map { AppValue.text($0).canonicalJSON } ?? "null")}"))
+            out.append(rec)
+        }
+        // many rows per statement: a bulk of 100 is a handful of statements, not three hundred
+        let me = id(actor), at = nowMs()
+        for chunk in out.chunked(50) {
+            let values: [SQLQueryString] = chunk.map { rec in
+                "(\(bind: rec.id), \(bind: app.id), \(bind: rec.number), \(bind: rec.status), \(jsonValue(sql, AppValue.object(rec.data).canonicalJSON)), 1, \(bind: me), \(bind: stamp), \(bind: me), \(bind: stamp))"
+            }
+            try await sql.raw("INSERT INTO app_records (id, app_id, number, status, data, revision, created_by, created_at, updated_by, updated_at) VALUES " + values.joined(separator: ", ")).run()
+        }
+        let assigned = out.flatMap { rec in Set(rec.assignees).map { (rec.id, id($0)) } }
+        for chunk in assigned.chunked(200) where !chunk.isEmpty {
+            let values: [SQLQueryString] = chunk.map { "(\(bind: $0.0), \(bind: $0.1))" }
+            try await sql.raw("INSERT INTO app_record_assignees (record_id, staff_id) VALUES " + values.joined(separator: ", ")).run()
+        }
+        if app.definition.fields.contains(where: { $0.type == .attachment }) {
+            for rec in out { let ids = fileIds(app.definition, rec.data); if !ids.isEmpty { try await linkFiles(sql, recordId: rec.id, ids) } }
+        }
+        for chunk in eventRows.chunked(100) {
+            let values: [SQLQueryString] = chunk.map { e in "(\(bind: id(UUID.timeOrdered())), \(bind: e.0), \(bind: app.id), 'created', \(bind: me), \(bind: at), \(bind: encode(e.1)))" }
+            try await sql.raw("INSERT INTO app_record_events (id, record_id, app_id, kind, actor_id, at_ms, body) VALUES " + values.joined(separator: ", ")).run()
+        }
+        // the planner's statistics follow the app as it grows (SQLite; PostgreSQL's autovacuum analyzes by itself), so a
+        // list sorted by a field walks that field's index instead of sorting the whole app. A full ANALYZE (about half a
+        // second at 200,000 records), at each doubling: a sampled one (analysis_limit) guessed a few hundred records per
+        // app and had every list sort the whole app.
+        if isSQLite(sql), Self.crossesThreshold(next - n, next) {
+            try await sql.raw("PRAGMA analysis_limit=0").run()
+            try await sql.raw("ANALYZE app_records").run()
+        }
+        return (out, drafts)
     }
 
     /// Whether an app growing from `a` to `b` records passes 100, 1,000, 2,000, 4,000 … (statistics are refreshed then).
@@ -270,41 +306,54 @@ extension AppStore {
 
     /// Changes records (up to 100): each is read again inside the transaction (with the caller's edit or view rule in the
     /// query), its revision compared when one is given, and `change` decides what happens. All or none.
-    static func mutate(_ writer: LedgerWriter, _ access: AppAccess, ids: [(id: String, revision: Int?)], edit: Bool, actor: UUID,
+    static func mutate(_ writer: LedgerWriter, _ access: AppAccess, ids: [(id: String, revision: Int?)], edit: Bool, actor: UUID, files: [NewFile] = [],
                        change: @escaping @Sendable (StoredRecord) throws -> Mutation) async throws -> [StoredRecord] {
-        let app = access.app
         let stamp = now()
         return try await writer.perform(returning: { _, sql in
-            var out: [StoredRecord] = []
-            var drafts: [LedgerDraft] = []
-            var notes: [NotificationRow] = []
-            var deleted: Int64 = 0
-            for (rid, expected) in ids {
-                guard var rec = try await record(sql, access, id: rid, edit: edit) else { throw AppMissing(id: rid) }
-                if let e = expected, e != rec.revision { throw AppStale(id: rid, current: rec.revision) }
-                let m = try change(rec)
-                if m.delete {
-                    try await sql.raw("DELETE FROM app_record_assignees WHERE record_id = \(bind: rec.id)").run()
-                    try await sql.raw("DELETE FROM app_records WHERE id = \(bind: rec.id)").run()
-                    deleted += 1
-                } else {
-                    if let d = m.data { rec.data = d }
-                    if let s = m.state { rec.status = s.status; rec.assignees = s.assignees }
-                    rec.revision += 1; rec.updatedBy = actor; rec.updatedAt = stamp
-                    let json = AppValue.object(rec.data).canonicalJSON
-                    try await sql.raw("UPDATE app_records SET data = \(jsonValue(sql, json)), status = \(bind: rec.status), revision = \(bind: rec.revision), updated_by = \(bind: id(actor)), updated_at = \(bind: stamp) WHERE id = \(bind: rec.id)").run()
-                    if m.state != nil { try await setAssignees(sql, recordId: rec.id, rec.assignees) }
-                }
-                try await addEvent(sql, app: app, recordId: rec.id, actor: actor, m.event)
-                drafts.append(LedgerDraft(municipalityId: app.row.municipalityId, actorId: actor, type: "app_record.\(m.event.kind)", subjectId: rec.id,
-                                          payload: "{\"app\":\"\(app.id)\",\"event\":\(encode(m.event)),\"revision\":\(rec.revision)}"))
-                notes += m.notify
-                out.append(rec)
-            }
-            if deleted > 0 { try await sql.raw("UPDATE apps SET record_count = record_count - \(bind: deleted) WHERE id = \(bind: app.id)").run() }
+            try await storeFiles(sql, app: access.app, files, actor: actor)
+            let (out, drafts, notes) = try await mutateRows(sql, access, ids: ids, edit: edit, actor: actor, stamp: stamp, change: change)
             try await Notifications.insert(notes, sql)
             return (out, drafts)
         })
+    }
+
+    /// The rows of `mutate`, inside the caller's transaction; returns the notifications to send.
+    static func mutateRows(_ sql: any SQLDatabase, _ access: AppAccess, ids: [(id: String, revision: Int?)], edit: Bool, actor: UUID, stamp: String,
+                           change: (StoredRecord) throws -> Mutation) async throws -> ([StoredRecord], [LedgerDraft], [NotificationRow]) {
+        let app = access.app
+        var out: [StoredRecord] = []
+        var drafts: [LedgerDraft] = []
+        var notes: [NotificationRow] = []
+        var deleted: Int64 = 0
+        for (rid, expected) in ids {
+            guard var rec = try await record(sql, access, id: rid, edit: edit) else { throw AppMissing(id: rid) }
+            if let e = expected, e != rec.revision { throw AppStale(id: rid, current: rec.revision) }
+            let m = try change(rec)
+            if m.delete {
+                try await sql.raw("DELETE FROM app_record_assignees WHERE record_id = \(bind: rec.id)").run()
+                try await sql.raw("DELETE FROM app_record_files WHERE record_id = \(bind: rec.id)").run()
+                try await sql.raw("DELETE FROM app_records WHERE id = \(bind: rec.id)").run()
+                deleted += 1
+            } else {
+                if let d = m.data {
+                    let before = fileIds(app.definition, rec.data), after = fileIds(app.definition, d)
+                    if before != after { try await linkFiles(sql, recordId: rec.id, after) }
+                    rec.data = d
+                }
+                if let s = m.state { rec.status = s.status; rec.assignees = s.assignees }
+                rec.revision += 1; rec.updatedBy = actor; rec.updatedAt = stamp
+                let json = AppValue.object(rec.data).canonicalJSON
+                try await sql.raw("UPDATE app_records SET data = \(jsonValue(sql, json)), status = \(bind: rec.status), revision = \(bind: rec.revision), updated_by = \(bind: id(actor)), updated_at = \(bind: stamp) WHERE id = \(bind: rec.id)").run()
+                if m.state != nil { try await setAssignees(sql, recordId: rec.id, rec.assignees) }
+            }
+            try await addEvent(sql, app: app, recordId: rec.id, actor: actor, m.event)
+            drafts.append(LedgerDraft(municipalityId: app.row.municipalityId, actorId: actor, type: "app_record.\(m.event.kind)", subjectId: rec.id,
+                                      payload: "{\"app\":\"\(app.id)\",\"event\":\(encode(m.event)),\"revision\":\(rec.revision)}"))
+            notes += m.notify
+            out.append(rec)
+        }
+        if deleted > 0 { try await sql.raw("UPDATE apps SET record_count = record_count - \(bind: deleted) WHERE id = \(bind: app.id)").run() }
+        return (out, drafts, notes)
     }
 
     static func setAssignees(_ sql: any SQLDatabase, recordId: String, _ people: [UUID]) async throws {

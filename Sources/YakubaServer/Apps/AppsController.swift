@@ -11,10 +11,12 @@ enum AppsController {
         r.on(.GET, ["apps"], access: .signedIn) { req in try await index(req) }
         r.on(.GET, ["apps", ":code"], access: .signedIn) { req in try await list(req) }
         r.on(.GET, ["apps", ":code", "records", "new"], access: .signedIn) { req in try await form(req, record: nil, values: nil, errors: [:]) }
-        r.on(.POST, ["apps", ":code", "records"], access: .signedIn) { req in try await create(req) }
+        // a record's form may carry files (attachment fields: up to 10 of at most 50 MB each, 60 MB per form)
+        r.on(.POST, ["apps", ":code", "records"], access: .signedIn, body: .collect(maxSize: "60mb")) { req in try await create(req) }
         r.on(.GET, ["apps", ":code", "records", ":id"], access: .signedIn) { req in try await show(req, errors: [:]) }
         r.on(.GET, ["apps", ":code", "records", ":id", "edit"], access: .signedIn) { req in try await edit(req) }
-        r.on(.POST, ["apps", ":code", "records", ":id"], access: .signedIn) { req in try await save(req) }
+        r.on(.POST, ["apps", ":code", "records", ":id"], access: .signedIn, body: .collect(maxSize: "60mb")) { req in try await save(req) }
+        r.on(.GET, ["apps", ":code", "files", ":file"], access: .signedIn) { req in try await AppFilesController.download(req) }
         r.on(.POST, ["apps", ":code", "records", ":id", "actions"], access: .signedIn) { req in try await action(req) }
         r.on(.POST, ["apps", ":code", "records", ":id", "comments"], access: .signedIn) { req in try await comment(req) }
     }
@@ -24,7 +26,7 @@ enum AppsController {
     static func message(_ p: AppProblem, _ l: Lang) -> String { l.t(p.messageJa, p.messageEn) }
     static func errors(_ p: AppProblems, _ l: Lang) -> [String: String] {
         var out: [String: String] = [:]
-        for x in p.all where out[x.path] == nil { out[x.path] = message(x, l) }
+        for x in p.all { out[x.path] = out[x.path].map { $0 + " " + message(x, l) } ?? message(x, l) }
         return out
     }
 
@@ -61,25 +63,10 @@ enum AppsController {
         let scope = try await Scope.load(req)
         let a = try await AppsService.access(req, scope, code: code(req))
         let def = a.app.definition
-        let views = def.views.isEmpty ? [ViewDefinition(name: l.t("すべて", "All"), kind: .list, columns: Array(def.fields.prefix(5).map(\.code)))] : def.views
-        let viewName = (try? req.query.get(String.self, at: "view")) ?? views[0].name
-        let view = views.first { $0.name == viewName } ?? views[0]
-        let filterText = ((try? req.query.get(String.self, at: "q")) ?? "").trimmingCharacters(in: .whitespaces)
+        let lq = listQuery(req, a, l)
+        let (views, view, viewQuery, query, filterText) = (lq.views, lq.view, lq.viewQuery, lq.query, lq.filterText)
+        var problems = lq.problems
         let cursor = try? req.query.get(String.self, at: "cursor")
-        var problems: [String] = []
-        var viewQuery = RecordQuery()
-        if !view.query.isEmpty { viewQuery = (try? RecordQuery(parsing: view.query)) ?? RecordQuery() }
-        var query = viewQuery
-        if !filterText.isEmpty {
-            do {
-                let user = try RecordQuery(parsing: filterText, path: "q")
-                let p = user.check(def, readable: a.canRead, path: "q")
-                if p.isEmpty {
-                    query.condition = RecordQuery.and(viewQuery.condition, user.condition)
-                    if !user.sort.isEmpty { query.sort = user.sort }
-                } else { problems = p.map { message($0, l) } }
-            } catch { problems = [message(error, l)] }
-        }
         let page: RecordPage
         var status = HTTPResponseStatus.ok
         do {
@@ -149,9 +136,44 @@ enum AppsController {
         return Pages.html(Pages.layout(req, title: def.name, content, flash: req.takeFlash()), status: status)
     }
 
+    /// The list's view (`view=`) and the caller's filter (`q=`, in the query language) as one query; a filter that does not
+    /// parse or names a field the caller cannot read is left out and its problems returned.
+    struct ListQuery {
+        var views: [ViewDefinition]
+        var view: ViewDefinition
+        var viewQuery: RecordQuery
+        var query: RecordQuery
+        var filterText: String
+        var problems: [String]
+    }
+
+    static func listQuery(_ req: Request, _ a: AppAccess, _ l: Lang) -> ListQuery {
+        let def = a.app.definition
+        let views = def.views.isEmpty ? [ViewDefinition(name: l.t("すべて", "All"), kind: .list, columns: Array(def.fields.prefix(5).map(\.code)))] : def.views
+        let viewName = (try? req.query.get(String.self, at: "view")) ?? views[0].name
+        let view = views.first { $0.name == viewName } ?? views[0]
+        let filterText = ((try? req.query.get(String.self, at: "q")) ?? "").trimmingCharacters(in: .whitespaces)
+        var problems: [String] = []
+        var viewQuery = RecordQuery()
+        if !view.query.isEmpty { viewQuery = (try? RecordQuery(parsing: view.query)) ?? RecordQuery() }
+        var query = viewQuery
+        if !filterText.isEmpty {
+            do {
+                let user = try RecordQuery(parsing: filterText, path: "q")
+                let p = user.check(def, readable: a.canRead, path: "q")
+                if p.isEmpty {
+                    query.condition = RecordQuery.and(viewQuery.condition, user.condition)
+                    if !user.sort.isEmpty { query.sort = user.sort }
+                } else { problems = p.map { message($0, l) } }
+            } catch { problems = [message(error, l)] }
+        }
+        return ListQuery(views: views, view: view, viewQuery: viewQuery, query: query, filterText: filterText, problems: problems)
+    }
+
     static func toolbar(_ a: AppAccess, _ l: Lang) -> N {
         el("p", cls("actions"),
            a.rights.contains(.add) ? link("\(base(a))/records/new", l.t("レコードを追加", "Add a record"), cls("button")) : .empty, txt(" "),
+           a.rights.contains(.exportRecords) || a.rights.contains(.importRecords) ? link("\(base(a))/csv", l.t("CSV の書き出し・読み込み", "CSV export and import"), cls("button secondary")) : .empty, txt(" "),
            a.rights.contains(.manage) ? link("\(base(a))/settings", l.t("アプリの設定", "App settings"), cls("button secondary")) : .empty, txt(" "),
            a.rights.contains(.manage) ? link("\(base(a))/template.json", l.t("テンプレートとして書き出す", "Export as a template"), cls("button secondary"), attr("download", "\(a.app.definition.code).yakuba-app.json")) : .empty)
     }
@@ -268,6 +290,22 @@ enum AppsController {
                     el("textarea", attr("id", id), attr("name", f.code), attr("rows", "5"), attr("aria-describedby", d), error != nil ? attr("aria-invalid", "true") : .empty,
                        txt(AppForms.formText(f, current, scope, names)))
                 }])
+            case .attachment:
+                let files = (current?.list ?? []).compactMap(Attachments.Meta.init)
+                let types = f.acceptedContentTypes
+                let described = ["\(id)-hint", error == nil ? nil : "\(id)-error"].compactMap { $0 }.joined(separator: " ")
+                return el("fieldset", error != nil ? cls("has-error") : .empty, marker, el("legend", txt(label)),
+                          error.map { el("p", attr("id", "\(id)-error"), cls("error"), attr("role", "alert"), txt($0)) } ?? .empty,
+                          files.isEmpty ? .empty : el("ul", cls("files"), files.enumerated().map { i, m in
+                              el("li", el("label", void("input", [("type", "checkbox"), ("name", "__keep_\(f.code)"), ("value", m.id), ("id", "\(id)-keep-\(i)"), ("checked", "")]),
+                                          txt(l.t(" 残す: ", " Keep: ") + "\(m.name)（\(Attachments.size(m.size))）")))
+                          }),
+                          el("label", attr("for", id), txt(l.t("ファイルを追加", "Add files"))),
+                          el("p", attr("id", "\(id)-hint"), cls("hint"),
+                             txt(l.t("\(types.map(Attachments.typeName).joined(separator: "、"))。1つ\(Attachments.size(f.largestFile))まで、\(RecordValidation.maxAttachments)個まで。",
+                                     "\(types.map(Attachments.typeName).joined(separator: ", ")); up to \(Attachments.size(f.largestFile)) each, \(RecordValidation.maxAttachments) files."))),
+                          void("input", [("id", id), ("name", f.code), ("type", "file"), ("multiple", ""), ("accept", Attachments.accept(types)), ("aria-describedby", described)]
+                                        + (error != nil ? [("aria-invalid", "true")] : [])))
             case .subtable:
                 let rows = current?.list ?? []
                 let count = max(rows.count + 3, 3)
@@ -309,7 +347,8 @@ enum AppsController {
             el("h1", txt(title)),
             RulesController.errorSummary(errors, l),
             N.group(unknown.sorted { $0.key < $1.key }.map { el("p", cls("error"), attr("role", "alert"), txt($0.value)) }),
-            el("form", attr("method", "post"), attr("action", action), attr("novalidate", ""), cls("record-form"), hidden("_csrf", req.csrfToken),
+            el("form", attr("method", "post"), attr("action", action), attr("novalidate", ""), cls("record-form"),
+               def.fields.contains { $0.type == .attachment } ? attr("enctype", "multipart/form-data") : .empty, hidden("_csrf", req.csrfToken),
                record.map { hidden("revision", "\($0.revision)") } ?? .empty,
                N.group(def.formRows.map { row in el("div", cls(row.count > 1 ? "form-row" : "form-row single"), row.map(control)) }),
                el("button", attr("type", "submit"), txt(record == nil ? l.t("保存する", "Save") : l.t("変更を保存", "Save changes"))), txt(" "),
@@ -322,13 +361,18 @@ enum AppsController {
         let l = req.lang
         let scope = try await Scope.load(req)
         let a = try await AppsService.access(req, scope, code: code(req), need: .add)
-        let values = AppForms.values(FormPairs(req), a.app.definition, zone: scope.municipality.zone)
+        let form = FormPairs(req)
+        var values = AppForms.values(form, a.app.definition, zone: scope.municipality.zone)
+        let attached = AppForms.attachments(form, a.app.definition, existing: nil)
+        values.merge(attached.values) { _, b in b }
         do {
-            let made = try await AppsService.create(req, scope, a, [values])
+            try attached.refuse(a.app.definition, values, existing: nil, zone: scope.municipality.zone)
+            let made = try await AppsService.create(req, scope, a, [values], files: attached.files)
             req.session.data["flash"] = l.t("#\(made[0].number) を保存しました。", "Saved #\(made[0].number).")
             return req.redirect(to: "\(base(a))/records/\(made[0].id)", redirectType: .normal)
         } catch let p as AppProblems {
-            return try await form(req, record: nil, values: values, errors: errors(p, l), status: .unprocessableEntity)
+            let (v, e) = attached.again(values, errors(p, l), l)
+            return try await Self.form(req, record: nil, values: v, errors: e, status: .unprocessableEntity)
         }
     }
 
@@ -357,16 +401,20 @@ enum AppsController {
             throw ProblemError(status: .notFound, title: l.t("レコードが見つからないか、編集の権限がありません。", "Record not found, or you may not edit it."))
         }
         let form = FormPairs(req)
-        let values = AppForms.values(form, a.app.definition, zone: scope.municipality.zone)
+        var values = AppForms.values(form, a.app.definition, zone: scope.municipality.zone)
+        let attached = AppForms.attachments(form, a.app.definition, existing: r.data)
+        values.merge(attached.values) { _, b in b }
         do {
-            _ = try await AppsService.update(req, scope, a, [(r.id, form["revision"].flatMap(Int.init), values)])
+            try attached.refuse(a.app.definition, values, existing: r, zone: scope.municipality.zone)
+            _ = try await AppsService.update(req, scope, a, [(r.id, form["revision"].flatMap(Int.init), values)], files: attached.files)
             req.session.data["flash"] = l.t("変更を保存しました。", "Saved.")
             return req.redirect(to: "\(base(a))/records/\(r.id)", redirectType: .normal)
         } catch let p as AppProblems {
             var merged = r.data; for (k, v) in values { merged[k] = v }
-            return try await Self.form(req, record: r, values: merged, errors: errors(p, l), status: .unprocessableEntity)
+            let (v, e) = attached.again(merged, errors(p, l), l)
+            return try await Self.form(req, record: r, values: v, errors: e, status: .unprocessableEntity)
         } catch let s as AppStale {
-            var merged = r.data; for (k, v) in values { merged[k] = v }
+            var merged = r.data; for (k, v) in attached.again(values, [:], l).0 { merged[k] = v }
             return try await Self.form(req, record: r, values: merged, errors: ["revision": l.t("このレコードはほかの人が先に更新しました（版\(s.current)）。最新の内容を開き直してから変更してください。", "Someone else updated this record first (revision \(s.current)). Reopen it and make your change again.")], status: .conflict)
         }
     }
@@ -412,6 +460,13 @@ enum AppsController {
                           }) })))
             }
             if f.type == .link, let id = v?.text, let target = names.records[id] { return link("/apps/\(target.app)/records/\(id)", "#\(target.number) \(target.title)") }
+            if f.type == .attachment {
+                let files = (v?.list ?? []).compactMap(Attachments.Meta.init)
+                if files.isEmpty { return txt("—") }
+                return el("ul", cls("files"), files.map { m in
+                    el("li", link("\(base(a))/files/\(m.id)", m.name, attr("download", m.name)), txt("（\(Attachments.typeName(m.type))、\(Attachments.size(m.size))）"))
+                })
+            }
             let s = AppForms.text(f, v, l, scope, names, calcType: calc[f.code])
             return f.type == .multilineText ? el("div", cls("multiline"), txt(s.ifEmpty("—"))) : txt(s.ifEmpty("—"))
         }

@@ -35,6 +35,12 @@ enum AppsService {
         // the system administrator and the app's maker can always repair its settings
         if p.isAdmin || app.row.createdBy == p.staffId { rights.insert(.manage) }
         if rights.contains(.manage) { rights.formUnion(AppRight.allCases) }
+        // an app-scoped token sees only its apps, and only reads unless it may write; never the settings
+        if let s = p.appScope {
+            if !s.apps.contains(app.definition.code) { rights = [] }
+            rights.remove(.manage)
+            if !s.write { rights.formIntersection([.view, .exportRecords]) }
+        }
         let tree = scope.tree
         let ctx = RecordSQL.Context(caller: caller, today: CalendarDate(Date(), in: scope.municipality.zone), zone: scope.municipality.zone,
                                     staff: { UUID(uuidString: $0) },
@@ -96,37 +102,44 @@ enum AppsService {
     /// number) and checks every reference: the person is on this municipality's roster, the department exists, the
     /// linked record exists and the caller may see it. Problems are keyed by field (and row) as the form shows them.
     static func resolve(_ req: Request, _ scope: Scope, _ access: AppAccess, _ input: [String: AppValue]) async throws -> ([String: AppValue], [AppProblem]) {
-        var out = input
-        var problems: [AppProblem] = []
+        try await resolve(req, scope, access, [input])[0]
+    }
+
+    /// The same for many records at once (a bulk, a CSV file): one query per kind of reference, not one per record.
+    static func resolve(_ req: Request, _ scope: Scope, _ access: AppAccess, _ inputs: [[String: AppValue]]) async throws -> [([String: AppValue], [AppProblem])] {
+        var outs = inputs
+        var problems = inputs.map { _ in [AppProblem]() }
         let def = access.app.definition
         // collect every reference, in fields and in sub-table rows
-        struct Ref { var path: String; var field: FieldDefinition; var text: String; var set: (inout [String: AppValue], AppValue) -> Void }
+        struct Ref { var input: Int; var path: String; var field: FieldDefinition; var text: String; var set: (inout [String: AppValue], AppValue) -> Void }
         var refs: [Ref] = []
-        for f in def.fields {
-            switch f.type {
-            case .user, .department, .link:
-                if case .text(let t)? = input[f.code], !t.trimmingCharacters(in: .whitespaces).isEmpty {
-                    refs.append(Ref(path: f.code, field: f, text: t.trimmingCharacters(in: .whitespaces)) { d, v in d[f.code] = v })
-                }
-            case .subtable:
-                guard case .list(let rows)? = input[f.code] else { continue }
-                for (i, row) in rows.enumerated() {
-                    for c in f.rowFields where [.user, .department, .link].contains(c.type) {
-                        guard case .text(let t)? = row.object?[c.code], !t.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
-                        refs.append(Ref(path: "\(f.code)[\(i)].\(c.code)", field: c, text: t.trimmingCharacters(in: .whitespaces)) { d, v in
-                            guard case .list(var rs)? = d[f.code], case .object(var o) = rs[i] else { return }
-                            o[c.code] = v; rs[i] = .object(o); d[f.code] = .list(rs)
-                        })
+        for (n, input) in inputs.enumerated() {
+            for f in def.fields {
+                switch f.type {
+                case .user, .department, .link:
+                    if case .text(let t)? = input[f.code], !t.trimmingCharacters(in: .whitespaces).isEmpty {
+                        refs.append(Ref(input: n, path: f.code, field: f, text: t.trimmingCharacters(in: .whitespaces)) { d, v in d[f.code] = v })
                     }
+                case .subtable:
+                    guard case .list(let rows)? = input[f.code] else { continue }
+                    for (i, row) in rows.enumerated() {
+                        for c in f.rowFields where [.user, .department, .link].contains(c.type) {
+                            guard case .text(let t)? = row.object?[c.code], !t.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
+                            refs.append(Ref(input: n, path: "\(f.code)[\(i)].\(c.code)", field: c, text: t.trimmingCharacters(in: .whitespaces)) { d, v in
+                                guard case .list(var rs)? = d[f.code], case .object(var o) = rs[i] else { return }
+                                o[c.code] = v; rs[i] = .object(o); d[f.code] = .list(rs)
+                            })
+                        }
+                    }
+                default: continue
                 }
-            default: continue
             }
         }
-        if refs.isEmpty { return (out, []) }
+        if refs.isEmpty { return Array(zip(outs, problems)) }
         // people: by id or staff number, on this municipality's roster
         let people = refs.filter { $0.field.type == .user }
         if !people.isEmpty {
-            let numbers = people.filter { UUID(uuidString: $0.text) == nil }.map(\.text)
+            let numbers = Array(Set(people.filter { UUID(uuidString: $0.text) == nil }.map(\.text)))
             var byNumber: [String: UUID] = [:]
             for chunk in numbers.chunked(500) where !chunk.isEmpty {
                 for r in try await req.sql.select().column("id").column("staff_number").from("staff").where("municipality_id", .equal, SQLBind(scope.principal.municipalityId))
@@ -134,58 +147,58 @@ enum AppsService {
                     byNumber[try r.decode(column: "staff_number", as: String.self)] = try r.decode(column: "id", as: UUID.self)
                 }
             }
-            let ids = people.compactMap { UUID(uuidString: $0.text) }
+            let ids = Array(Set(people.compactMap { UUID(uuidString: $0.text) }))
             let known = ids.isEmpty ? [:] : try await StaffRepository.find(req.sql, ids: ids)
             for r in people {
                 let id = UUID(uuidString: r.text) ?? byNumber[r.text]
                 if let id, UUID(uuidString: r.text) == nil || known[id]?.municipalityId == scope.principal.municipalityId {
-                    r.set(&out, .text(AppStore.id(id)))
+                    r.set(&outs[r.input], .text(AppStore.id(id)))
                 } else {
-                    problems.append(AppProblem(r.path, "「\(r.field.label)」の職員番号「\(r.text)」の職員が見つかりません。", "No staff member with the number \"\(r.text)\" for \"\(r.field.label)\"."))
+                    problems[r.input].append(AppProblem(r.path, "「\(r.field.label)」の職員番号「\(r.text)」の職員が見つかりません。", "No staff member with the number \"\(r.text)\" for \"\(r.field.label)\"."))
                 }
             }
         }
         for r in refs where r.field.type == .department {
-            if let d = access.context.department(r.text), scope.tree.rows[d] != nil { r.set(&out, .text(AppStore.id(d))) }
-            else { problems.append(AppProblem(r.path, "「\(r.field.label)」の所属「\(r.text)」が見つかりません。一覧から選んでください。", "No department \"\(r.text)\" for \"\(r.field.label)\"; choose one from the list.")) }
+            if let d = access.context.department(r.text), scope.tree.rows[d] != nil { r.set(&outs[r.input], .text(AppStore.id(d))) }
+            else { problems[r.input].append(AppProblem(r.path, "「\(r.field.label)」の所属「\(r.text)」が見つかりません。一覧から選んでください。", "No department \"\(r.text)\" for \"\(r.field.label)\"; choose one from the list.")) }
         }
         // links: a record of the linked app, which the caller may see there
         for (appCode, group) in Dictionary(grouping: refs.filter { $0.field.type == .link }, by: { $0.field.linkApp ?? "" }) {
             let target: AppAccess
             do { target = try await Self.access(req, scope, code: appCode) }
             catch {
-                for r in group { problems.append(AppProblem(r.path, "「\(r.field.label)」の参照先アプリを見られないため、リンクできません。", "You cannot see the app \"\(r.field.label)\" links to, so you cannot link to it.")) }
+                for r in group { problems[r.input].append(AppProblem(r.path, "「\(r.field.label)」の参照先アプリを見られないため、リンクできません。", "You cannot see the app \"\(r.field.label)\" links to, so you cannot link to it.")) }
                 continue
             }
+            func numberText(_ t: String) -> String { WorkRulesSettings.ascii(t).trimmingCharacters(in: CharacterSet(charactersIn: "#")) }
             var byNumber: [String: String] = [:]
-            let numbers = group.compactMap { r -> Int64? in UUID(uuidString: r.text) == nil ? Int64(WorkRulesSettings.ascii(r.text).trimmingCharacters(in: CharacterSet(charactersIn: "#"))) : nil }
+            let numbers = Array(Set(group.compactMap { r -> Int64? in UUID(uuidString: r.text) == nil ? Int64(numberText(r.text)) : nil }))
             for chunk in numbers.chunked(500) where !chunk.isEmpty {
                 for row in try await req.sql.raw("SELECT id, number FROM app_records WHERE app_id = \(bind: target.app.id) AND number IN (\(binds: chunk))").all() {
                     byNumber[String(try row.decode(column: "number", as: Int64.self))] = try row.decode(column: "id", as: String.self)
                 }
             }
-            let candidates = group.map { r in UUID(uuidString: r.text).map { AppStore.id($0) } ?? byNumber[WorkRulesSettings.ascii(r.text).trimmingCharacters(in: CharacterSet(charactersIn: "#"))] }
-            let visible = try await AppStore.visibleIds(req.sql, target, ids: candidates.compactMap { $0 })
+            let candidates = group.map { r in UUID(uuidString: r.text).map { AppStore.id($0) } ?? byNumber[numberText(r.text)] }
+            let visible = try await AppStore.visibleIds(req.sql, target, ids: Array(Set(candidates.compactMap { $0 })))
             for (r, id) in zip(group, candidates) {
-                if let id, visible.contains(id) { r.set(&out, .text(id)) }
-                else { problems.append(AppProblem(r.path, "「\(r.field.label)」のレコード「\(r.text)」が見つからないか、見る権限がありません。", "The record \"\(r.text)\" for \"\(r.field.label)\" was not found, or you may not see it.")) }
+                if let id, visible.contains(id) { r.set(&outs[r.input], .text(id)) }
+                else { problems[r.input].append(AppProblem(r.path, "「\(r.field.label)」のレコード「\(r.text)」が見つからないか、見る権限がありません。", "The record \"\(r.text)\" for \"\(r.field.label)\" was not found, or you may not see it.")) }
             }
         }
-        return (out, problems)
+        return Array(zip(outs, problems))
     }
 
     // MARK: writes
 
     /// Validates and inserts records (a form's one, or up to 100 from the API): all or none. Problems are prefixed with the
     /// record's index when there are several.
-    static func create(_ req: Request, _ scope: Scope, _ access: AppAccess, _ inputs: [[String: AppValue]], chosen: UUID? = nil) async throws -> [StoredRecord] {
+    static func create(_ req: Request, _ scope: Scope, _ access: AppAccess, _ inputs: [[String: AppValue]], chosen: UUID? = nil, files: [NewFile] = []) async throws -> [StoredRecord] {
         let def = access.app.definition
         var records: [AppStore.NewRecord] = []
         var problems: [AppProblem] = []
         let members = def.process == nil ? [:] : try await Self.members(req, scope, access.app)
-        for (i, input) in inputs.enumerated() {
+        for (i, (resolved, refProblems)) in try await resolve(req, scope, access, inputs).enumerated() {
             let prefix = inputs.count > 1 ? "records[\(i)]." : ""
-            let (resolved, refProblems) = try await resolve(req, scope, access, input)
             let access1 = { (f: String) in def.permissions.access(f, caller: access.caller, record: RecordContext(creator: access.caller.staffId, data: resolved, assignees: [])) }
             switch RecordValidation.apply(def, changes: resolved, to: nil, status: def.process?.initial?.name, access: access1, zone: scope.municipality.zone) {
             case .failure(let p):
@@ -193,6 +206,8 @@ enum AppsService {
                 problems += (refProblems + p.all.filter { vp in !refProblems.contains { $0.path == vp.path } }).map { AppProblem(prefix + $0.path, $0.messageJa, $0.messageEn) }
             case .success(let data):
                 if !refProblems.isEmpty { problems += refProblems.map { AppProblem(prefix + $0.path, $0.messageJa, $0.messageEn) }; continue }
+                let strange = unknownFiles(def, data, known: files.map(\.meta))
+                if !strange.isEmpty { problems += strange.map { AppProblem(prefix + $0.path, $0.messageJa, $0.messageEn) }; continue }
                 var state: RecordState? = nil
                 if let process = def.process {
                     switch Workflow.initialState(process, record: RecordContext(creator: access.caller.staffId, data: data, assignees: []), chosen: chosen, members: { members[$0] ?? [] }) {
@@ -209,16 +224,30 @@ enum AppsService {
             Notifications.make(municipalityId: scope.principal.municipalityId, to: (r.state?.assignees ?? []).filter { $0 != scope.principal.staffId }, kind: "app.assigned",
                                ja: "「\(def.name)」に新しいレコードが届きました（作業者: あなた）。", en: "A new record in \"\(def.name)\" is waiting for you.", link: link)
         }
-        return try await AppStore.insert(req.yakuba.writer, app: access.app, records: records, actor: scope.principal.staffId, notify: notify)
+        let held = Set(records.flatMap { AppStore.fileIds(def, $0.data) })
+        return try await AppStore.insert(req.yakuba.writer, app: access.app, records: records, actor: scope.principal.staffId, notify: notify,
+                                         files: files.filter { held.contains($0.meta.id) })
+    }
+
+    /// Files a record's data names that are neither on the record already nor uploaded with this change (an id copied
+    /// from another record, a name or hash altered): refused, so a file is only ever reached through a record holding it.
+    static func unknownFiles(_ def: AppDefinition, _ data: [String: AppValue], known: [Attachments.Meta]) -> [AppProblem] {
+        var out: [AppProblem] = []
+        for f in def.fields where f.type == .attachment {
+            for m in (data[f.code]?.list ?? []).compactMap(Attachments.Meta.init) where !known.contains(m) {
+                out.append(AppProblem(f.code, "「\(f.label)」の「\(m.name)」はこのレコードの添付ファイルではありません。ファイルは画面から添付してください。",
+                                      "\"\(m.name)\" is not a file of this record's \"\(f.label)\". Attach files on the record's page."))
+            }
+        }
+        return out
     }
 
     /// Applies a partial update to records (the form's one, or up to 100 from the API): each checked against the record as
     /// it is inside the transaction — the caller's edit rule, its revision, the status's locks and the field access.
-    static func update(_ req: Request, _ scope: Scope, _ access: AppAccess, _ changes: [(id: String, revision: Int?, values: [String: AppValue])]) async throws -> [StoredRecord] {
+    static func update(_ req: Request, _ scope: Scope, _ access: AppAccess, _ changes: [(id: String, revision: Int?, values: [String: AppValue])], files: [NewFile] = []) async throws -> [StoredRecord] {
         var resolved: [(id: String, revision: Int?, values: [String: AppValue])] = []
         var problems: [AppProblem] = []
-        for (i, c) in changes.enumerated() {
-            let (values, refProblems) = try await resolve(req, scope, access, c.values)
+        for (i, (c, (values, refProblems))) in zip(changes, try await resolve(req, scope, access, changes.map(\.values))).enumerated() {
             problems += refProblems.map { AppProblem((changes.count > 1 ? "records[\(i)]." : "") + $0.path, $0.messageJa, $0.messageEn) }
             resolved.append((c.id, c.revision, values))
         }
@@ -227,7 +256,8 @@ enum AppsService {
         let byId = Dictionary(resolved.map { ($0.id.lowercased(), $0.values) }, uniquingKeysWith: { a, _ in a })
         let multiple = changes.count > 1
         let order = resolved.map { $0.id.lowercased() }
-        return try await AppStore.mutate(req.yakuba.writer, access, ids: resolved.map { ($0.id.lowercased(), $0.revision) }, edit: true, actor: scope.principal.staffId) { rec in
+        let uploaded = files.map(\.meta)
+        return try await AppStore.mutate(req.yakuba.writer, access, ids: resolved.map { ($0.id.lowercased(), $0.revision) }, edit: true, actor: scope.principal.staffId, files: files) { rec in
             let values = byId[rec.id] ?? [:]
             let fieldAccess = { (f: String) in def.permissions.access(f, caller: caller, record: rec.context) }
             switch RecordValidation.apply(def, changes: values, to: rec.data, status: rec.status, access: fieldAccess, zone: zone) {
@@ -235,6 +265,8 @@ enum AppsService {
                 let i = order.firstIndex(of: rec.id) ?? 0
                 throw AppProblems(p.all.map { AppProblem((multiple ? "records[\(i)]." : "") + $0.path, $0.messageJa, $0.messageEn) })
             case .success(let data):
+                let strange = unknownFiles(def, data, known: uploaded + AppStore.files(def, rec.data))
+                if !strange.isEmpty { throw AppProblems(strange.map { AppProblem((multiple ? "records[\(order.firstIndex(of: rec.id) ?? 0)]." : "") + $0.path, $0.messageJa, $0.messageEn) }) }
                 let keys = Set(data.keys).union(rec.data.keys).sorted()
                 let diff = keys.compactMap { k in data[k] == rec.data[k] ? nil : RecordEvent.Change(field: k, before: rec.data[k], after: data[k]) }
                 return AppStore.Mutation(data: data, event: RecordEvent(kind: "updated", changes: diff))

@@ -20,6 +20,8 @@ struct Principal: Sendable {
     var mustChangePassword: Bool
     var viaToken: Bool
     var departmentId: UUID?
+    /// Set when the caller is an API token limited to some apps.
+    var appScope: TokenScope? = nil
 
     var isHR: Bool { roles.contains(.hr) || roles.contains(.admin) }
     var isAdmin: Bool { roles.contains(.admin) }
@@ -137,27 +139,29 @@ final class TokenCache: Sendable {
             .all(decoding: ApiTokenRow.self, with: rowDecoder)
         let staff = try await StaffRepository.find(sql, ids: Set(tokens.map(\.staffId)))
         var m: [Key: Entry] = [:]
-        for t in tokens { if let s = staff[t.staffId], s.active, let k = Key(hex: t.tokenHash) { m[k] = Entry(tokenId: t.id, principal: Self.principal(s, viaToken: true)) } }
+        for t in tokens {
+            if let s = staff[t.staffId], s.active, let k = Key(hex: t.tokenHash) { m[k] = Entry(tokenId: t.id, principal: Self.principal(s, viaToken: true, scope: t.scope)) }
+        }
         map.withLock { $0 = m }
     }
 
-    func add(hash: String, tokenId: UUID, staff: StaffRow) {
+    func add(hash: String, tokenId: UUID, staff: StaffRow, scope: TokenScope? = nil) {
         guard let key = Key(hex: hash) else { return }
-        map.withLock { $0[key] = Entry(tokenId: tokenId, principal: Self.principal(staff, viaToken: true)) }
+        map.withLock { $0[key] = Entry(tokenId: tokenId, principal: Self.principal(staff, viaToken: true, scope: scope)) }
     }
     func revoke(tokenId: UUID) { map.withLock { m in m = m.filter { $0.value.tokenId != tokenId } } }
     /// After a roster change: new roles, or no access at all when retired.
     func refresh(staff: StaffRow) {
         map.withLock { m in
             for (k, e) in m where e.principal.staffId == staff.id {
-                if staff.active { m[k] = Entry(tokenId: e.tokenId, principal: Self.principal(staff, viaToken: true)) } else { m.removeValue(forKey: k) }
+                if staff.active { m[k] = Entry(tokenId: e.tokenId, principal: Self.principal(staff, viaToken: true, scope: e.principal.appScope)) } else { m.removeValue(forKey: k) }
             }
         }
     }
 
-    static func principal(_ s: StaffRow, viaToken: Bool) -> Principal {
+    static func principal(_ s: StaffRow, viaToken: Bool, scope: TokenScope? = nil) -> Principal {
         Principal(staffId: s.id, municipalityId: s.municipalityId, staffNumber: s.staffNumber, name: s.fullName, roles: s.roleSet.union([.staff]),
-                  mustChangePassword: s.mustChangePassword, viaToken: viaToken, departmentId: s.departmentId)
+                  mustChangePassword: s.mustChangePassword, viaToken: viaToken, departmentId: s.departmentId, appScope: scope)
     }
 }
 

@@ -3,16 +3,19 @@ import Vapor
 import SQLKit
 import YakubaCore
 
-/// `yakuba token create 職員番号 [--name 用途]`: prints a new API token for that person.
+/// `yakuba token create 職員番号 [--name 用途] [--apps CODE,CODE [--write]]`: prints a new API token for that person,
+/// limited to those apps' API (read only unless `--write`) when `--apps` is given.
 struct TokenCommand: AsyncCommand {
     struct Signature: CommandSignature {
         @Argument(name: "action", help: "create") var action: String
         @Argument(name: "staffNumber", help: "職員番号") var staffNumber: String
         @Option(name: "name", help: "what the token is for") var name: String?
         @Option(name: "municipality", help: "地方公共団体コード, when several municipalities share the installation") var municipality: String?
+        @Option(name: "apps", help: "limit the token to these apps' API (comma-separated app codes)") var apps: String?
+        @Flag(name: "write", help: "with --apps: also add and change records and take status actions (default: read only)") var write: Bool
         init() {}
     }
-    var help: String { "Create an API token for a staff member: yakuba token create <職員番号>" }
+    var help: String { "Create an API token for a staff member: yakuba token create <職員番号> [--apps CODE,CODE [--write]]" }
 
     func run(using context: CommandContext, signature: Signature) async throws {
         guard signature.action == "create" else { context.console.error("unknown action '\(signature.action)'; use: token create <職員番号>"); throw ExitCode(2) }
@@ -27,7 +30,20 @@ struct TokenCommand: AsyncCommand {
             context.console.error(matches.isEmpty ? "no active staff member with number \(signature.staffNumber)" : "several municipalities have \(signature.staffNumber); add --municipality CODE")
             throw ExitCode(1)
         }
-        let token = try await TokenController.issue(app.yakuba, staff: staff, name: signature.name ?? "cli", actor: staff.id)
+        var scope: TokenScope? = nil
+        if let list = signature.apps {
+            let codes = Array(Set(list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })).sorted()
+            let known = Set(try await AppStore.apps(sql, municipalityId: staff.municipalityId).map(\.definition.code))
+            if codes.isEmpty || codes.contains(where: { !known.contains($0) }) {
+                context.console.error("unknown app code(s): \(codes.filter { !known.contains($0) }.joined(separator: ", ")); see yakuba apps list")
+                throw ExitCode(1)
+            }
+            scope = TokenScope(apps: codes, write: signature.write)
+        } else if signature.write {
+            context.console.error("--write needs --apps (a token without apps acts as its owner everywhere)")
+            throw ExitCode(2)
+        }
+        let token = try await TokenController.issue(app.yakuba, staff: staff, name: signature.name ?? "cli", actor: staff.id, scope: scope)
         context.console.print(token)
     }
 }

@@ -4,7 +4,7 @@ import SQLKit
 /// One migration per schema change, registered in order. Times are stored as milliseconds since 1970 (UTC)
 /// in 64-bit integers and dates as ISO `YYYY-MM-DD` text, so both engines store and compare them alike.
 enum Migrations {
-    static let all: [any Migration] = [CreateOrganisation(), CreateAttendance(), CreateLedger(), SessionRecord.migration, CreateOvertime(), CreateLeave(), CreateClose(), CreateOvertimeAnalyses(), CreateNotifications(), CoverOrderEventIndex(), CoverOrderIndex(), AddMunicipalPolicies(), CreateScheduleAssignments(), CreateRestDaySwaps(), AddCompensatoryDaysOff(), AddLaborAgreements(), CreateRosterDays(), CreateOvertimeTimeOff(), CreateMonthStats(), CreatePersonalFacts(), CreateConditionChecks(), AddOrderedMinutes(), CreateApps()]
+    static let all: [any Migration] = [CreateOrganisation(), CreateAttendance(), CreateLedger(), SessionRecord.migration, CreateOvertime(), CreateLeave(), CreateClose(), CreateOvertimeAnalyses(), CreateNotifications(), CoverOrderEventIndex(), CoverOrderIndex(), AddMunicipalPolicies(), CreateScheduleAssignments(), CreateRestDaySwaps(), AddCompensatoryDaysOff(), AddLaborAgreements(), CreateRosterDays(), CreateOvertimeTimeOff(), CreateMonthStats(), CreatePersonalFacts(), CreateConditionChecks(), AddOrderedMinutes(), CreateApps(), AddTokenAppScope(), CreateAppFiles()]
 }
 
 struct CreateOrganisation: AsyncMigration {
@@ -272,6 +272,16 @@ struct AddMunicipalPolicies: AsyncMigration {
     }
     func revert(on db: any Database) async throws {
         try await db.schema("municipalities").deleteField("policies").update()
+    }
+}
+
+/// API tokens limited to some apps (issue 6): JSON `TokenScope`; none means the token acts as its owner everywhere.
+struct AddTokenAppScope: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("api_tokens").field("app_scope", .string).update()
+    }
+    func revert(on db: any Database) async throws {
+        try await db.schema("api_tokens").deleteField("app_scope").update()
     }
 }
 

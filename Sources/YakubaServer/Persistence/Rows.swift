@@ -187,6 +187,23 @@ struct ApiTokenRow: Codable, Sendable {
     var createdAtMs: Int64
     var createdBy: UUID
     var revokedAtMs: Int64?
+    /// JSON `TokenScope` for a token limited to some apps; nil for one that acts as its owner everywhere.
+    var appScope: String? = nil
+
+    var scope: TokenScope? { appScope.flatMap { try? JSONDecoder().decode(TokenScope.self, from: Data($0.utf8)) } }
+}
+
+/// What an app-scoped API token may do (for RPA and integrations): only the app API, only these apps (the owner's
+/// rights there still apply), and only reading unless `write`.
+struct TokenScope: Codable, Sendable, Equatable {
+    var apps: [String]
+    var write: Bool
+
+    var json: String { String(decoding: (try? JSONEncoder.sorted.encode(self)) ?? Data(), as: UTF8.self) }
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder { let e = JSONEncoder(); e.outputFormatting = [.sortedKeys]; return e }
 }
 
 struct PunchRow: Codable, Sendable, Hashable {

@@ -25,6 +25,11 @@ struct AuthenticateMiddleware: Middleware {
             guard let p = tokens.lookup(bearer.token) else {
                 return req.eventLoop.makeFailedFuture(ProblemError(status: .unauthorized, title: req.lang.t("APIトークンが無効です。", "The API token is not valid.")))
             }
+            // a token limited to some apps calls the app API and nothing else
+            if let scope = p.appScope, !(req.url.path == "/api/v1/apps" || req.url.path.hasPrefix("/api/v1/apps/")) {
+                return req.eventLoop.makeFailedFuture(ProblemError(status: .forbidden,
+                    title: req.lang.t("このAPIトークンはアプリ（\(scope.apps.joined(separator: "、"))）専用です。", "This API token is limited to the apps \(scope.apps.joined(separator: ", ")).")))
+            }
             req.principal = p
             return proceed()
         }

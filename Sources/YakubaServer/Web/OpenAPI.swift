@@ -24,7 +24,7 @@ enum OpenAPI {
       "info": {
         "title": "Yakuba API",
         "version": "1",
-        "description": "Clock-in/out and attendance for city hall staff, and the app engine (apps, records, statuses). Authenticate with `Authorization: Bearer <token>` (create one with `yakuba token create 職員番号` or on the API tokens page). Errors are RFC 9457 problem documents. Send `Accept-Language: en` (or `?lang=en`) for English messages; Japanese is the default."
+        "description": "Clock-in/out and attendance for city hall staff, and the app engine (apps, records, statuses). Authenticate with `Authorization: Bearer <token>` (create one with `yakuba token create 職員番号` or on the API tokens page). A token limited to apps (`yakuba token create 職員番号 --apps CODE,CODE [--write]`, or ticked on the tokens page) calls only those apps' `/api/v1/apps/…` operations, read only unless made with write, with its owner's rights there; anything else answers 403. Errors are RFC 9457 problem documents. Send `Accept-Language: en` (or `?lang=en`) for English messages; Japanese is the default."
       },
       "servers": [{"url": "/"}],
       "security": [{"bearer": []}],
@@ -312,7 +312,7 @@ enum OpenAPI {
         }
       },
       "components": {
-        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "A personal API token (acts as its owner), or one limited to some apps' API (read only unless made with write)."}},
         "parameters": {
           "AppCode": {"name": "code", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$"}},
           "RecordId": {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}
