@@ -424,8 +424,8 @@ enum AppBuilderController {
                      el("tbody", [hidden("statuses.count", "\(padded(s.statuses).count)")] + padded(s.statuses).enumerated().map { i, r in
                          let p = "statuses.\(i)"
                          return el("tr", el("td", errs(p), void("input", [("name", "\(p).name"), ("value", r["name"] ?? ""), ("aria-label", l.t("ステータス\(i + 1)の名前", "Status \(i + 1) name"))])),
-                                   el("td", select(id: "\(p)-mode", name: "\(p).mode", options: [("", l.t("なし", "None")), ("one", l.t("1人を選ぶ", "One person")), ("any", l.t("誰か1人", "Any one")), ("all", l.t("全員", "All of them"))], selected: r["mode"] ?? "", describedBy: nil)),
-                                   el("td", select(id: "\(p)-who", name: "\(p).who", options: partyOptions.filter { $0.0 != "assignee" && $0.0 != "everyone" }, selected: r["who"] ?? "", describedBy: nil)),
+                                   el("td", select(id: "\(p)-mode", name: "\(p).mode", options: [("", l.t("なし", "None")), ("one", l.t("1人を選ぶ", "One person")), ("any", l.t("誰か1人", "Any one")), ("all", l.t("全員", "All of them"))], selected: r["mode"] ?? "", describedBy: nil, label: l.t("ステータス\(i + 1)の作業者の決め方", "Status \(i + 1): how the assignee is chosen"))),
+                                   el("td", select(id: "\(p)-who", name: "\(p).who", options: partyOptions.filter { $0.0 != "assignee" && $0.0 != "everyone" }, selected: r["who"] ?? "", describedBy: nil, label: l.t("ステータス\(i + 1)の作業者", "Status \(i + 1): who is the assignee"))),
                                    el("td", void("input", [("type", "checkbox"), ("name", "\(p).lockAll"), ("value", "1"), ("aria-label", l.t("すべてロック", "Lock all"))] + (r["lockAll"] == "1" ? [("checked", "")] : []))),
                                    el("td", void("input", [("name", "\(p).locked"), ("value", r["locked"] ?? ""), ("aria-label", l.t("ロックするフィールドのコード（カンマ区切り）", "Locked field codes (comma-separated)"))])))
                      }))),
@@ -435,9 +435,9 @@ enum AppBuilderController {
                          let p = "actions.\(i)"
                          let st: [(String, String)] = [("", "—")] + statusNames.map { ($0, $0) }
                          return el("tr", el("td", errs(p), void("input", [("name", "\(p).name"), ("value", r["name"] ?? ""), ("aria-label", l.t("アクション\(i + 1)の名前", "Action \(i + 1) name"))])),
-                                   el("td", select(id: "\(p)-from", name: "\(p).from", options: st, selected: r["from"] ?? "", describedBy: nil)),
-                                   el("td", select(id: "\(p)-to", name: "\(p).to", options: st, selected: r["to"] ?? "", describedBy: nil)),
-                                   el("td", select(id: "\(p)-who", name: "\(p).who", options: [("", l.t("作業者（いなければ編集できる人）", "The assignee (else whoever may edit)"))] + partyOptions.dropFirst(), selected: r["who"] ?? "", describedBy: nil)),
+                                   el("td", select(id: "\(p)-from", name: "\(p).from", options: st, selected: r["from"] ?? "", describedBy: nil, label: l.t("アクション\(i + 1)の元のステータス", "Action \(i + 1): from status"))),
+                                   el("td", select(id: "\(p)-to", name: "\(p).to", options: st, selected: r["to"] ?? "", describedBy: nil, label: l.t("アクション\(i + 1)の次のステータス", "Action \(i + 1): to status"))),
+                                   el("td", select(id: "\(p)-who", name: "\(p).who", options: [("", l.t("作業者（いなければ編集できる人）", "The assignee (else whoever may edit)"))] + partyOptions.dropFirst(), selected: r["who"] ?? "", describedBy: nil, label: l.t("アクション\(i + 1)を実行できる人", "Action \(i + 1): who may take it"))),
                                    el("td", void("input", [("type", "checkbox"), ("name", "\(p).comment"), ("value", "1"), ("aria-label", l.t("コメント必須", "Needs a comment"))] + (r["comment"] == "1" ? [("checked", "")] : []))))
                      })))),
                el("fieldset", el("legend", txt(l.t("権限", "Permissions"))), errs("permissions"),
@@ -461,7 +461,7 @@ enum AppBuilderController {
                      el("thead", el("tr", [l.t("対象", "Who"), l.t("条件（空なら全件。例: department = MYDEPARTMENT()）", "Condition (empty = all; e.g. department = MYDEPARTMENT())"), l.t("編集もできる", "May edit")].map { el("th", attr("scope", "col"), txt($0)) })),
                      el("tbody", [hidden("rules.count", "\(padded(s.rules).count)")] + padded(s.rules).enumerated().map { i, r in
                          let p = "rules.\(i)"
-                         return el("tr", el("td", errs(p), select(id: "\(p)-who", name: "\(p).who", options: partyOptions.contains { $0.0 == r["who"] } || (r["who"] ?? "").isEmpty ? partyOptions : partyOptions + [(r["who"]!, r["who"]!)], selected: r["who"] ?? "", describedBy: nil)),
+                         return el("tr", el("td", errs(p), select(id: "\(p)-who", name: "\(p).who", options: partyOptions.contains { $0.0 == r["who"] } || (r["who"] ?? "").isEmpty ? partyOptions : partyOptions + [(r["who"]!, r["who"]!)], selected: r["who"] ?? "", describedBy: nil, label: l.t("規則\(i + 1)の対象", "Rule \(i + 1): who it is for"))),
                                    el("td", void("input", [("name", "\(p).condition"), ("value", r["condition"] ?? ""), ("aria-label", l.t("規則\(i + 1)の条件", "Rule \(i + 1) condition"))])),
                                    el("td", void("input", [("type", "checkbox"), ("name", "\(p).edit"), ("value", "1"), ("aria-label", l.t("規則\(i + 1): 編集もできる", "Rule \(i + 1): may edit"))] + (r["edit"] == "1" ? [("checked", "")] : []))))
                      })))),
@@ -512,12 +512,13 @@ enum AppBuilderController {
             el("h1", txt(title)),
             el("p", txt(l.t("ほかの自治体や Yakuba で書き出したテンプレートファイル（.yakuba-app.json）から、アプリを作ります。レコードは含まれません。役割には、この自治体で担当する人を割り当てます。",
                             "Build apps from a template file (.yakuba-app.json) exported by Yakuba, here or elsewhere. No records are included; assign local people to each role."))),
-            errors.isEmpty ? .empty : el("div", cls("alert"), attr("role", "alert"), el("p", txt(l.t("読み込めませんでした。", "The template was not imported."))),
+            errors.isEmpty ? .empty : el("div", cls("alert"), attr("role", "alert"), attr("id", "file-error"), el("p", txt(l.t("読み込めませんでした。", "The template was not imported."))),
                                         el("ul", errors.prefix(50).map { e in el("li", txt((e.path == "file" ? "" : e.path + ": ") + l.t(e.messageJa, e.messageEn))) })),
             el("form", attr("method", "post"), attr("action", "/apps/import"), attr("enctype", "multipart/form-data"), attr("novalidate", ""), hidden("_csrf", req.csrfToken),
                values["template"].map { hidden("template", $0) } ?? .empty,
                values["template"] == nil ? field(id: "file", label: l.t("テンプレートファイル", "Template file"), error: nil) { d in
-                   void("input", [("id", "file"), ("name", "file"), ("type", "file"), ("accept", ".json,application/json"), ("aria-describedby", d)])
+                   void("input", [("id", "file"), ("name", "file"), ("type", "file"), ("accept", ".json,application/json"),
+                                  ("aria-describedby", errors.isEmpty ? d : "file-error")] + (errors.isEmpty ? [] : [("aria-invalid", "true")]))
                } : el("p", txt(l.t("ファイルを読みました。役割を割り当てて読み込んでください。", "The file was read; assign the roles and import."))),
                field(id: "code", label: l.t("アプリのコードを変える（任意。1つのアプリのテンプレートのとき）", "New app code (optional; for a one-app template)"), error: nil) { d in
                    input(id: "code", name: "code", value: values["code"] ?? "", describedBy: d)

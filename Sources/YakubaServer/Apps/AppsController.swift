@@ -470,15 +470,18 @@ enum AppsController {
             let s = AppForms.text(f, v, l, scope, names, calcType: calc[f.code])
             return f.type == .multilineText ? el("div", cls("multiline"), txt(s.ifEmpty("—"))) : txt(s.ifEmpty("—"))
         }
+        // changes listed in the form's order (removed fields last)
+        let position = Dictionary(def.formRows.joined().enumerated().map { ($0.element.code, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        func ordered(_ cs: [RecordEvent.Change]?) -> [RecordEvent.Change] { (cs ?? []).sorted { (position[$0.field] ?? Int.max, $0.field) < (position[$1.field] ?? Int.max, $1.field) } }
         func describe(_ e: RecordEvent) -> [N] {
             switch e.kind {
             case "created":
-                return [txt(l.t("作成しました", "Created")), el("ul", (e.changes ?? []).map { c in
+                return [txt(l.t("作成しました", "Created")), el("ul", ordered(e.changes).map { c in
                     let f = def.field(c.field) ?? FieldDefinition(code: c.field, label: c.field + l.t("（削除したフィールド）", " (removed field)"), type: .text)
                     return el("li", txt("\(f.label): \(AppForms.text(f, c.after, l, scope, names, calcType: calc[c.field]).ifEmpty("—"))"))
                 })]
             case "updated":
-                return [txt(l.t("変更しました", "Changed")), el("ul", (e.changes ?? []).map { c in
+                return [txt(l.t("変更しました", "Changed")), el("ul", ordered(e.changes).map { c in
                     let f = def.field(c.field) ?? FieldDefinition(code: c.field, label: c.field + l.t("（削除したフィールド）", " (removed field)"), type: .text)
                     return el("li", txt("\(f.label): \(AppForms.text(f, c.before, l, scope, names, calcType: calc[c.field]).ifEmpty("—")) → \(AppForms.text(f, c.after, l, scope, names, calcType: calc[c.field]).ifEmpty("—"))"))
                 })]

@@ -63,7 +63,7 @@ enum Assets {
     .big { width:100%; font-size:1.6rem; padding:22px; border-radius:14px; margin:8px 0; }
     .big.out { background:#8a1c14; border-color:#5e130e; }
     .big.break { background:#fff; color:#0b3d91; border:2px solid #0b3d91; font-size:1.2rem; padding:14px; }
-    fieldset { border:1px solid var(--line); border-radius:8px; margin:12px 0; padding:8px 12px; text-align:left; }
+    fieldset { border:1px solid var(--line); border-radius:8px; margin:12px 0; padding:8px 12px; text-align:left; min-width:0; }
     fieldset label { display:inline-flex; align-items:center; gap:6px; margin:6px 14px 6px 0; font-size:1.05rem; }
     fieldset input[type=radio] { width:22px; height:22px; }
     table.roster th, table.roster td { padding:2px 3px; text-align:center; } table.roster tbody th { text-align:left; white-space:nowrap; }

@@ -53,8 +53,9 @@ func input(id: String, name: String, type: String = "text", value: String?, desc
     return void("input", a + extra)
 }
 
-func select(id: String, name: String, options: [(value: String, label: String)], selected: String?, describedBy: String?, invalid: Bool = false) -> N {
-    el("select", [attr("id", id), attr("name", name), attr("aria-describedby", describedBy), invalid ? attr("aria-invalid", "true") : .empty]
+/// A select; `label` names it for assistive technology where no visible `<label>` does (a select in a table row).
+func select(id: String, name: String, options: [(value: String, label: String)], selected: String?, describedBy: String?, invalid: Bool = false, label: String? = nil) -> N {
+    el("select", [attr("id", id), attr("name", name), attr("aria-describedby", describedBy), attr("aria-label", label), invalid ? attr("aria-invalid", "true") : .empty]
        + options.map { o in el("option", attr("value", o.value), flag("selected", o.value == selected), txt(o.label)) })
 }
 
