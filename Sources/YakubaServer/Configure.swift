@@ -57,7 +57,13 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     // the punch cache serves the clock-in page and API: commands (demo, close, calendar, …) do not need it warm
     let command = app.environment.arguments.dropFirst().first
     if command == nil || command == "serve" || command?.hasPrefix("-") == true { try await writer.warm() }
-    app.storage[ServicesKey.self] = YakubaServices(writer: writer, tokens: tokens, throttle: LoginThrottle(), config: config)
+    let services = YakubaServices(writer: writer, tokens: tokens, throttle: LoginThrottle(), config: config)
+    app.storage[ServicesKey.self] = services
+    // registered after the writer's: stopped before it closes
+    app.lifecycle.use(RecalculatorShutdown(recalculator: services.recalculator))
+    if command == nil || command == "serve" || command?.hasPrefix("-") == true {
+        try await services.recalculator.resume(writer, app.db as! any SQLDatabase, logger: app.logger)
+    }
 
     app.middleware = Middlewares()
     app.middleware.use(RouteLoggingMiddleware(logLevel: .debug))

@@ -11,6 +11,8 @@ final class YakubaServices: Sendable {
     let config: AppConfig
     /// the 見える化 pages' monthly aggregates, in memory
     let stats = StatsCache()
+    /// apps' calculated fields computed again in the background after an expression changed
+    let recalculator = AppRecalculator()
     private let municipalities = Mutex<[UUID: MunicipalityRow]>([:])
     private let contexts = Mutex<[UUID: MunicipalityContext]>([:])
 

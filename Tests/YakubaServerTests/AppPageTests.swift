@@ -106,6 +106,47 @@ struct AppPageTests {
         }
     }
 
+    /// Changing a calculation reaches every record, in batches in the background (the writer is never held for the whole
+    /// app); the list says so while it runs.
+    @Test func aChangedCalculationReachesEveryRecordInTheBackground() async throws {
+        try await withCity { city in
+            let admin = Browser(city.app)
+            try await admin.login(city.admin.staffNumber)
+            try await admin.get("/apps/build")
+            #expect(try await admin.post("/apps/build", Self.loans).status == .seeOther)
+            let sql = city.app.db.sql
+            let app = try #require(try await AppStore.app(sql, municipalityId: city.muni.id, code: "equipment_loans"))
+            let borrower = AppStore.id(city.staffA.id)
+            let records = (0..<1201).map { i in
+                AppStore.NewRecord(data: ["item": .text("PC \(i)"), "borrower": .text(borrower), "out_on": .text("2026-12-01"), "due_on": .text("2026-12-08"), "days": .number(7)],
+                                   state: RecordState(status: "申請"))
+            }
+            for chunk in records.chunked(100) { _ = try await AppStore.insert(city.app.yakuba.writer, app: app, records: chunk, actor: city.admin.id) }
+
+            var change = Self.loans
+            for i in 0..<5 { change["fields.\(i).existing"] = "1" }
+            change["fields.4.expression"] = "datediff(due_on, out_on) + 1"
+            try await admin.get("/apps/equipment_loans/settings")
+            let saved = try await admin.post("/apps/equipment_loans/settings", change)
+            #expect(saved.status == .seeOther, "\(saved.body.string.prefix(1500))")
+            await city.app.yakuba.recalculator.wait(app.id)
+            var days: [Decimal: Int] = [:]
+            for r in try await sql.raw("SELECT \(unsafeRaw: AppStore.dataColumn(sql, alias: "")) FROM app_records WHERE app_id = \(bind: app.id)").all() {
+                if case .number(let d)? = AppValue.parse(try r.decode(column: "data", as: String.self))?.object?["days"] { days[d, default: 0] += 1 }
+            }
+            #expect(days == [8: 1201], "every record, across three batches of 500")
+            let pending = try await sql.raw("SELECT recalc_after FROM apps WHERE id = \(bind: app.id)").first()?.decode(column: "recalc_after", as: Int64?.self)
+            #expect(pending == nil)
+            #expect(!(try await admin.get("/apps/equipment_loans").body.string.contains("計算式の変更をレコードに反映しています")), "no notice once done")
+
+            // a change that leaves the calculations alone computes nothing
+            var rename = change; rename["app.name"] = "貸出機器台帳（本庁）"
+            try await admin.get("/apps/equipment_loans/settings")
+            #expect(try await admin.post("/apps/equipment_loans/settings", rename).status == .seeOther)
+            #expect(city.app.yakuba.recalculator.progress(app.id) == nil)
+        }
+    }
+
     static func upload(_ b: Browser, _ json: String, fields: [String: String]) async throws -> TestingHTTPResponse {
         try await b.get("/apps/import")
         let boundary = "----yakuba\(UUID().uuidString)"

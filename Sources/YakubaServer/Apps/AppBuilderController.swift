@@ -333,8 +333,9 @@ enum AppBuilderController {
         let built = try await build(s, previous: a.app.definition, req: req, scope: scope, knownApps: Set(apps.map(\.definition.code)))
         if !built.errors.isEmpty { return page(req, scope, s, errors: built.errors, existing: a.app, apps: apps, status: .unprocessableEntity) }
         do {
-            try await AppStore.update(req.yakuba.writer, app: a.app, definition: built.definition, roleMap: built.roleMap,
-                                      expectedRevision: Int(form["revision"] ?? "") ?? a.app.row.revision, actor: scope.principal.staffId)
+            let recalc = try await AppStore.update(req.yakuba.writer, app: a.app, definition: built.definition, roleMap: built.roleMap,
+                                                   expectedRevision: Int(form["revision"] ?? "") ?? a.app.row.revision, actor: scope.principal.staffId)
+            if recalc { req.yakuba.recalculator.start(req.yakuba.writer, appId: a.app.id, logger: req.logger) }
         } catch AppConflict.revision {
             return page(req, scope, s, errors: ["app": [l.t("ほかの人が先にこのアプリの設定を保存しました。開き直してからやり直してください。", "Someone else saved this app's settings first; reopen them and try again.")]],
                         existing: a.app, apps: apps, status: .conflict)

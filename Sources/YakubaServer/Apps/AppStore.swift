@@ -73,6 +73,8 @@ struct AppRow: Codable, Sendable, Hashable {
     var createdBy: UUID
     var createdAtMs: Int64
     var updatedAtMs: Int64
+    /// Records after this number still wait for their calculated fields to be computed again; nil when none do.
+    var recalcAfter: Int64? = nil
 }
 
 /// An installed app: its row, its definition and who holds its roles here.
@@ -166,8 +168,10 @@ enum AppStore {
     }
 
     /// Saves a new revision of an app. Refused (409) when someone saved another revision since `expectedRevision`.
-    /// Fields removed are retired (their codes never come back); when a calculation changed, every record is computed again.
-    static func update(_ writer: LedgerWriter, app: InstalledApp, definition new: AppDefinition, roleMap: [String: [String]]?, expectedRevision: Int, actor: UUID) async throws {
+    /// Fields removed are retired (their codes never come back); when a calculation changed, every record is to be computed
+    /// again (`recalc_after`, by the `AppRecalculator`): returns whether that is so.
+    @discardableResult
+    static func update(_ writer: LedgerWriter, app: InstalledApp, definition new: AppDefinition, roleMap: [String: [String]]?, expectedRevision: Int, actor: UUID) async throws -> Bool {
         var d = new
         let removed = Set(app.definition.fields.map(\.code)).subtracting(d.fields.map(\.code))
         d.retiredFields = Array(Set(app.definition.retiredFields).union(removed)).sorted()
@@ -182,10 +186,11 @@ enum AppStore {
             guard let rev = try rows.first?.decode(column: "revision", as: Int.self) else { throw AppConflict.revision }
             try await sql.raw("INSERT INTO app_revisions (app_id, revision, definition, changed_by, changed_at_ms) VALUES (\(bind: app.id), \(bind: rev), \(bind: json), \(bind: actor), \(bind: now))").run()
             try await indexes(sql, appId: app.id, old: app.definition, new: d)
-            if recalc { try await recalculate(sql, appId: app.id, definition: d) }
+            if recalc { try await sql.raw("UPDATE apps SET recalc_after = 0 WHERE id = \(bind: app.id)").run() }
             return [LedgerDraft(municipalityId: app.row.municipalityId, actorId: actor, type: "app.updated", subjectId: app.id,
                                 payload: "{\"code\":\(AppValue.text(d.code).canonicalJSON),\"definitionSha256\":\"\(sha256Hex(json))\",\"removed\":\(AppValue.list(removed.sorted().map(AppValue.text)).canonicalJSON),\"revision\":\(expectedRevision + 1)}")]
         }
+        return recalc
     }
 
     /// The fields a list can filter and sort on with an index of their own.
@@ -199,24 +204,6 @@ enum AppStore {
 
     static func calculations(_ d: AppDefinition) -> [String] { d.fields.filter { $0.type == .calculated }.map { $0.code + "=" + ($0.expression ?? "") } }
 
-    /// Computes every record's calculated fields again (an expression changed), a thousand records at a time.
-    static func recalculate(_ sql: any SQLDatabase, appId: String, definition: AppDefinition) async throws {
-        var after: Int64 = 0
-        while true {
-            let rows = try await sql.raw("SELECT id, number, \(unsafeRaw: dataColumn(sql, alias: "")) FROM app_records WHERE app_id = \(bind: appId) AND number > \(bind: after) ORDER BY number LIMIT 1000").all()
-            if rows.isEmpty { return }
-            for r in rows {
-                let id = try r.decode(column: "id", as: String.self)
-                after = try r.decode(column: "number", as: Int64.self)
-                guard case .object(var data)? = AppValue.parse(try r.decode(column: "data", as: String.self)) else { continue }
-                let before = data
-                RecordValidation.calculate(definition, &data)
-                if data != before {
-                    try await sql.raw("UPDATE app_records SET data = \(jsonValue(sql, AppValue.object(data).canonicalJSON)) WHERE id = \(bind: id)").run()
-                }
-            }
-        }
-    }
 
     /// One expression index per field a list can filter or sort on, limited to the app's rows, written exactly as
     /// `RecordSQL.column` reads the field; dropped when the field goes.

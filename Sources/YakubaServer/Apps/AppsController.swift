@@ -117,6 +117,7 @@ enum AppsController {
         let content: [N] = [
             el("h1", txt(def.name)),
             def.description.isEmpty ? .empty : el("p", txt(def.description)),
+            recalculating(req, a, l),
             toolbar(a, l),
             viewTabs(a, views, current: view, l),
             filterForm(a, view: view, text: filterText, problems: problems, l),
@@ -168,6 +169,16 @@ enum AppsController {
             } catch { problems = [message(error, l)] }
         }
         return ListQuery(views: views, view: view, viewQuery: viewQuery, query: query, filterText: filterText, problems: problems)
+    }
+
+    /// While calculated fields are being computed again after an expression changed: how far it is.
+    static func recalculating(_ req: Request, _ a: AppAccess, _ l: Lang) -> N {
+        let p = req.yakuba.recalculator.progress(a.app.id)
+        guard p != nil || a.app.row.recalcAfter != nil else { return .empty }
+        let where_ = p.flatMap { $0.total > 0 ? l.t("（\(AppForms.grouped(Decimal($0.done))) / \(AppForms.grouped(Decimal($0.total)))件）", " (\($0.done) of \($0.total) records)") : nil } ?? ""
+        return el("p", cls("notice"), attr("role", "status"),
+                  txt(l.t("計算式の変更をレコードに反映しています\(where_)。終わるまで、計算フィールドの値が古いレコードがあります。",
+                          "The changed calculations are being applied to the records\(where_). Until then some calculated values may be out of date.")))
     }
 
     static func toolbar(_ a: AppAccess, _ l: Lang) -> N {
