@@ -29,6 +29,10 @@ public struct RecordSQL: Sendable {
     public let dialect: Dialect
     public let app: AppDefinition
     public let types: [String: FieldType]
+    /// Conditions written so that no index matches them (PostgreSQL): the list then walks the index of its sort order and
+    /// stops at the page, instead of reading every match of a broad filter and sorting it. PostgreSQL keeps no statistics
+    /// for the expressions of partial indexes, so it cannot tell a broad filter from a narrow one by itself.
+    public var avoidIndexes = false
 
     public init(dialect: Dialect, app: AppDefinition) {
         self.dialect = dialect; self.app = app; types = app.queryTypes
@@ -48,8 +52,20 @@ public struct RecordSQL: Sendable {
         }
     }
 
-    /// The SQL expression of a field's value, as its indexes are written (numbers compare as numbers on both engines).
+    /// The SQL expression of a field's value, as its indexes are written (numbers compare as numbers on both engines);
+    /// with `avoidIndexes`, the same value in a form no index matches.
     public func column(_ field: String) -> String {
+        let c = indexedColumn(field)
+        guard avoidIndexes, dialect == .postgres, field != SystemField.assignee.rawValue, field != SystemField.recordNumber.rawValue else { return c }
+        let type = SystemField(rawValue: field)?.valueType ?? types[field] ?? .text
+        switch type {
+        case .number, .money: return "(\(c) + 0)"
+        case .multiChoice, .attachment, .subtable: return c
+        default: return "(\(c) || '')"
+        }
+    }
+
+    func indexedColumn(_ field: String) -> String {
         if let s = SystemField(rawValue: field) {
             switch s {
             case .recordNumber: return "r.number"
@@ -224,7 +240,7 @@ public struct RecordSQL: Sendable {
     /// Empty values sort as the smallest on both engines.
     public func orderBy(_ sorts: [RecordQuery.Sort]) -> String {
         var keys = sorts.filter { $0.field != SystemField.recordNumber.rawValue && $0.field != SystemField.assignee.rawValue }
-            .map { s in "\(column(s.field)) \(s.descending ? "DESC" : "ASC")\(nulls(s.descending))" }
+            .map { s in "\(indexedColumn(s.field)) \(s.descending ? "DESC" : "ASC")\(nulls(s.descending))" }
         let lastDesc = sorts.first(where: { $0.field == SystemField.recordNumber.rawValue })?.descending ?? sorts.first?.descending ?? true
         keys.append("r.number \(lastDesc ? "DESC" : "ASC")")
         return keys.joined(separator: ", ")
@@ -237,7 +253,7 @@ public struct RecordSQL: Sendable {
     /// The keys a cursor carries: the sorted fields' values of the last row shown, then its record number.
     public func cursorKeys(_ sorts: [RecordQuery.Sort]) -> [(column: String, descending: Bool, numeric: Bool)] {
         var keys = sorts.filter { $0.field != SystemField.recordNumber.rawValue && $0.field != SystemField.assignee.rawValue }
-            .map { s in (column(s.field), s.descending, [.number, .money].contains(types[s.field] ?? .text)) }
+            .map { s in (indexedColumn(s.field), s.descending, [.number, .money].contains(types[s.field] ?? .text)) }
         let lastDesc = sorts.first(where: { $0.field == SystemField.recordNumber.rawValue })?.descending ?? sorts.first?.descending ?? true
         keys.append(("r.number", lastDesc, true))
         return keys

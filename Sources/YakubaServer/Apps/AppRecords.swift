@@ -73,7 +73,14 @@ extension AppStore {
 
     /// A page of the records the caller may see, filtered and sorted in the database, continuing after `cursor`.
     static func list(_ sql: any SQLDatabase, _ access: AppAccess, query: RecordQuery, cursor: String?, limit: Int, exactCount: Bool) async throws -> RecordPage {
-        let c = access.compiler
+        var c = access.compiler
+        // PostgreSQL has no statistics for the partial indexes' expressions: a broad filter is written so that no index
+        // matches it, and the list walks its sort order's index (an app field's, or the record number's) to the page
+        let sortField = query.sort.first?.field ?? SystemField.recordNumber.rawValue
+        if !isSQLite(sql), query.condition != nil, sortField == SystemField.recordNumber.rawValue || indexedFields(access.app.definition).contains(sortField),
+           walksSortIndex(access.app, query.condition) {
+            c.avoidIndexes = true
+        }
         let visible = try c.visible(access.context)
         let condition = try query.condition.map { cond throws(AppProblem) in try c.condition(cond, access.context) } ?? .true
         var sorts = query.sort
@@ -89,7 +96,20 @@ extension AppStore {
         let hint = isSQLite(sql) ? sortIndex(access.app, sorts: sorts, condition: query.condition).map { " INDEXED BY \($0)" } ?? "" : ""
         var q: SQLQueryString = "SELECT \(unsafeRaw: columns(sql)) FROM app_records r\(unsafeRaw: hint) WHERE r.app_id = '\(unsafeRaw: access.app.id)' AND " + visible.query + " AND " + condition.query + " AND " + afterFragment.query
         q.appendLiteral(" ORDER BY \(c.orderBy(sorts)) LIMIT \(limit + 1)")
-        let rows = try await sql.raw(q).all()
+        let rows: [any SQLRow]
+        if c.avoidIndexes, let db = sql as? any Database {
+            // its estimate of the (unindexable) filter is a guess it would answer with a full scan and a sort: in this
+            // statement's own transaction, only an ordered index scan is left to it, and the only index that fits is the
+            // sort order's, walked to the page (measured on 200,000 records: 80–230 ms → 1–15 ms)
+            let query = q
+            rows = try await db.transaction { tx in
+                let t = tx as! any SQLDatabase
+                try await t.raw("SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)").run()
+                return try await t.raw(query).all()
+            }
+        } else {
+            rows = try await sql.raw(q).all()
+        }
         var records = try await decodeRecords(rows, sql)
         var next: String? = nil
         if records.count > limit {
@@ -107,10 +127,17 @@ extension AppStore {
     }
 
     /// The index to walk for a list sorted by an app field, unless the filter is expected to leave so few records that
-    /// finding them first and sorting them is cheaper. The expectation comes from the definition, not from statistics: an
-    /// equality on a choice matches one in as many records as it has choices, a range about a third, and so on.
+    /// finding them first and sorting them is cheaper (`walksSortIndex`).
     static func sortIndex(_ app: InstalledApp, sorts: [RecordQuery.Sort], condition: RecordQuery.Condition?) -> String? {
-        guard let first = sorts.first, indexedFields(app.definition).contains(first.field) else { return nil }
+        guard let first = sorts.first, indexedFields(app.definition).contains(first.field), walksSortIndex(app, condition) else { return nil }
+        return indexName(appId: app.id, code: first.field)
+    }
+
+    /// Whether a list should walk its sort order's index and stop at the page: unless the filter is expected to keep
+    /// fewer than one record in 500, when reading the matches and sorting them is cheaper. The expectation comes from the
+    /// definition, not from statistics: an equality on a choice matches one in as many records as it has choices, a range
+    /// about a third, and so on.
+    static func walksSortIndex(_ app: InstalledApp, _ condition: RecordQuery.Condition?) -> Bool {
         let def = app.definition
         func one(_ field: String) -> Double {
             if field == SystemField.status.rawValue { return 1 / Double(max(1, def.process?.statuses.count ?? 1)) }
@@ -132,9 +159,8 @@ extension AppStore {
             case .empty(_, let negated): return negated ? 0.9 : 0.1
             }
         }
-        // below one record in 500, reading the matches and sorting them beats walking the index past the others
-        if let c = condition, share(c) < 0.002 { return nil }
-        return indexName(appId: app.id, code: first.field)
+        guard let c = condition else { return true }
+        return share(c) >= 0.002
     }
 
     /// The value of the i-th cursor key of a record: a sorted field's value, then the record number.
