@@ -74,11 +74,15 @@ public enum SVGChart {
 
     /// Vertical stacked bars: one bar per category (x), one segment per series, with a legend.
     public static func stackedBars(id: String, title: String, desc: String, categories: [String], series: [Series], unit: String) -> String {
-        let left = 56.0, plotH = 220.0, top = 34.0, colW = max(28.0, min(64.0, 640.0 / Double(max(1, categories.count))))
-        let width = Int(left + colW * Double(categories.count) + 16), height = Int(top + plotH + 44)
+        let left = 56.0, plotH = 220.0, colW = max(28.0, min(64.0, 640.0 / Double(max(1, categories.count))))
+        let width = Int(left + colW * Double(categories.count) + 16)
+        let (legendBody, legendH) = legend(series.map(\.name), id: id, x: left, y: 14, width: max(Double(width), 360) - left - 8)
+        let top = 20.0 + legendH
+        let axis = categoryAxis(categories, step: colW)
+        let height = Int(top + plotH + axis.height)
         let totals = categories.indices.map { i in series.reduce(0.0) { $0 + max(0, $1.values[safe: i].flatMap { $0 } ?? 0) } }
         let maxV = niceMax(totals.max() ?? 0)
-        var body = legend(series.map(\.name), x: left, y: 14)
+        var body = patterns(id: id, count: series.count) + legendBody
         body += axisY(left: left, top: top, height: plotH, maxV: maxV, unit: unit, width: Double(width) - 8)
         for (i, c) in categories.enumerated() {
             var base = top + plotH
@@ -86,24 +90,29 @@ public enum SVGChart {
             for (k, s) in series.enumerated() {
                 let v = max(0, s.values[safe: i].flatMap { $0 } ?? 0)
                 let h = plotH * v / maxV
-                if h > 0 { body += "<rect x=\"\(f(x))\" y=\"\(f(base - h))\" width=\"\(f(colW * 0.7))\" height=\"\(f(h))\" fill=\"\(palette[k % palette.count])\" stroke=\"#fff\" stroke-width=\"0.5\"/>" }
+                if h > 0 { body += "<rect x=\"\(f(x))\" y=\"\(f(base - h))\" width=\"\(f(colW * 0.7))\" height=\"\(f(h))\" fill=\"\(fill(id, k))\" stroke=\"#fff\" stroke-width=\"0.5\"/>" }
                 base -= h
             }
-            body += "<text x=\"\(f(x + colW * 0.35))\" y=\"\(f(top + plotH + 18))\" text-anchor=\"middle\" fill=\"#222\" font-size=\"12\">\(esc(c))</text>"
+            body += axis.label(c, x: x + colW * 0.35, y: top + plotH)
         }
-        return frame(id: id, title: title, desc: desc, width: width, height: height, body)
+        return frame(id: id, title: title, desc: desc, width: max(width, 360), height: height, body)
     }
 
     /// Lines over categories (months), one per series, with markers and a legend; nil values break the line.
     public static func lines(id: String, title: String, desc: String, categories: [String], series: [Series], unit: String) -> String {
-        let left = 56.0, plotH = 200.0, top = 34.0, step = max(36.0, min(64.0, 640.0 / Double(max(1, categories.count))))
-        let width = Int(left + step * Double(categories.count) + 16), height = Int(top + plotH + 44)
+        let left = 56.0, plotH = 200.0, step = max(36.0, min(64.0, 640.0 / Double(max(1, categories.count))))
+        let width = Int(left + step * Double(categories.count) + 16)
+        let (legendBody, legendH) = legend(series.map(\.name), id: id, x: left, y: 14, width: max(Double(width), 360) - left - 8)
+        let top = 20.0 + legendH
+        let axis = categoryAxis(categories, step: step)
+        let height = Int(top + plotH + axis.height)
         let maxV = niceMax(series.flatMap { $0.values.compactMap { $0 } }.max() ?? 0)
-        var body = legend(series.map(\.name), x: left, y: 14)
+        var body = patterns(id: id, count: series.count) + legendBody
         body += axisY(left: left, top: top, height: plotH, maxV: maxV, unit: unit, width: Double(width) - 8)
         func px(_ i: Int) -> Double { left + step * Double(i) + step / 2 }
         for (k, s) in series.enumerated() {
             let color = palette[k % palette.count]
+            let dash = k >= palette.count ? " stroke-dasharray=\"6 3\"" : ""
             var path = "", pen = false
             for (i, v) in s.values.enumerated() {
                 guard let v else { pen = false; continue }
@@ -114,12 +123,43 @@ public enum SVGChart {
                 body += k % 2 == 0 ? "<circle cx=\"\(f(px(i)))\" cy=\"\(f(y))\" r=\"3.5\" fill=\"\(color)\"/>"
                     : "<rect x=\"\(f(px(i) - 3.5))\" y=\"\(f(y - 3.5))\" width=\"7\" height=\"7\" fill=\"\(color)\"/>"
             }
-            if !path.isEmpty { body += "<path d=\"\(path.dropFirst())\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"/>" }
+            if !path.isEmpty { body += "<path d=\"\(path.dropFirst())\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"\(dash)/>" }
         }
-        for (i, c) in categories.enumerated() {
-            body += "<text x=\"\(f(px(i)))\" y=\"\(f(top + plotH + 18))\" text-anchor=\"middle\" fill=\"#222\" font-size=\"12\">\(esc(c))</text>"
+        for (i, c) in categories.enumerated() { body += axis.label(c, x: px(i), y: top + plotH) }
+        return frame(id: id, title: title, desc: desc, width: max(width, 360), height: height, body)
+    }
+
+    /// The labels under a chart's columns: level when they fit their column, slanted (and cut at 14 characters, the
+    /// table beside the chart has them whole) when they do not, so long names never run into each other.
+    struct CategoryAxis {
+        var slanted: Bool
+        var height: Double
+        func label(_ c: String, x: Double, y: Double) -> String {
+            let text = c.count > 14 ? String(c.prefix(13)) + "…" : c
+            if !slanted { return "<text x=\"\(f(x))\" y=\"\(f(y + 18))\" text-anchor=\"middle\" fill=\"#222\" font-size=\"12\">\(esc(text))</text>" }
+            return "<text x=\"\(f(x))\" y=\"\(f(y + 14))\" text-anchor=\"end\" transform=\"rotate(-40 \(f(x)) \(f(y + 14)))\" fill=\"#222\" font-size=\"12\">\(esc(text))</text>"
         }
-        return frame(id: id, title: title, desc: desc, width: width, height: height, body)
+    }
+
+    static func categoryAxis(_ categories: [String], step: Double) -> CategoryAxis {
+        let widest = categories.map { textWidth($0.count > 14 ? String($0.prefix(13)) + "…" : $0, size: 12) }.max() ?? 0
+        if widest <= step * 0.92 { return CategoryAxis(slanted: false, height: 44) }
+        return CategoryAxis(slanted: true, height: 30 + widest * 0.65)
+    }
+
+    /// A series' fill: the palette's colours first, then the same colours striped (a seventh series never looks like the first).
+    static func fill(_ id: String, _ k: Int) -> String { k < palette.count ? palette[k] : "url(#\(esc(id))-p\(k))" }
+
+    static func patterns(id: String, count: Int) -> String {
+        guard count > palette.count else { return "" }
+        var out = "<defs>"
+        for k in palette.count..<count {
+            let color = palette[k % palette.count]
+            let angle = (k / palette.count) % 2 == 1 ? 45 : -45
+            out += "<pattern id=\"\(esc(id))-p\(k)\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(\(angle))\">"
+                + "<rect width=\"6\" height=\"6\" fill=\"#fff\"/><rect width=\"3.5\" height=\"6\" fill=\"\(color)\"/></pattern>"
+        }
+        return out + "</defs>"
     }
 
     /// A heat map: rows × columns, each cell shaded by its value (darker = more) and printed with its figure; nil cells are
@@ -154,14 +194,17 @@ public enum SVGChart {
         return frame(id: id, title: title, desc: desc, width: width, height: height, body)
     }
 
-    static func legend(_ names: [String], x: Double, y: Double) -> String {
-        var out = "", cx = x
+    /// The legend, wrapped onto as many lines as the width needs; returns it and the height it takes below `y`.
+    static func legend(_ names: [String], id: String, x: Double, y: Double, width: Double) -> (String, Double) {
+        var out = "", cx = x, cy = y
         for (k, n) in names.enumerated() {
-            out += "<rect x=\"\(f(cx))\" y=\"\(f(y - 10))\" width=\"12\" height=\"12\" fill=\"\(palette[k % palette.count])\"/>"
-            out += "<text x=\"\(f(cx + 16))\" y=\"\(f(y))\" fill=\"#222\" font-size=\"12\">\(esc(n))</text>"
-            cx += 28 + textWidth(n, size: 12)
+            let w = 28 + textWidth(n, size: 12)
+            if cx > x && cx + w - x > width { cx = x; cy += 18 }
+            out += "<rect x=\"\(f(cx))\" y=\"\(f(cy - 10))\" width=\"12\" height=\"12\" fill=\"\(fill(id, k))\"\(k >= palette.count ? " stroke=\"\(palette[k % palette.count])\"" : "")/>"
+            out += "<text x=\"\(f(cx + 16))\" y=\"\(f(cy))\" fill=\"#222\" font-size=\"12\">\(esc(n))</text>"
+            cx += w
         }
-        return out
+        return (out, cy - y + 14)
     }
 
     static func axisY(left: Double, top: Double, height: Double, maxV: Double, unit: String, width: Double) -> String {

@@ -125,6 +125,20 @@ struct DashboardTests {
         #expect(stacked.components(separatedBy: "<rect").count - 1 == 4, "two legend keys and two segments")
         #expect(SVGChart.niceMax(0) == 1 && SVGChart.niceMax(7) == 10 && SVGChart.niceMax(130) == 200 && SVGChart.niceMax(45) == 50)
     }
+
+    /// Charts of app records (issue 6) can have many series and long category names: the seventh series onwards is striped
+    /// (never the same look as the first), the legend wraps, and long labels slant (cut at 14 characters) instead of overlapping.
+    @Test func manySeriesAndLongLabelsStayReadable() {
+        let series = (0..<8).map { SVGChart.Series(name: "ステータス\($0)", values: [1, 2]) }
+        let svg = SVGChart.stackedBars(id: "k", title: "t", desc: "d", categories: ["市民生活部 市民課 住民記録係", "総務部"], series: series, unit: "")
+        #expect(svg.contains("<pattern id=\"k-p6\"") && svg.contains("<pattern id=\"k-p7\"") && svg.contains("fill=\"url(#k-p7)\""))
+        #expect(!svg.contains("k-p5"), "the first six are plain colours")
+        #expect(svg.contains("rotate(-40") && svg.contains(">市民生活部 市民課 住民記…</text>"), "a long name slants and is cut")
+        let keys = svg.components(separatedBy: "<rect x=\"56.0\" y=\"").count - 1
+        #expect(keys >= 2, "the legend wraps onto a second line at the left edge")
+        let plain = SVGChart.stackedBars(id: "s", title: "t", desc: "d", categories: ["4月", "5月"], series: [SVGChart.Series(name: "a", values: [2, 3])], unit: "")
+        #expect(!plain.contains("rotate(") && !plain.contains("<defs>"), "short labels stay level; no patterns needed")
+    }
 }
 
 @Suite("Early warnings: a score made of factors anyone can check (issue 5)")

@@ -147,6 +147,46 @@ struct AppPageTests {
         }
     }
 
+    /// 三条市's method: each bottleneck of a department interview becomes a request, started from its row (filled from it)
+    /// and linked back to it when saved.
+    @Test func aBottleneckBecomesARequestLinkedFromItsRow() async throws {
+        try await withCity { city in
+            try await AppAPITests.install(city)
+            let dx = city.staffA2
+            let made = try await api(city.app, .POST, "/api/v1/apps/\(ShippedApps.interviewsCode)/records", token: try await token(city, dx), json: """
+                {"record":{"department":"0101","interview_date":"2026-11-20","bottlenecks":[
+                  {"issue":"窓口の申請書を手で転記","cases_per_year":1200,"minutes_per_case":15},
+                  {"issue":"会議録の作成","cases_per_year":40}]}}
+                """)
+            #expect(made.status == .created, "\(made.body.string)")
+            let interview = try decodeJSON(made, as: AppAPITests.Rec.self)
+            let b = Browser(city.app)
+            try await b.login(dx.staffNumber)
+            let page = try await b.get("/apps/\(ShippedApps.interviewsCode)/records/\(interview.id)").body.string
+            #expect(page.contains("「デジタル化相談案件」に登録"), "\(page.prefix(3000))")
+            let from = "\(ShippedApps.interviewsCode):\(interview.id):bottlenecks:0:request"
+            let path = "/apps/dx_requests/records/new?from=" + from.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            let form = try await b.get(path)
+            #expect(form.status == .ok)
+            #expect(form.body.string.contains("value=\"窓口の申請書を手で転記\""), "the title comes from the row")
+            #expect(form.body.string.contains("value=\"1200\""), "the yearly cases come from the row")
+            #expect(form.body.string.contains("name=\"__from\""))
+            let saved = try await b.post("/apps/dx_requests/records", [
+                "__from": from, "__f_title": "1", "title": "窓口の申請書を手で転記", "__f_department": "1", "department": city.deptA1.id.uuidString,
+                "__f_current_procedure": "1", "current_procedure": "紙の申請書を基幹システムへ転記", "__f_cases_per_year": "1", "cases_per_year": "1200",
+                "__f_minutes_now": "1", "minutes_now": "15", "__f_minutes_after": "1", "minutes_after": "3", "__f_staff_involved": "1", "staff_involved": "1"])
+            #expect(saved.status == .seeOther && saved.location == "/apps/\(ShippedApps.interviewsCode)/records/\(interview.id)", "\(saved.body.string.prefix(3000))")
+            let after = try await b.get(saved.location ?? "").body.string
+            #expect(after.contains("元の行にリンクしました") && after.contains("窓口の申請書を手で転記"))
+            #expect(after.components(separatedBy: ">「デジタル化相談案件」に登録</a>").count - 1 == 1, "only the second bottleneck is left to register")
+            #expect(try await b.get(path).status == .notFound, "a linked row does not start another request")
+            // someone who may not edit the interview is offered nothing
+            let staff = Browser(city.app)
+            try await staff.login(city.staffA.staffNumber)
+            #expect(!(try await staff.get("/apps/\(ShippedApps.interviewsCode)/records/\(interview.id)").body.string.contains("に登録")))
+        }
+    }
+
     static func upload(_ b: Browser, _ json: String, fields: [String: String]) async throws -> TestingHTTPResponse {
         try await b.get("/apps/import")
         let boundary = "----yakuba\(UUID().uuidString)"

@@ -72,7 +72,7 @@ enum AppCSVController {
                    hidden("_csrf", req.csrfToken),
                    field(id: "file", label: l.t("CSV ファイル（UTF-8 または Shift_JIS）", "CSV file (UTF-8 or Shift_JIS)"), error: error) { d in
                        void("input", [("id", "file"), ("name", "file"), ("type", "file"), ("accept", ".csv,text/csv"), ("required", ""),
-                                      ("aria-describedby", issues.isEmpty ? d : "file-error")] + (error != nil ? [("aria-invalid", "true")] : []))
+                                      ("aria-describedby", issues.isEmpty ? d : "file-error")] + (error != nil || !issues.isEmpty ? [("aria-invalid", "true")] : []))
                    },
                    el("button", attr("type", "submit"), txt(l.t("読み込む", "Import"))))))
         }

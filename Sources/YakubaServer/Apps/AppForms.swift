@@ -126,13 +126,17 @@ enum AppForms {
             return (v, e)
         }
 
-        /// When a file was refused, the form comes back with every problem of the record, not the files' alone.
-        func refuse(_ def: AppDefinition, _ values: [String: AppValue], existing: StoredRecord?, zone: TimeZone) throws {
+        /// When a file was refused, the form comes back with every problem of the record, not the files' alone (staff
+        /// numbers, departments and links read as they would be on saving).
+        func refuse(_ req: Request, _ scope: Scope, _ access: AppAccess, _ values: [String: AppValue], existing: StoredRecord?) async throws {
             guard !problems.isEmpty else { return }
-            var others: [AppProblem] = []
+            let def = access.app.definition
             let fileFields = Set(problems.map(\.path))
-            if case .failure(let p) = RecordValidation.apply(def, changes: values.filter { !fileFields.contains($0.key) }, to: existing?.data, status: existing?.status ?? def.process?.initial?.name, zone: zone) {
-                others = p.all.filter { !fileFields.contains($0.path) }
+            let (resolved, refProblems) = try await AppsService.resolve(req, scope, access, values.filter { !fileFields.contains($0.key) })
+            var others = refProblems
+            if case .failure(let p) = RecordValidation.apply(def, changes: resolved, to: existing?.data, status: existing?.status ?? def.process?.initial?.name,
+                                                             zone: scope.municipality.zone) {
+                others += p.all.filter { vp in !fileFields.contains(vp.path) && !refProblems.contains { $0.path == vp.path } }
             }
             throw AppProblems(problems.map { AppProblem($0.path, $0.messageJa + "（ほかのファイルも、もう一度選んでください）", $0.messageEn + " (Choose the other files again too.)") } + others)
         }
@@ -257,5 +261,56 @@ enum AppForms {
             return day.iso + "T" + String(format: "%02d:%02d", mins / 60, mins % 60)
         default: return plain(v)
         }
+    }
+}
+
+/// A sub-table row a new record starts from (`app:record:table:row:column`), when the caller may still edit that record
+/// and the row's link is still empty.
+struct RowOrigin: Sendable {
+    var access: AppAccess
+    var record: StoredRecord
+    var table: FieldDefinition
+    var row: Int
+    var column: FieldDefinition
+    var linkApp: String { column.linkApp ?? "" }
+
+    static func load(_ req: Request, _ scope: Scope, _ text: String) async throws -> RowOrigin? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 5, let row = Int(parts[3]), row >= 0,
+              let a = try? await AppsService.access(req, scope, code: parts[0], need: .edit),
+              let table = a.app.definition.field(parts[2]), table.type == .subtable,
+              let column = table.rowFields.first(where: { $0.code == parts[4] && $0.type == .link }),
+              a.app.definition.permissions.access(table.code, caller: a.caller, record: RecordContext(creator: a.caller.staffId, data: [:], assignees: [])) >= .read,
+              let record = try await AppStore.record(req.sql, a, id: parts[1], edit: true),
+              case .list(let rows)? = record.data[table.code], row < rows.count, (rows[row].object?[column.code] ?? .null).isEmpty else { return nil }
+        return RowOrigin(access: a, record: record, table: table, row: row, column: column)
+    }
+
+    var cells: [String: AppValue] { record.data[table.code]?.list?[row].object ?? [:] }
+
+    /// The new record's first values: same-coded fields from the row, then from its record; the title from the row's first text.
+    func prefill(_ target: AppDefinition) -> [String: AppValue] {
+        var out: [String: AppValue] = [:]
+        for f in target.fields where ![.calculated, .attachment, .subtable].contains(f.type) {
+            if let v = cells[f.code], !v.isEmpty, sameKind(f, table.rowFields.first { $0.code == f.code }) { out[f.code] = v }
+            else if let v = record.data[f.code], !v.isEmpty, sameKind(f, access.app.definition.field(f.code)) { out[f.code] = v }
+        }
+        if let t = target.titleField, (out[t] ?? .null).isEmpty, let first = table.rowFields.first(where: { $0.type == .text }), let v = cells[first.code] { out[t] = v }
+        return out
+    }
+
+    private func sameKind(_ a: FieldDefinition, _ b: FieldDefinition?) -> Bool {
+        guard let b else { return false }
+        let text: Set<FieldType> = [.text, .multilineText]
+        let numbers: Set<FieldType> = [.number, .money]
+        return a.type == b.type || (text.contains(a.type) && text.contains(b.type)) || (numbers.contains(a.type) && numbers.contains(b.type))
+    }
+
+    /// Sets the row's link to the new record (with the record's revision: a change in between refuses it).
+    func link(_ req: Request, _ scope: Scope, to id: String) async throws {
+        guard case .list(var rows)? = record.data[table.code], row < rows.count, case .object(var cells) = rows[row] else { throw AppStale(id: record.id, current: record.revision) }
+        cells[column.code] = .text(id)
+        rows[row] = .object(cells)
+        _ = try await AppsService.update(req, scope, access, [(record.id, record.revision, [table.code: .list(rows)])])
     }
 }

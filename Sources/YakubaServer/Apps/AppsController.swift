@@ -10,7 +10,7 @@ enum AppsController {
     static func register(_ r: any RoutesBuilder) {
         r.on(.GET, ["apps"], access: .signedIn) { req in try await index(req) }
         r.on(.GET, ["apps", ":code"], access: .signedIn) { req in try await list(req) }
-        r.on(.GET, ["apps", ":code", "records", "new"], access: .signedIn) { req in try await form(req, record: nil, values: nil, errors: [:]) }
+        r.on(.GET, ["apps", ":code", "records", "new"], access: .signedIn) { req in try await newForm(req) }
         // a record's form may carry files (attachment fields: up to 10 of at most 50 MB each, 60 MB per form)
         r.on(.POST, ["apps", ":code", "records"], access: .signedIn, body: .collect(maxSize: "60mb")) { req in try await create(req) }
         r.on(.GET, ["apps", ":code", "records", ":id"], access: .signedIn) { req in try await show(req, errors: [:]) }
@@ -249,7 +249,20 @@ enum AppsController {
 
     // MARK: a record's form
 
-    static func form(_ req: Request, record: StoredRecord?, values: [String: AppValue]?, errors: [String: String], status: HTTPResponseStatus = .ok) async throws -> Response {
+    /// A new record's form; `from=app:record:table:row:column` starts it from a sub-table row of another app's record
+    /// (a bottleneck of a 業務ヒアリング becoming a request): fields of the same code are filled from the row and its
+    /// record, the title from the row's first text, and saving links the row to the new record.
+    static func newForm(_ req: Request) async throws -> Response {
+        guard let from = req.query[String.self, at: "from"] else { return try await form(req, record: nil, values: nil, errors: [:]) }
+        let scope = try await Scope.load(req)
+        let a = try await AppsService.access(req, scope, code: code(req), need: .add)
+        guard let o = try await RowOrigin.load(req, scope, from), o.linkApp == a.app.definition.code else {
+            throw ProblemError(status: .notFound, title: req.lang.t("元の行が見つからないか、すでにリンクされています。", "The row to start from was not found, or is already linked."))
+        }
+        return try await form(req, record: nil, values: o.prefill(a.app.definition), errors: [:], from: from)
+    }
+
+    static func form(_ req: Request, record: StoredRecord?, values: [String: AppValue]?, errors: [String: String], status: HTTPResponseStatus = .ok, from: String? = nil) async throws -> Response {
         let l = req.lang
         let scope = try await Scope.load(req)
         let a = try await AppsService.access(req, scope, code: code(req), need: record == nil ? .add : .edit)
@@ -306,7 +319,6 @@ enum AppsController {
                 let types = f.acceptedContentTypes
                 let described = ["\(id)-hint", error == nil ? nil : "\(id)-error"].compactMap { $0 }.joined(separator: " ")
                 return el("fieldset", error != nil ? cls("has-error") : .empty, marker, el("legend", txt(label)),
-                          error.map { el("p", attr("id", "\(id)-error"), cls("error"), attr("role", "alert"), txt($0)) } ?? .empty,
                           files.isEmpty ? .empty : el("ul", cls("files"), files.enumerated().map { i, m in
                               el("li", el("label", void("input", [("type", "checkbox"), ("name", "__keep_\(f.code)"), ("value", m.id), ("id", "\(id)-keep-\(i)"), ("checked", "")]),
                                           txt(l.t(" 残す: ", " Keep: ") + "\(m.name)（\(Attachments.size(m.size))）")))
@@ -315,6 +327,7 @@ enum AppsController {
                           el("p", attr("id", "\(id)-hint"), cls("hint"),
                              txt(l.t("\(types.map(Attachments.typeName).joined(separator: "、"))。1つ\(Attachments.size(f.largestFile))まで、\(RecordValidation.maxAttachments)個まで。",
                                      "\(types.map(Attachments.typeName).joined(separator: ", ")); up to \(Attachments.size(f.largestFile)) each, \(RecordValidation.maxAttachments) files."))),
+                          error.map { el("p", attr("id", "\(id)-error"), cls("error"), attr("role", "alert"), txt($0)) } ?? .empty,
                           void("input", [("id", id), ("name", f.code), ("type", "file"), ("multiple", ""), ("accept", Attachments.accept(types)), ("aria-describedby", described)]
                                         + (error != nil ? [("aria-invalid", "true")] : [])))
             case .subtable:
@@ -361,6 +374,7 @@ enum AppsController {
             el("form", attr("method", "post"), attr("action", action), attr("novalidate", ""), cls("record-form"),
                def.fields.contains { $0.type == .attachment } ? attr("enctype", "multipart/form-data") : .empty, hidden("_csrf", req.csrfToken),
                record.map { hidden("revision", "\($0.revision)") } ?? .empty,
+               from.map { hidden("__from", $0) } ?? .empty,
                N.group(def.formRows.map { row in el("div", cls(row.count > 1 ? "form-row" : "form-row single"), row.map(control)) }),
                el("button", attr("type", "submit"), txt(record == nil ? l.t("保存する", "Save") : l.t("変更を保存", "Save changes"))), txt(" "),
                link(record.map { "\(base(a))/records/\($0.id)" } ?? base(a), l.t("やめる", "Cancel"))),
@@ -376,14 +390,26 @@ enum AppsController {
         var values = AppForms.values(form, a.app.definition, zone: scope.municipality.zone)
         let attached = AppForms.attachments(form, a.app.definition, existing: nil)
         values.merge(attached.values) { _, b in b }
+        let from = form["__from"].flatMap { $0.isEmpty ? nil : $0 }
         do {
-            try attached.refuse(a.app.definition, values, existing: nil, zone: scope.municipality.zone)
+            try await attached.refuse(req, scope, a, values, existing: nil)
             let made = try await AppsService.create(req, scope, a, [values], files: attached.files)
             req.session.data["flash"] = l.t("#\(made[0].number) を保存しました。", "Saved #\(made[0].number).")
+            if let from, let o = try await RowOrigin.load(req, scope, from), o.linkApp == a.app.definition.code {
+                // the row that started it now links to the new record; if the row changed meanwhile, the record stays and says so
+                do {
+                    try await o.link(req, scope, to: made[0].id)
+                    req.session.data["flash"] = l.t("#\(made[0].number) を保存し、元の行にリンクしました。", "Saved #\(made[0].number) and linked it from the row it came from.")
+                    return req.redirect(to: "/apps/\(o.access.app.definition.code)/records/\(o.record.id)", redirectType: .normal)
+                } catch {
+                    req.session.data["flash"] = l.t("#\(made[0].number) を保存しましたが、元の行にリンクできませんでした（その間に変更されました）。元のレコードで番号 \(made[0].number) を入れてください。",
+                                                    "Saved #\(made[0].number), but could not link it from the row it came from (it changed meanwhile). Enter number \(made[0].number) there.")
+                }
+            }
             return req.redirect(to: "\(base(a))/records/\(made[0].id)", redirectType: .normal)
         } catch let p as AppProblems {
             let (v, e) = attached.again(values, errors(p, l), l)
-            return try await Self.form(req, record: nil, values: v, errors: e, status: .unprocessableEntity)
+            return try await Self.form(req, record: nil, values: v, errors: e, status: .unprocessableEntity, from: from)
         }
     }
 
@@ -416,7 +442,7 @@ enum AppsController {
         let attached = AppForms.attachments(form, a.app.definition, existing: r.data)
         values.merge(attached.values) { _, b in b }
         do {
-            try attached.refuse(a.app.definition, values, existing: r, zone: scope.municipality.zone)
+            try await attached.refuse(req, scope, a, values, existing: r)
             _ = try await AppsService.update(req, scope, a, [(r.id, form["revision"].flatMap(Int.init), values)], files: attached.files)
             req.session.data["flash"] = l.t("変更を保存しました。", "Saved.")
             return req.redirect(to: "\(base(a))/records/\(r.id)", redirectType: .normal)
@@ -455,6 +481,13 @@ enum AppsController {
             return showDate(CalendarDate(d, in: scope.municipality.zone), l) + " " + showTime(d, scope.municipality.zone)
         }
         let fieldsShown = def.fields.filter { def.permissions.access($0.code, caller: a.caller, record: r.context) >= .read }
+        // a sub-table row with an empty link can become a record of the linked app (業務ヒアリング: a bottleneck → a request)
+        var spawnable: [String: String] = [:]   // linked app code → its name, where the caller may add records
+        if canEdit {
+            for f in def.fields where f.type == .subtable && def.permissions.access(f.code, caller: a.caller, record: r.context) == .write {
+                for c in f.rowFields where c.type == .link { if let code = c.linkApp, spawnable[code] == nil, let t = try? await AppsService.access(req, scope, code: code, need: .add) { spawnable[code] = t.app.definition.name } }
+            }
+        }
         func valueNode(_ f: FieldDefinition) -> N {
             let v = r.data[f.code]
             if f.type == .subtable {
@@ -462,10 +495,15 @@ enum AppsController {
                 if rows.isEmpty { return txt("—") }
                 return el("div", tableRegion(f.label), el("table", el("caption", txt(f.label)),
                           el("thead", el("tr", f.rowFields.map { c in el("th", attr("scope", "col"), txt(c.label)) })),
-                          el("tbody", rows.map { row in el("tr", f.rowFields.map { c in
+                          el("tbody", rows.enumerated().map { i, row in el("tr", f.rowFields.map { c in
                               let cv = row.object?[c.code]
                               if c.type == .link, let id = cv?.text, let target = names.records[id] {
                                   return el("td", link("/apps/\(target.app)/records/\(id)", "#\(target.number) \(target.title)"))
+                              }
+                              if c.type == .link, (cv ?? .null).isEmpty, let code = c.linkApp, let name = spawnable[code] {
+                                  let from = "\(def.code):\(r.id):\(f.code):\(i):\(c.code)"
+                                  return el("td", link("/apps/\(code)/records/new?from=" + (from.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""),
+                                                       l.t("「\(name)」に登録", "Add to \"\(name)\""), attr("aria-label", l.t("\(i + 1)行目を「\(name)」に登録", "Add row \(i + 1) to \"\(name)\""))))
                               }
                               return el("td", txt(AppForms.text(c, cv, l, scope, names)))
                           }) })))

@@ -68,7 +68,7 @@ enum Assets {
     fieldset input[type=radio] { width:22px; height:22px; }
     table.roster th, table.roster td { padding:2px 3px; text-align:center; } table.roster tbody th { text-align:left; white-space:nowrap; }
     table.roster select { width:auto; min-width:3.6em; padding:2px; font-size:.9rem; } ul.key { columns: 2 18em; margin-top:0; } table.roster th.off { background:#fdecea; } .wd { font-weight:normal; font-size:.8rem; }
-    fieldset.plain { border:none; margin:0; padding:0; } .checks { display:flex; flex-wrap:wrap; gap:2px 12px; } .checks label { white-space:nowrap; }
+    fieldset.plain { border:none; margin:0; padding:0; } .checks { display:flex; flex-wrap:wrap; gap:2px 12px; } .checks label { white-space:nowrap; } .checks.wrap label { white-space:normal; overflow-wrap:anywhere; } code.token { overflow-wrap:anywhere; word-break:break-all; }
     .filters { display:flex; flex-wrap:wrap; gap:8px 16px; align-items:flex-end; }
     .filters .field { margin:0; }
     .pager { display:flex; gap:16px; align-items:center; }

@@ -32,7 +32,7 @@ enum TokenController {
             el("p", txt(l.t("スクリプトや打刻端末から `Authorization: Bearer トークン` で API を呼び出せます。", "Scripts and clock devices call the API with `Authorization: Bearer <token>`."))),
             created.map { t in el("div", cls("flash"), attr("role", "status"),
                                   el("p", txt(l.t("新しいトークンです。この画面を離れると二度と表示されません。", "Your new token. It will not be shown again."))),
-                                  el("p", el("code", attr("id", "new-token"), txt(t)))) } ?? .empty,
+                                  el("p", el("code", attr("id", "new-token"), cls("token"), txt(t)))) } ?? .empty,
             el("form", attr("method", "post"), attr("action", "/tokens"), attr("novalidate", ""),
                hidden("_csrf", req.csrfToken),
                field(id: "name", label: l.t("用途", "Purpose"), error: error, hint: l.t("例：ICカード打刻機（本庁舎1階）", "e.g. IC-card reader, ground floor")) { d in
@@ -43,13 +43,13 @@ enum TokenController {
                    el("p", attr("id", "apps-hint"), cls("hint"), txt(l.t("選ぶと、このトークンで使えるのは選んだアプリの API（/api/v1/apps/…）だけになります。RPA や連携にはアプリ専用のトークンをおすすめします。",
                                                                        "If you choose apps, the token can call only those apps' API (/api/v1/apps/…). Use app tokens for RPA and integrations."))),
                    appsError.map { el("p", attr("id", "apps-error"), cls("error"), attr("role", "alert"), txt($0)) } ?? .empty,
-                   el("ul", cls("checks"), apps.map { a in
+                   el("ul", cls("checks wrap"), apps.map { a in
                        el("li", el("label", void("input", [("type", "checkbox"), ("name", "app"), ("value", a.code)]), txt(" \(a.name)（\(a.code)）")))
                    }),
                    el("p", el("label", void("input", [("type", "checkbox"), ("name", "write"), ("value", "1")]),
                               txt(l.t(" 追加・変更・ステータスの操作もできるようにする（選ばなければ読み取りのみ）", " Also add and change records and take status actions (otherwise read only)"))))),
                el("button", attr("type", "submit"), txt(l.t("トークンを作成", "Create token")))),
-            el("table", el("caption", txt(l.t("あなたのトークン", "Your tokens"))),
+            el("div", tableRegion(l.t("あなたのトークン", "Your tokens")), el("table", el("caption", txt(l.t("あなたのトークン", "Your tokens"))),
                el("thead", el("tr", [l.t("用途", "Purpose"), l.t("先頭", "Starts with"), l.t("使える範囲", "Scope"), l.t("作成", "Created"), l.t("状態", "State"), ""].map { el("th", attr("scope", "col"), txt($0)) })),
                el("tbody", tokens.map { t in
                    el("tr", el("th", attr("scope", "row"), txt(t.name)), el("td", el("code", txt(t.prefix + "…"))),
@@ -59,7 +59,7 @@ enum TokenController {
                       el("td", txt(t.revokedAtMs == nil ? l.t("有効", "Active") : l.t("失効", "Revoked"))),
                       el("td", t.revokedAtMs == nil ? el("form", attr("method", "post"), attr("action", "/tokens/\(t.id.uuidString)/revoke"), hidden("_csrf", req.csrfToken),
                                                         el("button", attr("type", "submit"), cls("secondary"), attr("aria-label", l.t("「\(t.name)」を失効", "Revoke \(t.name)")), txt(l.t("失効させる", "Revoke")))) : .empty))
-               }))
+               })))
         ])
         return Pages.html(html, status: status)
     }
