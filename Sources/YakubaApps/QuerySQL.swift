@@ -33,6 +33,9 @@ public struct RecordSQL: Sendable {
     /// stops at the page, instead of reading every match of a broad filter and sorting it. PostgreSQL keeps no statistics
     /// for the expressions of partial indexes, so it cannot tell a broad filter from a narrow one by itself.
     public var avoidIndexes = false
+    /// With `avoidIndexes`, the field whose index the list walks: a condition on it stays indexable (a range on the sort
+    /// order's own field is where the walk starts).
+    public var walkedField: String? = nil
 
     public init(dialect: Dialect, app: AppDefinition) {
         self.dialect = dialect; self.app = app; types = app.queryTypes
@@ -56,7 +59,7 @@ public struct RecordSQL: Sendable {
     /// with `avoidIndexes`, the same value in a form no index matches.
     public func column(_ field: String) -> String {
         let c = indexedColumn(field)
-        guard avoidIndexes, dialect == .postgres, field != SystemField.assignee.rawValue, field != SystemField.recordNumber.rawValue else { return c }
+        guard avoidIndexes, dialect == .postgres, field != walkedField, field != SystemField.assignee.rawValue, field != SystemField.recordNumber.rawValue else { return c }
         let type = SystemField(rawValue: field)?.valueType ?? types[field] ?? .text
         switch type {
         case .number, .money: return "(\(c) + 0)"

@@ -80,6 +80,7 @@ extension AppStore {
         if !isSQLite(sql), query.condition != nil, sortField == SystemField.recordNumber.rawValue || indexedFields(access.app.definition).contains(sortField),
            walksSortIndex(access.app, query.condition) {
             c.avoidIndexes = true
+            c.walkedField = sortField
         }
         let visible = try c.visible(access.context)
         let condition = try query.condition.map { cond throws(AppProblem) in try c.condition(cond, access.context) } ?? .true
