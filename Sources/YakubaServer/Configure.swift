@@ -57,6 +57,11 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     // the punch cache serves the clock-in page and API: commands (demo, close, calendar, …) do not need it warm
     let command = app.environment.arguments.dropFirst().first
     if command == nil || command == "serve" || command?.hasPrefix("-") == true { try await writer.warm() }
+    if case .sqliteFile = config.database {
+        // the writer's own connection (records, requests, approvals) keeps 64 MB of pages: an app of 200,000 records has
+        // some twenty indexes, and a bulk of 100 touches pages of each; SQLite's default 2 MB cache reread them every time
+        try await writer.perform { _, sql in try await sql.raw("PRAGMA cache_size=-65536").run(); return [] }
+    }
     let services = YakubaServices(writer: writer, tokens: tokens, throttle: LoginThrottle(), config: config)
     app.storage[ServicesKey.self] = services
     // registered after the writer's: stopped before it closes

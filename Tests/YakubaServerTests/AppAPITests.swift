@@ -120,6 +120,41 @@ struct AppAPITests {
         }
     }
 
+    /// On SQLite a chart's rows are added up in Swift (no temporary B-tree sort of every record); it must give exactly what
+    /// SQL's GROUP BY gives, for every kind of chart, with and without a filter.
+    @Test func chartsAddedUpInSwiftEqualSQLsGroupBy() async throws {
+        try await withCity { city in
+            try await Self.install(city)
+            let dx = try await token(city, city.staffA2)
+            let depts = [city.deptA1.code, city.deptB.code, "0101"]
+            let records = (0..<60).map { i in
+                #"{"title":"案件\#(i)","department":"\#(depts[i % 3])","current_procedure":"紙","cases_per_year":\#(i * 10),"minutes_now":\#(5 + i % 7),"minutes_after":\#(i % 5),"staff_involved":\#(1 + i % 2)\#(i % 4 == 0 ? #","go_live":"2026-0\#(1 + i % 9)-15""# : "")}"#
+            }
+            let made = try await api(city.app, .POST, "/api/v1/apps/dx_requests/records", token: dx, json: #"{"records":[\#(records.joined(separator: ","))]}"#)
+            #expect(made.status == .created, "\(made.body.string.prefix(500))")
+            let sql = city.app.db.sql
+            let scope = Scope(principal: TokenCache.principal(city.staffA2, viaToken: false), municipality: city.muni,
+                              tree: DepartmentTree(try await DepartmentRepository.all(sql, municipalityId: city.muni.id)), approverOf: [])
+            let app = try #require(try await AppStore.app(sql, municipalityId: city.muni.id, code: "dx_requests"))
+            let a = AppsService.access(scope, app, dialect: .sqlite)
+            let path = try #require(city.app.yakuba.sqlitePath)
+            let specs = [
+                ChartSpec(aggregate: .count, groups: [.init(field: "department"), .init(field: "status")]),
+                ChartSpec(aggregate: .sum, field: "cases_per_year", groups: [.init(field: "department")]),
+                ChartSpec(aggregate: .average, field: "minutes_now", groups: [.init(field: "staff_involved")]),
+                ChartSpec(aggregate: .sum, field: "hours_saved_estimated", groups: [.init(field: "go_live", period: .month)]),
+                ChartSpec(aggregate: .average, field: "go_live_missing_is_fine", groups: [.init(field: "department")]),
+            ].dropLast()
+            for query in [RecordQuery(), try RecordQuery(parsing: "cases_per_year >= 200")] {
+                for spec in specs {
+                    let viaSQL = try await AppStore.aggregate(sql, a, spec: spec, query: query)
+                    let inSwift = try await AppStore.aggregate(sql, a, spec: spec, query: query, sqlitePath: path)
+                    #expect(!viaSQL.isEmpty && viaSQL == inSwift, "\(spec): \(viaSQL) vs \(inSwift)")
+                }
+            }
+        }
+    }
+
     @Test func badValuesAreRefusedFieldByFieldAndNothingIsSaved() async throws {
         try await withCity { city in
             try await Self.install(city)

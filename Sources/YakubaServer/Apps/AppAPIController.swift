@@ -147,7 +147,7 @@ enum AppAPIController {
             let query = try RecordQuery(parsing: q("query") ?? "")
             let qp = query.check(a.app.definition, readable: a.canRead)
             if !qp.isEmpty { throw AppProblems(qp) }
-            let rows = try await AppStore.aggregate(req.sql, a, spec: spec, query: query)
+            let rows = try await AppStore.aggregate(req.sql, a, spec: spec, query: query, sqlitePath: req.yakuba.sqlitePath)
             return json(.object(["rows": .list(rows.map { r in
                 .object(["group": r.g1.map(AppValue.text) ?? .null, "group2": r.g2.map(AppValue.text) ?? .null,
                          "value": .number(Decimal(string: String(format: "%.6f", r.value)) ?? 0), "count": .number(Decimal(r.count))])

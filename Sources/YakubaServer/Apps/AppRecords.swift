@@ -275,10 +275,12 @@ extension AppStore {
         var out: [StoredRecord] = []
         var drafts: [LedgerDraft] = []
         var eventRows: [(String, RecordEvent)] = []
+        var texts: [String: String] = [:]   // record id → its data as JSON, made once for the row and the ledger
         for (i, r) in records.enumerated() {
             let rec = StoredRecord(id: ids[i], number: first + Int64(i), status: r.state?.status, data: r.data, revision: 1, createdBy: actor, createdAt: stamp,
                                    updatedBy: actor, updatedAt: stamp, assignees: r.state?.assignees ?? [])
             let json = AppValue.object(r.data).canonicalJSON
+            texts[rec.id] = json
             eventRows.append((rec.id, RecordEvent(kind: "created", changes: r.data.keys.sorted().map { .init(field: $0, before: nil, after: r.data[$0]) }, to: rec.status)))
             drafts.append(LedgerDraft(municipalityId: municipality, actorId: actor, type: "app_record.created", subjectId: rec.id,
                                       payload: "{\"app\":\"\(app.id)\",\"data\":\(json),\"number\":\(rec.number),\"status\":\(rec.status.map { AppValue.text($0).canonicalJSON } ?? "null")}"))
@@ -288,7 +290,7 @@ extension AppStore {
         let me = id(actor), at = nowMs()
         for chunk in out.chunked(50) {
             let values: [SQLQueryString] = chunk.map { rec in
-                "(\(bind: rec.id), \(bind: app.id), \(bind: rec.number), \(bind: rec.status), \(jsonValue(sql, AppValue.object(rec.data).canonicalJSON)), 1, \(bind: me), \(bind: stamp), \(bind: me), \(bind: stamp))"
+                "(\(bind: rec.id), \(bind: app.id), \(bind: rec.number), \(bind: rec.status), \(jsonValue(sql, texts[rec.id] ?? AppValue.object(rec.data).canonicalJSON)), 1, \(bind: me), \(bind: stamp), \(bind: me), \(bind: stamp))"
             }
             try await sql.raw("INSERT INTO app_records (id, app_id, number, status, data, revision, created_by, created_at, updated_by, updated_at) VALUES " + values.joined(separator: ", ")).run()
         }

@@ -31,13 +31,13 @@ enum DXDashboardController {
         }
         func sum(_ field: String, _ statuses: [String]) async throws -> Double {
             let q = RecordQuery(condition: .within(SystemField.status.rawValue, statuses.map(RecordQuery.Operand.text), negated: false))
-            return try await AppStore.aggregate(req.sql, a, spec: ChartSpec(aggregate: .sum, field: field, groups: [.init(field: SystemField.status.rawValue)]), query: q)
+            return try await AppStore.aggregate(req.sql, a, spec: ChartSpec(aggregate: .sum, field: field, groups: [.init(field: SystemField.status.rawValue)]), query: q, sqlitePath: req.yakuba.sqlitePath)
                 .reduce(0) { $0 + $1.value }
         }
         let estimated = try await sum("hours_saved_estimated", committed)
         let measured = try await sum("hours_saved_measured", live)
         let avoided = try await sum("cost_avoided", live)
-        let byStatus = try await AppStore.aggregate(req.sql, a, spec: ChartSpec(aggregate: .count, groups: [.init(field: SystemField.status.rawValue)]), query: RecordQuery())
+        let byStatus = try await AppStore.aggregate(req.sql, a, spec: ChartSpec(aggregate: .count, groups: [.init(field: SystemField.status.rawValue)]), query: RecordQuery(), sqlitePath: req.yakuba.sqlitePath)
         let total = byStatus.reduce(0) { $0 + $1.count }
         let ranking = try await AppStore.list(req.sql, a, query: RecordQuery(condition: .within(SystemField.status.rawValue, ["受付", "調査", "対応中（内製）", "対応中（外注）", "対応中（RPA）"].map(RecordQuery.Operand.text), negated: false),
                                                                                sort: [.init(field: "priority", descending: true)]), cursor: nil, limit: 10, exactCount: false)

@@ -20,6 +20,7 @@ struct SQLiteBulkReader {
             return String(cString: p)
         }
         func optionalText(_ i: Int32) -> String? { isNull(i) ? nil : text(i) }
+        func double(_ i: Int32) -> Double { sqlite_nio_sqlite3_column_double(stmt, i) }
         /// A UUID stored as its 36-character text, parsed without Foundation's scanner.
         func uuid(_ i: Int32) -> UUID? {
             guard let p = sqlite_nio_sqlite3_column_text(stmt, i), sqlite_nio_sqlite3_column_bytes(stmt, i) == 36 else { return nil }
@@ -27,7 +28,7 @@ struct SQLiteBulkReader {
         }
     }
 
-    enum Bind { case text(String), int(Int64) }
+    enum Bind { case text(String), int(Int64), double(Double) }
 
     struct Failure: Error, CustomStringConvertible { var description: String }
 
@@ -59,6 +60,7 @@ struct SQLiteBulkReader {
                 switch b {
                 case .text(let s): sqlite_nio_sqlite3_bind_text(stmt, Int32(i + 1), s, -1, transient)
                 case .int(let v): sqlite_nio_sqlite3_bind_int64(stmt, Int32(i + 1), v)
+                case .double(let v): sqlite_nio_sqlite3_bind_double(stmt, Int32(i + 1), v)
                 }
             }
             while true {
