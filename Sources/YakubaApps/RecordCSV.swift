@@ -7,7 +7,8 @@ import YakubaCore
 /// one per line in the cell. A row with a レコード番号 updates that record; a row without one adds a record.
 /// Sub-tables and attachments are not in CSV (the API carries them).
 public enum RecordCSV {
-    public static let maxRows = 10_000
+    /// Rows a file may have: an import is one writer transaction (all or nothing), and clock-ins wait behind it.
+    public static let maxRows = 2_000
     public static let numberHeader = (ja: "レコード番号", en: "Record number")
 
     /// A column of a file.
@@ -104,7 +105,7 @@ public enum RecordCSV {
         var values: [String: AppValue] = [:]
         var issues: [ImportIssue] = []
         for (i, column) in columns.enumerated() {
-            let cell = i < cells.count ? cells[i] : ""
+            let cell = i < cells.count ? undefused(cells[i]) : ""
             switch column {
             case .number:
                 let t = WorkRulesSettings.ascii(cell).trimmingCharacters(in: CharacterSet.whitespaces.union(CharacterSet(charactersIn: "#＃")))
@@ -125,6 +126,13 @@ public enum RecordCSV {
             }
         }
         return (number, values, issues)
+    }
+
+    /// A cell as it was before the export kept Excel from reading it as a formula (`CSV.defused` puts a `'` before text
+    /// that starts with = + - @), so an exported file imports back unchanged.
+    public static func undefused(_ cell: String) -> String {
+        guard cell.hasPrefix("'"), CSV.defused(String(cell.dropFirst())) == cell else { return cell }
+        return String(cell.dropFirst())
     }
 
     /// The file's rows after the header: blank lines skipped, with their line numbers (1 is the header).

@@ -61,6 +61,13 @@ import YakubaCore
         #expect(RecordCSV.row(["3"], columns, app, line: 5).values["item"] == .text(""), "a short row leaves its last cells empty")
     }
 
+    @Test func whatTheExportGuardedAgainstExcelFormulasReadsBackAsItWas() {
+        #expect(RecordCSV.undefused(CSV.defused("+81-3-1234-5678")) == "+81-3-1234-5678")
+        #expect(RecordCSV.undefused(CSV.defused("- 会議室")) == "- 会議室")
+        #expect(RecordCSV.undefused("'それでも") == "'それでも", "an apostrophe a person typed stays")
+        #expect(RecordCSV.undefused("-5") == "-5")
+    }
+
     @Test func blankLinesAreSkippedAndRowsKeepTheirNumbers() {
         let rows = RecordCSV.dataRows([["a"], ["1"], ["", " "], ["2"]])
         #expect(rows.map(\.line) == [2, 4])

@@ -13,19 +13,7 @@ import YakubaApps
 struct AppCSVTests {
     static func upload(_ b: Browser, _ path: String, _ bytes: [UInt8]) async throws -> TestingHTTPResponse {
         try await b.get(path)
-        let boundary = "----yakuba\(UUID().uuidString)"
-        var body = ByteBuffer()
-        body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n\(b.csrf ?? "")\r\n")
-        body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"records.csv\"\r\nContent-Type: text/csv\r\n\r\n")
-        body.writeBytes(bytes)
-        body.writeString("\r\n--\(boundary)--\r\n")
-        var h: HTTPHeaders = [:]
-        h.replaceOrAdd(name: .accept, value: "text/html")
-        h.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=\(boundary)")
-        if let c = b.cookie { h.replaceOrAdd(name: .cookie, value: c) }
-        let res = try await b.app.testing().sendRequest(.POST, path, headers: h, body: body)
-        b.absorb(res)
-        return res
+        return try await b.postMultipart(path, [], files: [("file", "records.csv", "text/csv", bytes)])
     }
 
     static func sjis(_ s: String) throws -> [UInt8] { try JapaneseTextEncoding.encode(s, as: .shiftJIS) }

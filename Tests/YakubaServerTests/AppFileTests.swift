@@ -14,22 +14,7 @@ struct AppFileTests {
     static let pdf = Array("%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n".utf8)
 
     static func post(_ b: Browser, _ path: String, _ pairs: [(String, String)], files: [(String, String, [UInt8])]) async throws -> TestingHTTPResponse {
-        let boundary = "----yakuba\(UUID().uuidString)"
-        var body = ByteBuffer()
-        for (k, v) in pairs + [("_csrf", b.csrf ?? "")] { body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n") }
-        for (field, name, bytes) in files {
-            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"; filename=\"\(name)\"\r\nContent-Type: application/octet-stream\r\n\r\n")
-            body.writeBytes(bytes)
-            body.writeString("\r\n")
-        }
-        body.writeString("--\(boundary)--\r\n")
-        var h: HTTPHeaders = [:]
-        h.replaceOrAdd(name: .accept, value: "text/html")
-        h.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=\(boundary)")
-        if let c = b.cookie { h.replaceOrAdd(name: .cookie, value: c) }
-        let res = try await b.app.testing().sendRequest(.POST, path, headers: h, body: body)
-        b.absorb(res)
-        return res
+        try await b.postMultipart(path, pairs, files: files.map { ($0.0, $0.1, "application/octet-stream", $0.2) })
     }
 
     func counts(_ city: TestCity) async throws -> (records: Int, files: Int) {

@@ -164,7 +164,12 @@ struct AppPageTests {
             try await b.login(dx.staffNumber)
             let page = try await b.get("/apps/\(ShippedApps.interviewsCode)/records/\(interview.id)").body.string
             #expect(page.contains("「デジタル化相談案件」に登録"), "\(page.prefix(3000))")
-            let from = "\(ShippedApps.interviewsCode):\(interview.id):bottlenecks:0:request"
+            let page0 = try await b.get("/apps/\(ShippedApps.interviewsCode)/records/\(interview.id)").body.string
+            let from = try #require(page0.range(of: "records/new?from=").map { r in
+                String(page0[r.upperBound...].prefix { $0 != "\"" }).removingPercentEncoding ?? "" })
+            #expect(from.hasPrefix("\(ShippedApps.interviewsCode):\(interview.id):bottlenecks:0:request:"))
+            #expect(try await b.get("/apps/dx_requests/records/new?from=" + (from.dropLast(3) + "xyz").addingPercentEncoding(withAllowedCharacters: .alphanumerics)!).status == .notFound,
+                    "a row that is no longer the one the link was made for starts nothing")
             let path = "/apps/dx_requests/records/new?from=" + from.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
             let form = try await b.get(path)
             #expect(form.status == .ok)
@@ -189,19 +194,8 @@ struct AppPageTests {
 
     static func upload(_ b: Browser, _ json: String, fields: [String: String]) async throws -> TestingHTTPResponse {
         try await b.get("/apps/import")
-        let boundary = "----yakuba\(UUID().uuidString)"
-        var body = ""
-        for (k, v) in fields.merging(["_csrf": b.csrf ?? ""], uniquingKeysWith: { a, _ in a }) {
-            body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n"
-        }
-        body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"t.yakuba-app.json\"\r\nContent-Type: application/json\r\n\r\n\(json)\r\n--\(boundary)--\r\n"
-        var h: HTTPHeaders = [:]
-        h.replaceOrAdd(name: .accept, value: "text/html")
-        h.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=\(boundary)")
-        if let c = b.cookie { h.replaceOrAdd(name: .cookie, value: c) }
-        let res = try await b.app.testing().sendRequest(.POST, "/apps/import", headers: h, body: ByteBuffer(string: body))
-        b.absorb(res)
-        return res
+        return try await b.postMultipart("/apps/import", fields.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+                                         files: [("file", "t.yakuba-app.json", "application/json", Array(json.utf8))])
     }
 }
 

@@ -160,6 +160,27 @@ final class Browser: @unchecked Sendable {
         }
     }
 
+    /// A multipart form (fields and files) with the session cookie and the CSRF token, as a browser sends a file upload.
+    @discardableResult
+    func postMultipart(_ path: String, _ fields: [(String, String)], files: [(field: String, filename: String, type: String, bytes: [UInt8])]) async throws -> TestingHTTPResponse {
+        let boundary = "----yakuba\(UUID().uuidString)"
+        var body = ByteBuffer()
+        for (k, v) in fields + [("_csrf", csrf ?? "")] { body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n") }
+        for f in files {
+            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(f.field)\"; filename=\"\(f.filename)\"\r\nContent-Type: \(f.type)\r\n\r\n")
+            body.writeBytes(f.bytes)
+            body.writeString("\r\n")
+        }
+        body.writeString("--\(boundary)--\r\n")
+        var h: HTTPHeaders = [:]
+        h.replaceOrAdd(name: .accept, value: "text/html")
+        h.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=\(boundary)")
+        if let c = cookie { h.replaceOrAdd(name: .cookie, value: c) }
+        let res = try await app.testing().sendRequest(.POST, path, headers: h, body: body)
+        absorb(res)
+        return res
+    }
+
     func login(_ number: String, _ password: String = TestCity.password) async throws -> TestingHTTPResponse {
         try await get("/login")
         return try await post("/login", ["staff_number": number, "password": password])

@@ -60,14 +60,7 @@ enum AppCSVController {
                 el("h2", attr("id", "import-h"), txt(l.t("読み込み", "Import"))),
                 el("p", txt(l.t("1行目は項目名（書き出した CSV の見出し）です。レコード番号が空の行は新しいレコード、番号がある行はそのレコードの変更になります。1行でも誤りがあれば、何も登録せずに誤りの一覧を表示します（最大\(RecordCSV.maxRows)行）。",
                                 "Line 1 holds the headings (as exported). A row without a record number adds a record; a row with one changes that record. If any row is wrong nothing is imported and every problem is listed (at most \(RecordCSV.maxRows) rows)."))),
-                issues.isEmpty ? .empty : .group([
-                    el("p", cls("alert"), attr("role", "alert"), attr("id", "file-error"),
-                       txt(l.t("\(issues.count)件の誤りがあるため、何も取り込みませんでした。修正してもう一度お試しください。", "\(issues.count) problem(s) found; nothing was imported. Fix them and try again."))),
-                    el("div", tableRegion(l.t("誤りの一覧", "Problems")), el("table", el("caption", txt(l.t("誤りの一覧", "Problems"))),
-                       el("thead", el("tr", [l.t("行", "Row"), l.t("列", "Column"), l.t("値", "Value"), l.t("内容", "Problem")].map { el("th", attr("scope", "col"), txt($0)) })),
-                       el("tbody", issues.prefix(500).map { i in
-                           el("tr", el("th", attr("scope", "row"), txt("\(i.line)")), el("td", txt(i.column)), el("td", txt(String(i.value.prefix(100)))), el("td", txt(l.t(i.messageJa, i.messageEn))))
-                       })))]),
+                ImportController.importProblems(issues, l, lineLabel: l.t("行", "Row")),
                 el("form", attr("method", "post"), attr("action", "\(base)/csv"), attr("enctype", "multipart/form-data"),
                    hidden("_csrf", req.csrfToken),
                    field(id: "file", label: l.t("CSV ファイル（UTF-8 または Shift_JIS）", "CSV file (UTF-8 or Shift_JIS)"), error: error) { d in
@@ -128,7 +121,8 @@ enum AppCSVController {
         func moment(_ s: String) -> String {
             guard let d = RecordValidation.parseDateTime(s, zone: zone) else { return s }
             let day = CalendarDate(d, in: zone)
-            return day.iso + " " + showTime(d, zone)
+            let seconds = Int(d.timeIntervalSince1970.rounded(.down)) % 60
+            return day.iso + " " + showTime(d, zone) + (seconds == 0 ? "" : String(format: ":%02d", seconds))
         }
         if let f = def.field(code) {
             guard let v = r.data[code], !v.isEmpty else { return "" }
@@ -215,7 +209,7 @@ enum AppCSVImport {
         let def = a.app.definition
         let zone = scope.municipality.zone
         var issues: [ImportIssue] = []
-        let read = rows.map { RecordCSV.row($0.cells, columns, def, line: $0.line) }
+        var read = rows.map { RecordCSV.row($0.cells, columns, def, line: $0.line) }
         for r in read { issues += r.issues }
         func label(_ path: String) -> String {
             let code = String(path.prefix { $0 != "[" && $0 != "." })
@@ -253,6 +247,18 @@ enum AppCSVImport {
                 issues.append(ImportIssue(line: row.line, column: RecordCSV.numberHeader.ja, value: String(n), messageJa: "レコード番号 \(n) のレコードが見つからないか、変更する権限がありません。新しいレコードにするときは番号を空欄にしてください。",
                                           messageEn: "Record \(n) was not found, or you may not change it. Leave the number empty to add a new record."))
             }
+        }
+        // a link the exporter could not see was written empty: an empty cell leaves such a link as it is
+        for f in def.fields where f.type == .link {
+            guard let code = f.linkApp else { continue }
+            let target = try? await AppsService.access(req, scope, code: code)
+            let held = zip(read.indices, read).compactMap { i, r -> (Int, String)? in
+                guard let n = r.number, let id = existing[n]?.data[f.code]?.text, (r.values[f.code]?.text ?? "").trimmingCharacters(in: .whitespaces).isEmpty,
+                      r.values[f.code] != nil else { return nil }
+                return (i, id)
+            }
+            let visible = target == nil ? [] : try await AppStore.visibleIds(req.sql, target!, ids: held.map(\.1))
+            for (i, id) in held where !visible.contains(id) { read[i].values.removeValue(forKey: f.code) }
         }
         // references (staff numbers, department codes, record numbers) for every row at once
         let resolved = try await AppsService.resolve(req, scope, a, read.map(\.values))

@@ -264,8 +264,9 @@ enum AppForms {
     }
 }
 
-/// A sub-table row a new record starts from (`app:record:table:row:column`), when the caller may still edit that record
-/// and the row's link is still empty.
+/// A sub-table row a new record starts from (`app:record:table:row:column:fingerprint`), when the caller may still edit
+/// that record, read the table, and the row is still the one the link was made for (its fingerprint: a row deleted or
+/// changed above it would otherwise put another row in its place) with its link still empty.
 struct RowOrigin: Sendable {
     var access: AppAccess
     var record: StoredRecord
@@ -276,14 +277,22 @@ struct RowOrigin: Sendable {
 
     static func load(_ req: Request, _ scope: Scope, _ text: String) async throws -> RowOrigin? {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 5, let row = Int(parts[3]), row >= 0,
+        guard parts.count == 6, let row = Int(parts[3]), row >= 0,
               let a = try? await AppsService.access(req, scope, code: parts[0], need: .edit),
               let table = a.app.definition.field(parts[2]), table.type == .subtable,
               let column = table.rowFields.first(where: { $0.code == parts[4] && $0.type == .link }),
-              a.app.definition.permissions.access(table.code, caller: a.caller, record: RecordContext(creator: a.caller.staffId, data: [:], assignees: [])) >= .read,
               let record = try await AppStore.record(req.sql, a, id: parts[1], edit: true),
-              case .list(let rows)? = record.data[table.code], row < rows.count, (rows[row].object?[column.code] ?? .null).isEmpty else { return nil }
+              a.app.definition.permissions.access(table.code, caller: a.caller, record: record.context) == .write,
+              case .list(let rows)? = record.data[table.code], row < rows.count, (rows[row].object?[column.code] ?? .null).isEmpty,
+              fingerprint(rows[row]) == parts[5] else { return nil }
         return RowOrigin(access: a, record: record, table: table, row: row, column: column)
+    }
+
+    /// What identifies a row's content (its cells as canonical JSON, hashed): the `from` key carries it.
+    static func fingerprint(_ row: AppValue) -> String { String(sha256Hex(row.canonicalJSON).prefix(16)) }
+
+    static func key(app: String, record: String, table: String, row: Int, column: String, _ cells: AppValue) -> String {
+        "\(app):\(record):\(table):\(row):\(column):\(fingerprint(cells))"
     }
 
     var cells: [String: AppValue] { record.data[table.code]?.list?[row].object ?? [:] }
@@ -291,9 +300,12 @@ struct RowOrigin: Sendable {
     /// The new record's first values: same-coded fields from the row, then from its record; the title from the row's first text.
     func prefill(_ target: AppDefinition) -> [String: AppValue] {
         var out: [String: AppValue] = [:]
+        let source = access.app.definition
         for f in target.fields where ![.calculated, .attachment, .subtable].contains(f.type) {
             if let v = cells[f.code], !v.isEmpty, sameKind(f, table.rowFields.first { $0.code == f.code }) { out[f.code] = v }
-            else if let v = record.data[f.code], !v.isEmpty, sameKind(f, access.app.definition.field(f.code)) { out[f.code] = v }
+            // a field of the record only where its caller may read it there
+            else if let v = record.data[f.code], !v.isEmpty, sameKind(f, source.field(f.code)),
+                    source.permissions.access(f.code, caller: access.caller, record: record.context) >= .read { out[f.code] = v }
         }
         if let t = target.titleField, (out[t] ?? .null).isEmpty, let first = table.rowFields.first(where: { $0.type == .text }), let v = cells[first.code] { out[t] = v }
         return out

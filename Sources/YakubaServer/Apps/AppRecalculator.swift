@@ -25,14 +25,15 @@ struct AddAppRecalculation: AsyncMigration {
 final class AppRecalculator: Sendable {
     struct Progress: Sendable, Equatable { var done: Int64; var total: Int64 }
     let batch: Int
-    private let state = Mutex<(tasks: [String: Task<Void, Never>], progress: [String: Progress])>(([:], [:]))
+    private let state = Mutex<(tasks: [String: Task<Void, Never>], progress: [String: Progress], again: Set<String>)>(([:], [:], []))
 
     init(batch: Int = 500) { self.batch = batch }
 
     /// Starts working on the app unless it already is (the running task notices a restart by itself).
     func start(_ writer: LedgerWriter, appId: String, logger: Logger) {
         state.withLock { s in
-            guard s.tasks[appId] == nil else { return }
+            // a running task looks again before it ends (a change may come just after its last batch)
+            guard s.tasks[appId] == nil else { s.again.insert(appId); return }
             s.progress[appId] = Progress(done: 0, total: 0)
             s.tasks[appId] = Task.detached { [self] in await self.run(writer, appId: appId, logger: logger) }
         }
@@ -57,8 +58,16 @@ final class AppRecalculator: Sendable {
         for t in tasks { await t.value }
     }
 
+    /// Ends the task unless a start came meanwhile (then it goes on), in one step under the lock.
+    private func finish(_ appId: String) -> Bool {
+        state.withLock { s in
+            if s.again.remove(appId) != nil { return false }
+            s.tasks[appId] = nil; s.progress[appId] = nil
+            return true
+        }
+    }
+
     private func run(_ writer: LedgerWriter, appId: String, logger: Logger) async {
-        defer { state.withLock { s in s.tasks[appId] = nil; s.progress[appId] = nil } }
         let size = batch
         var failures = 0
         while !Task.isCancelled {
@@ -90,14 +99,15 @@ final class AppRecalculator: Sendable {
                     s.progress[appId] = Progress(done: done, total: step.total)
                 }
                 failures = 0
-                if !step.more { return }
+                if !step.more, finish(appId) { return }
             } catch {
                 failures += 1
                 logger.error("app recalculation: \(appId): \(String(describing: error)) (retrying)")
-                if failures > 5 { return }   // left in recalc_after: resumed at the next start
+                if failures > 5 { state.withLock { s in s.tasks[appId] = nil; s.progress[appId] = nil; s.again.remove(appId) }; return }   // left in recalc_after: resumed at the next start
                 try? await Task.sleep(for: .seconds(2))
             }
         }
+        state.withLock { s in s.tasks[appId] = nil; s.progress[appId] = nil; s.again.remove(appId) }
     }
 }
 

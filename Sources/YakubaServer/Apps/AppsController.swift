@@ -501,7 +501,7 @@ enum AppsController {
                                   return el("td", link("/apps/\(target.app)/records/\(id)", "#\(target.number) \(target.title)"))
                               }
                               if c.type == .link, (cv ?? .null).isEmpty, let code = c.linkApp, let name = spawnable[code] {
-                                  let from = "\(def.code):\(r.id):\(f.code):\(i):\(c.code)"
+                                  let from = RowOrigin.key(app: def.code, record: r.id, table: f.code, row: i, column: c.code, row)
                                   return el("td", link("/apps/\(code)/records/new?from=" + (from.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""),
                                                        l.t("「\(name)」に登録", "Add to \"\(name)\""), attr("aria-label", l.t("\(i + 1)行目を「\(name)」に登録", "Add row \(i + 1) to \"\(name)\""))))
                               }

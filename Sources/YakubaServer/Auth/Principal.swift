@@ -140,6 +140,8 @@ final class TokenCache: Sendable {
         let staff = try await StaffRepository.find(sql, ids: Set(tokens.map(\.staffId)))
         var m: [Key: Entry] = [:]
         for t in tokens {
+            // a scope that cannot be read never becomes "no scope" (which would act as the owner everywhere)
+            if t.appScope != nil && t.scope == nil { continue }
             if let s = staff[t.staffId], s.active, let k = Key(hex: t.tokenHash) { m[k] = Entry(tokenId: t.id, principal: Self.principal(s, viaToken: true, scope: t.scope)) }
         }
         map.withLock { $0 = m }

@@ -25,14 +25,7 @@ enum ImportController {
                             "Import a CSV saved from Excel (UTF-8 or Shift_JIS). If any row is wrong, nothing is imported and every problem is listed."))),
             el("p", link("/admin/import/template.csv", l.t("ひな形をダウンロード（Excel用）", "Download the template (for Excel)"))),
             el("p", cls("hint"), txt(l.t("列：", "Columns: ") + StaffImport.columns.map { $0.ja + ($0.required ? "" : l.t("（任意）", " (optional)")) }.joined(separator: "、"))),
-            issues.isEmpty ? .empty : .group([
-                el("p", cls("alert"), attr("role", "alert"), attr("id", "file-error"),
-                   txt(l.t("\(issues.count)件の誤りがあるため、取り込みませんでした。修正してもう一度お試しください。", "\(issues.count) problem(s) found; nothing was imported. Fix them and try again."))),
-                el("div", tableRegion(l.t("誤りの一覧", "Problems")), el("table", el("caption", txt(l.t("誤りの一覧", "Problems"))),
-                   el("thead", el("tr", [l.t("行", "Line"), l.t("列", "Column"), l.t("値", "Value"), l.t("内容", "Problem")].map { el("th", attr("scope", "col"), txt($0)) })),
-                   el("tbody", issues.prefix(500).map { i in
-                       el("tr", el("th", attr("scope", "row"), txt("\(i.line)")), el("td", txt(i.column)), el("td", txt(i.value)), el("td", txt(l.t(i.messageJa, i.messageEn))))
-                   })))]),
+            importProblems(issues, l, lineLabel: l.t("行", "Line")),
             el("form", attr("method", "post"), attr("action", "/admin/import"), attr("enctype", "multipart/form-data"),
                hidden("_csrf", req.csrfToken),
                field(id: "file", label: l.t("CSV ファイル", "CSV file"), error: error) { d in
@@ -44,6 +37,20 @@ enum ImportController {
     }
 
     struct UploadForm: Content { var file: File? }
+
+    /// What a refused CSV import shows (the staff roster, an app's records): that nothing was imported, and each problem
+    /// with its line or row, column and value (the first 500), as the alert the file input is described by.
+    static func importProblems(_ issues: [ImportIssue], _ l: Lang, lineLabel: String) -> N {
+        guard !issues.isEmpty else { return .empty }
+        return .group([
+            el("p", cls("alert"), attr("role", "alert"), attr("id", "file-error"),
+               txt(l.t("\(issues.count)件の誤りがあるため、何も取り込みませんでした。修正してもう一度お試しください。", "\(issues.count) problem(s) found; nothing was imported. Fix them and try again."))),
+            el("div", tableRegion(l.t("誤りの一覧", "Problems")), el("table", el("caption", txt(l.t("誤りの一覧", "Problems"))),
+               el("thead", el("tr", [lineLabel, l.t("列", "Column"), l.t("値", "Value"), l.t("内容", "Problem")].map { el("th", attr("scope", "col"), txt($0)) })),
+               el("tbody", issues.prefix(500).map { i in
+                   el("tr", el("th", attr("scope", "row"), txt("\(i.line)")), el("td", txt(i.column)), el("td", txt(String(i.value.prefix(100)))), el("td", txt(l.t(i.messageJa, i.messageEn))))
+               })))])
+    }
 
     static func upload(_ req: Request) async throws -> Response {
         let l = req.lang

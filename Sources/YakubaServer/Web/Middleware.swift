@@ -30,6 +30,11 @@ struct AuthenticateMiddleware: Middleware {
                 return req.eventLoop.makeFailedFuture(ProblemError(status: .forbidden,
                     title: req.lang.t("このAPIトークンはアプリ（\(scope.apps.joined(separator: "、"))）専用です。", "This API token is limited to the apps \(scope.apps.joined(separator: ", ")).")))
             }
+            // a read-only one reads: no record, status action or comment (which view rights alone may allow the owner)
+            if let scope = p.appScope, !scope.write, req.method != .GET, req.method != .HEAD {
+                return req.eventLoop.makeFailedFuture(ProblemError(status: .forbidden,
+                    title: req.lang.t("このAPIトークンは読み取り専用です。", "This API token is read only.")))
+            }
             req.principal = p
             return proceed()
         }
