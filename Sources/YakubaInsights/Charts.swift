@@ -75,11 +75,7 @@ public enum SVGChart {
     /// Vertical stacked bars: one bar per category (x), one segment per series, with a legend.
     public static func stackedBars(id: String, title: String, desc: String, categories: [String], series: [Series], unit: String) -> String {
         let left = 56.0, plotH = 220.0, colW = max(28.0, min(64.0, 640.0 / Double(max(1, categories.count))))
-        let width = Int(left + colW * Double(categories.count) + 16)
-        let (legendBody, legendH) = legend(series.map(\.name), id: id, x: left, y: 14, width: max(Double(width), 360) - left - 8)
-        let top = 20.0 + legendH
-        let axis = categoryAxis(categories, step: colW)
-        let height = Int(top + plotH + axis.height)
+        let (width, top, height, axis, legendBody) = layout(id: id, categories: categories, series: series, left: left, step: colW, plotH: plotH)
         let totals = categories.indices.map { i in series.reduce(0.0) { $0 + max(0, $1.values[safe: i].flatMap { $0 } ?? 0) } }
         let maxV = niceMax(totals.max() ?? 0)
         var body = patterns(id: id, count: series.count) + legendBody
@@ -101,11 +97,7 @@ public enum SVGChart {
     /// Lines over categories (months), one per series, with markers and a legend; nil values break the line.
     public static func lines(id: String, title: String, desc: String, categories: [String], series: [Series], unit: String) -> String {
         let left = 56.0, plotH = 200.0, step = max(36.0, min(64.0, 640.0 / Double(max(1, categories.count))))
-        let width = Int(left + step * Double(categories.count) + 16)
-        let (legendBody, legendH) = legend(series.map(\.name), id: id, x: left, y: 14, width: max(Double(width), 360) - left - 8)
-        let top = 20.0 + legendH
-        let axis = categoryAxis(categories, step: step)
-        let height = Int(top + plotH + axis.height)
+        let (width, top, height, axis, legendBody) = layout(id: id, categories: categories, series: series, left: left, step: step, plotH: plotH)
         let maxV = niceMax(series.flatMap { $0.values.compactMap { $0 } }.max() ?? 0)
         var body = patterns(id: id, count: series.count) + legendBody
         body += axisY(left: left, top: top, height: plotH, maxV: maxV, unit: unit, width: Double(width) - 8)
@@ -127,6 +119,17 @@ public enum SVGChart {
         }
         for (i, c) in categories.enumerated() { body += axis.label(c, x: px(i), y: top + plotH) }
         return frame(id: id, title: title, desc: desc, width: max(width, 360), height: height, body)
+    }
+
+    /// What the column charts share: the plot's width, where it starts below the (wrapped) legend, the whole height with the
+    /// category labels, those labels, and the legend.
+    static func layout(id: String, categories: [String], series: [Series], left: Double, step: Double, plotH: Double)
+        -> (width: Int, top: Double, height: Int, axis: CategoryAxis, legend: String) {
+        let width = Int(left + step * Double(categories.count) + 16)
+        let (legendBody, legendH) = legend(series.map(\.name), id: id, x: left, y: 14, width: max(Double(width), 360) - left - 8)
+        let top = 20.0 + legendH
+        let axis = categoryAxis(categories, step: step)
+        return (width, top, Int(top + plotH + axis.height), axis, legendBody)
     }
 
     /// The labels under a chart's columns: level when they fit their column, slanted (and cut at 14 characters, the
