@@ -38,10 +38,28 @@ let package = Package(
             dependencies: ["YakubaCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
+        // The face kiosk's pipeline (detection, landmarks, alignment, embedding): pure Swift, no Foundation.
+        .target(
+            name: "YakubaFace",
+            // optimised in debug builds too: unoptimised, a descriptor takes seconds and the golden tests minutes
+            swiftSettings: swiftSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
+        ),
+        // JPEG and PNG decoding by Debian's libjpeg-turbo and libpng (apt-get install libjpeg62-turbo-dev libpng-dev).
+        .target(
+            name: "CYakubaImage",
+            linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]
+        ),
+        .target(
+            name: "YakubaImageIO",
+            dependencies: ["YakubaFace", "CYakubaImage"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "YakubaServer",
             dependencies: [
                 "YakubaCore",
+                "YakubaFace",
+                "YakubaImageIO",
                 "YakubaInsights",
                 "YakubaApps",
                 .product(name: "Vapor", package: "vapor"),
@@ -71,6 +89,11 @@ let package = Package(
         .testTarget(
             name: "YakubaAppsTests",
             dependencies: ["YakubaApps"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "YakubaFaceTests",
+            dependencies: ["YakubaFace", "YakubaImageIO", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -9,6 +9,10 @@ public enum Yakuba {
 
     public static func main() async throws {
         var env = try Environment.detect()
+        if env.arguments.dropFirst().first == "face" {
+            // the face tools need no database and no server: they run before either is set up
+            exit(FaceCommand.run(Array(env.arguments.dropFirst(2))))
+        }
         if env.arguments.dropFirst().first.map(machineReadableCommands.contains) ?? false {
             // Their standard output is data for scripts (`yakuba calendar 2026 > holidays.txt`); logs go to stderr.
             try LoggingSystem.bootstrap(from: &env) { level in
