@@ -29,7 +29,7 @@ public final class CascadeClassifier: Sendable {
     public let windowWidth: Int
     public let windowHeight: Int
 
-    /// Number of stages, weak classifiers (trees), nodes, leaves and features.
+    /// Number of stages, weak classifiers (trees), tree nodes and features.
     let stageCount: Int, weakCount: Int, nodeCount: Int, featureCount: Int
     /// All trees are single nodes: OpenCV then uses its "stump" evaluators (leaf 0 left, leaf 1 right).
     let stumps: Bool
@@ -54,7 +54,7 @@ public final class CascadeClassifier: Sendable {
     // MARK: loading
 
     public init(xml bytes: [UInt8]) throws(CascadeError) {
-        let doc = try XMLTree(bytes)
+        let doc = try CascadeXMLTree(bytes)
         guard doc.isNamed(doc.root, "opencv_storage") else {
             throw CascadeError("not an OpenCV cascade: the root element is <\(doc.name(doc.root))>, expected <opencv_storage>")
         }
@@ -302,7 +302,7 @@ public final class CascadeClassifier: Sendable {
     /// Pointers into the packed model, valid inside `withModel`.
     struct Model {
         let stageFirst: UnsafePointer<Int32>, stageWeaks: UnsafePointer<Int32>, stageThreshold: UnsafePointer<Double>
-        let nodeFeature: UnsafePointer<Int32>, nodeLeft: UnsafePointer<Int32>, nodeRight: UnsafePointer<Int32>
+        let nodeLeft: UnsafePointer<Int32>, nodeRight: UnsafePointer<Int32>
         let nodeThreshold: UnsafePointer<Float>, weights: UnsafePointer<Float>
         let weakNode: UnsafePointer<Int32>, weakLeaf: UnsafePointer<Int32>
         let subsets: UnsafePointer<Int32>, leaves: UnsafePointer<Double>
@@ -316,7 +316,7 @@ public final class CascadeClassifier: Sendable {
                     // never empty: a valid cascade has ≥ 1 stage, node and leaf
                     let ip = ib.baseAddress!, dp = db.baseAddress!, fp = fb.baseAddress!
                     let m = Model(stageFirst: ip + oStageFirst, stageWeaks: ip + oStageWeaks, stageThreshold: dp + oStageThreshold,
-                                  nodeFeature: ip + oNodeFeature, nodeLeft: ip + oNodeLeft, nodeRight: ip + oNodeRight,
+                                  nodeLeft: ip + oNodeLeft, nodeRight: ip + oNodeRight,
                                   nodeThreshold: fp + oNodeThreshold, weights: fp + oWeights,
                                   weakNode: ip + oWeakNode, weakLeaf: ip + oWeakLeaf,
                                   subsets: ip + oSubsets, leaves: dp + oLeaves, stageCount: stageCount)
@@ -755,7 +755,7 @@ private func linearTaps(_ srcSize: Int, _ dstSize: Int) -> (i0: [Int], i1: [Int]
     return (i0, i1, c0, c1)
 }
 
-func resizeLinearExactInto(_ src: UnsafeBufferPointer<UInt8>, _ sw: Int, _ sh: Int,
+private func resizeLinearExactInto(_ src: UnsafeBufferPointer<UInt8>, _ sw: Int, _ sh: Int,
                            _ dst: UnsafeMutableBufferPointer<UInt8>, _ dw: Int, _ dh: Int) {
     guard sw > 0, sh > 0, dw > 0, dh > 0, src.count >= sw * sh, dst.count >= dw * dh else { return }
     let s = src.baseAddress!, d = dst.baseAddress!

@@ -4,15 +4,15 @@
 // depth limit), so malformed or hostile input can only end in a CascadeError.
 
 /// One element: its name and character data as byte ranges of the source, its child elements.
-struct XMLElement {
+struct CascadeXMLElement {
     var name: Range<Int>
     var children: [Int32] = []
     var text: [Range<Int>] = []
 }
 
-struct XMLTree {
+struct CascadeXMLTree {
     let bytes: [UInt8]
-    private(set) var elements: [XMLElement] = []
+    private(set) var elements: [CascadeXMLElement] = []
     private(set) var root: Int = -1
 
     static let maxDepth = 128
@@ -142,9 +142,9 @@ struct XMLTree {
                     i += 1
                 }
                 if rootClosed || (stack.isEmpty && root >= 0) { throw fail("more than one root element", tagStart) }
-                guard stack.count < XMLTree.maxDepth else { throw fail("elements nested deeper than \(XMLTree.maxDepth)", tagStart) }
+                guard stack.count < CascadeXMLTree.maxDepth else { throw fail("elements nested deeper than \(CascadeXMLTree.maxDepth)", tagStart) }
                 let index = elements.count
-                elements.append(XMLElement(name: name))
+                elements.append(CascadeXMLElement(name: name))
                 if let top = stack.last { elements[top].children.append(Int32(index)) } else { root = index }
                 if !selfClosing { stack.append(index) } else if stack.isEmpty { rootClosed = true }
             }
