@@ -55,9 +55,8 @@ public enum FaceChip {
         let grown = DRect(l: rotated.l - grow, t: rotated.t - grow, r: rotated.r + grow, b: rotated.b + grow)
             .intersect(DRect(l: 0, t: 0, r: Double(image.width - 1), b: Double(image.height - 1)))
         // the drectangle becomes a whole-pixel rectangle (⌊v + 0.5⌋), which sub_image clips to the image again
-        var box = (l: Int((grown.l + 0.5).rounded(.down)), t: Int((grown.t + 0.5).rounded(.down)),
-                   r: Int((grown.r + 0.5).rounded(.down)), b: Int((grown.b + 0.5).rounded(.down)))
-        if grown.isEmpty { box = (0, 0, -1, -1) }
+        var box = (l: Affine.whole(grown.l), t: Affine.whole(grown.t), r: Affine.whole(grown.r), b: Affine.whole(grown.b))
+        if grown.isEmpty || !(grown.l.isFinite && grown.t.isFinite && grown.r.isFinite && grown.b.isFinite) { box = (0, 0, -1, -1) }
         let sub = crop(image, left: box.l, top: box.t, right: box.r, bottom: box.b)
         var levels: [RGBImage] = []
         if depth > 0 {

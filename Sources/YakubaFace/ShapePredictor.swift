@@ -194,7 +194,13 @@ struct Affine: Sendable {
     /// The whole-pixel point dlib makes of a mapped point: ⌊v + 0.5⌋.
     func point(_ x: Double, _ y: Double) -> PixelPoint {
         let (u, v) = apply(x, y)
-        return PixelPoint(x: Int((u + 0.5).rounded(.down)), y: Int((v + 0.5).rounded(.down)))
+        return PixelPoint(x: Self.whole(u), y: Self.whole(v))
+    }
+
+    /// ⌊v + 0.5⌋, held within ±2³⁰ so that a damaged model's absurd values cannot trap the conversion.
+    static func whole(_ v: Double) -> Int {
+        let r = (v + 0.5).rounded(.down)
+        return r.isNaN ? 0 : Int(min(max(r, -1_073_741_824), 1_073_741_824))
     }
 
     var matrixAsFloat: (Float, Float, Float, Float) { (Float(a), Float(b), Float(c), Float(d)) }

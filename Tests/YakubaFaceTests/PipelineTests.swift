@@ -113,6 +113,12 @@ struct GeometryTests {
         _ = FaceChip.extract(img, FaceChip.details(landmarks: same))
     }
 
+    @Test("dlib's rounding ⌊v + 0.5⌋ to whole pixels, held in range for absurd values instead of trapping")
+    func wholePixels() {
+        #expect(Affine.whole(2.5) == 3 && Affine.whole(-2.5) == -2 && Affine.whole(2.49) == 2)
+        #expect(Affine.whole(1e300) == 1 << 30 && Affine.whole(-.infinity) == -(1 << 30) && Affine.whole(.nan) == 0)
+    }
+
     @Test("the cascade box becomes dlib's rectangle: x + 0.042w, y + 0.107w, 0.95w, right and bottom inclusive")
     func cascadeBoxToDlibRect() {
         let r = DlibRect(cascadeBox: PixelRect(x: 344, y: 95, width: 296, height: 296))
