@@ -42,26 +42,28 @@ public final class FaceModels: Sendable {
 
     /// Loads every model from `directory`. Throws the first problem found.
     public static func load(directory: String) throws(FaceModelError) -> FaceModels {
-        func bytes(_ f: FaceModelFile) throws(FaceModelError) -> [UInt8] {
+        /// Reads one file (its size checked first) and parses it; any problem is reported against that file's path.
+        func parse<T>(_ f: FaceModelFile, _ make: ([UInt8]) throws -> T) throws(FaceModelError) -> T {
             let path = directory.hasSuffix("/") ? directory + f.rawValue : directory + "/" + f.rawValue
             let data: [UInt8]
             do { data = try readFile(path, limit: f.sizeRange.upperBound + 1) } catch { throw FaceModelError(file: path, problem: error.description) }
             guard f.sizeRange.contains(data.count) else {
                 throw FaceModelError(file: path, problem: "\(data.count) bytes, expected \(f.sizeRange.lowerBound)–\(f.sizeRange.upperBound) (truncated or not this model; run scripts/install-face-models)")
             }
-            return data
+            do { return try make(data) } catch { throw FaceModelError(file: path, problem: "\(error)") }
         }
-        func path(_ f: FaceModelFile) -> String { directory.hasSuffix("/") ? directory + f.rawValue : directory + "/" + f.rawValue }
-        let detector: CascadeClassifier
-        do { detector = try CascadeClassifier(xml: try bytes(.detector)) } catch let e as FaceModelError { throw e } catch { throw FaceModelError(file: path(.detector), problem: "\(error)") }
-        guard detector.featureType == .lbp else { throw FaceModelError(file: path(.detector), problem: "not an LBP cascade") }
-        let confirmer: CascadeClassifier
-        do { confirmer = try CascadeClassifier(xml: try bytes(.confirmer)) } catch let e as FaceModelError { throw e } catch { throw FaceModelError(file: path(.confirmer), problem: "\(error)") }
-        let landmarks: ShapePredictor
-        do { landmarks = try ShapePredictor(bytes: try bytes(.landmarks)) } catch let e as FaceModelError { throw e } catch { throw FaceModelError(file: path(.landmarks), problem: "\(error)") }
-        guard landmarks.landmarkCount == 5 else { throw FaceModelError(file: path(.landmarks), problem: "a \(landmarks.landmarkCount)-point model; the 5-point model is needed") }
-        let embedding: FaceNet
-        do { embedding = try FaceNet(bytes: try bytes(.embedding)) } catch let e as FaceModelError { throw e } catch { throw FaceModelError(file: path(.embedding), problem: "\(error)") }
+        let detector = try parse(.detector) { bytes in
+            let c = try CascadeClassifier(xml: bytes)
+            guard c.featureType == .lbp else { throw CascadeError("not an LBP cascade") }
+            return c
+        }
+        let confirmer = try parse(.confirmer) { try CascadeClassifier(xml: $0) }
+        let landmarks = try parse(.landmarks) { bytes in
+            let p = try ShapePredictor(bytes: bytes)
+            guard p.landmarkCount == 5 else { throw ShapePredictorError(description: "a \(p.landmarkCount)-point model; the 5-point model is needed") }
+            return p
+        }
+        let embedding = try parse(.embedding) { try FaceNet(bytes: $0) }
         return FaceModels(detector: detector, confirmer: confirmer, landmarks: landmarks, embedding: embedding)
     }
 }

@@ -120,8 +120,7 @@ public final class ShapePredictor: Sendable {
             // every split must name feature pixels of its own level
             for (level, trees) in forests.enumerated() {
                 let n = anchors[level].count
-                for t in trees where t.splits.contains(where: { Int($0.idx1) >= n || Int($0.idx2) >= n }) {
-                    _ = t
+                if trees.contains(where: { $0.splits.contains { Int($0.idx1) >= n || Int($0.idx2) >= n } }) {
                     throw ShapePredictorError(description: "a tree of level \(level) names a feature pixel beyond its \(n)")
                 }
             }
@@ -149,15 +148,16 @@ public final class ShapePredictor: Sendable {
     public func landmarks(in image: RGBImage, rect: DlibRect) -> [PixelPoint] {
         var shape = initialShape
         let toImage = Affine.unitSquare(to: rect)
-        var features = [Float]()
+        // one buffer for every level's feature pixels (the levels' counts differ; each level overwrites its own)
+        var features = [Float](repeating: 0, count: anchors.map(\.count).max() ?? 0)
         let w = image.width, h = image.height
         image.pixels.withUnsafeBufferPointer { px in
             for level in 0..<forests.count {
                 // the similarity that takes the mean shape to the current one, in single precision as dlib casts it
                 let m = Affine.similarity(from: initialShape, to: shape).matrixAsFloat
                 let anchor = anchors[level], delta = deltas[level]
-                features = [Float](repeating: 0, count: anchor.count)
                 for i in 0..<anchor.count {
+                    features[i] = 0
                     let (dx, dy) = delta[i]
                     let a = anchor[i]
                     let sx = m.0 * dx + m.1 * dy + shape[2 * a]
