@@ -99,7 +99,7 @@ let package = Package(
         .testTarget(
             name: "YakubaServerTests",
             dependencies: [
-                "YakubaServer",
+                "YakubaServer", "YakubaFace", "YakubaImageIO",
                 .product(name: "VaporTesting", package: "vapor"),
             ],
             swiftSettings: swiftSettings

@@ -62,6 +62,21 @@ public struct FaceIndex: Sendable {
             top.insert((i, d), at: at)
             if top.count > k { top.removeLast() }
         }
-        return top.map { Match(owner: owners[$0.0], distance: $0.1.squareRoot()) }
+        return top.filter { $0.1.isFinite }.map { Match(owner: owners[$0.0], distance: $0.1.squareRoot()) }
     }
+
+    /// Removes every row of `owner` (withdrawal, retirement); the owner is forgotten too. O(rows).
+    public mutating func remove(owner: String) {
+        guard let n = ownerNumber[owner] else { return }
+        var rebuilt = FaceIndex()
+        for (i, o) in rowOwner.enumerated() where o != n {
+            var d = [Float](repeating: 0, count: Self.dimensions)
+            for j in 0..<16 { for k in 0..<8 { d[j * 8 + k] = rows[i * 16 + j][k] } }
+            rebuilt.add(owner: owners[Int(o)], descriptor: d)
+        }
+        self = rebuilt
+    }
+
+    /// Whether `owner` has rows.
+    public func contains(owner: String) -> Bool { ownerNumber[owner] != nil }
 }

@@ -6,6 +6,7 @@ import YakubaFace
 public enum ImageDecoder {
     public struct Failure: Error, CustomStringConvertible, Sendable {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// At most 40 megapixels: a larger image is refused before its pixels are allocated.

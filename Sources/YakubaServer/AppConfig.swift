@@ -18,6 +18,19 @@ public struct AppConfig: Sendable {
     /// created on first run when the database has no administrator
     public var bootstrapAdmin: Bool
     public var logSQL: Bool
+    /// the face kiosk's model files (`scripts/install-face-models`); missing or damaged: the kiosk offers PIN and IC card only
+    public var faceModels: String = "face-models"
+    /// the key that seals face embeddings: base64 of 32 bytes, or nil to use (and on first use make) `faceKeyFile`
+    public var faceKey: String? = nil
+    public var faceKeyFile: String? = nil
+    /// seconds a face attempt has, from its first face, to pass the head-turn challenge
+    public var faceChallengeSeconds: Double = 12
+    /// Where the face key is kept: the configured file, else beside the SQLite file, else ./yakuba-face.key.
+    public var faceKeyPath: String {
+        if let f = faceKeyFile { return f }
+        if case .sqliteFile(let path) = database { return path + ".face-key" }
+        return "yakuba-face.key"
+    }
 
     public init(database: DatabaseLocation = .sqliteFile("yakuba.sqlite"), secureCookies: Bool = false, defaultTimeZone: TimeZone = TimeZone(identifier: "Asia/Tokyo")!,
                 maxBatch: Int = 512, bootstrapAdmin: Bool = true, logSQL: Bool = false) {
@@ -35,6 +48,11 @@ public struct AppConfig: Sendable {
         if let z = env["YAKUBA_TIME_ZONE"], let tz = TimeZone(identifier: z) { c.defaultTimeZone = tz }
         if let b = env["YAKUBA_MAX_BATCH"], let n = Int(b), n > 0 { c.maxBatch = n }
         c.logSQL = env["YAKUBA_LOG_SQL"] == "1"
+        // `YAKUBA_FACE_MODELS` (default ./face-models), `YAKUBA_FACE_KEY` or `YAKUBA_FACE_KEY_FILE` (default: beside the
+        // SQLite file, `<file>.face-key`; ./yakuba-face.key for PostgreSQL)
+        if let m = env["YAKUBA_FACE_MODELS"], !m.isEmpty { c.faceModels = m }
+        if let k = env["YAKUBA_FACE_KEY"], !k.isEmpty { c.faceKey = k }
+        if let f = env["YAKUBA_FACE_KEY_FILE"], !f.isEmpty { c.faceKeyFile = f }
         return c
     }
 

@@ -62,7 +62,12 @@ public func configure(_ app: Application, config: AppConfig) async throws {
         // some twenty indexes, and a bulk of 100 touches pages of each; SQLite's default 2 MB cache reread them every time
         try await writer.perform { _, sql in try await sql.raw("PRAGMA cache_size=-65536").run(); return [] }
     }
-    let services = YakubaServices(writer: writer, tokens: tokens, throttle: LoginThrottle(), config: config)
+    // the face kiosk: models and sealed enrolments are read for the server only (commands do not need them)
+    let serving = command == nil || command == "serve" || command?.hasPrefix("-") == true
+    let face = FaceService(config: config, logger: app.logger, serving: serving)
+    app.lifecycle.use(FaceShutdown(face: face))
+    if serving { try await face.load(app.db as! any SQLDatabase, logger: app.logger) }
+    let services = YakubaServices(writer: writer, tokens: tokens, throttle: LoginThrottle(), config: config, face: face)
     app.storage[ServicesKey.self] = services
     // registered after the writer's: stopped before it closes
     app.lifecycle.use(RecalculatorShutdown(recalculator: services.recalculator))
@@ -90,6 +95,8 @@ func routes(_ app: Application) throws {
     Assets.register(r)
     AuthController.register(r, throttle: app.yakuba.throttle)
     PunchController.register(r)
+    KioskController.register(r)
+    FaceController.register(r)
     OpenAPI.register(r)
     BookController.register(r)
     CorrectionController.register(r)
@@ -141,6 +148,11 @@ public func bootstrapAdministrator(_ app: Application) async throws -> (staffNum
 }
 
 /// Closes the writer's own connection, loop and thread pool when the app shuts down.
+struct FaceShutdown: LifecycleHandler {
+    let face: FaceService
+    func shutdownAsync(_ application: Application) async { face.shutdown() }
+}
+
 struct WriterShutdown: LifecycleHandler {
     let databases: Databases
     let loop: MultiThreadedEventLoopGroup

@@ -13,6 +13,8 @@ final class YakubaServices: Sendable {
     let stats = StatsCache()
     /// apps' calculated fields computed again in the background after an expression changed
     let recalculator = AppRecalculator()
+    /// the face kiosk: models, enrolments in memory, kiosks, attempts
+    let face: FaceService
     private let municipalities = Mutex<[UUID: MunicipalityRow]>([:])
     private let contexts = Mutex<[UUID: MunicipalityContext]>([:])
 
@@ -35,8 +37,8 @@ final class YakubaServices: Sendable {
     /// Where notifications also go once committed (a chat bridge later); none by default.
     let notificationHook: (any NotificationHook)?
 
-    init(writer: LedgerWriter, tokens: TokenCache, throttle: LoginThrottle, config: AppConfig, notificationHook: (any NotificationHook)? = nil) {
-        self.writer = writer; self.tokens = tokens; self.throttle = throttle; self.config = config; self.notificationHook = notificationHook
+    init(writer: LedgerWriter, tokens: TokenCache, throttle: LoginThrottle, config: AppConfig, face: FaceService, notificationHook: (any NotificationHook)? = nil) {
+        self.face = face; self.writer = writer; self.tokens = tokens; self.throttle = throttle; self.config = config; self.notificationHook = notificationHook
     }
 
     func municipality(_ id: UUID, _ req: Request) async throws -> MunicipalityRow {

@@ -13,7 +13,7 @@ struct AccessTests {
             #expect(undeclared.isEmpty, "routes without an access rule: \(undeclared.map { "\($0.method) /\($0.path.map(\.description).joined(separator: "/"))" })")
             let anonymous = city.app.routes.all.filter { if case .anonymous = $0.userInfo["access"] as? Access { true } else { false } }
                 .map { "/" + $0.path.map(\.description).joined(separator: "/") }
-            #expect(Set(anonymous) == ["/healthz", "/assets/app.css", "/assets/app.js", "/login", "/", "/api/openapi.json"])
+            #expect(Set(anonymous) == ["/healthz", "/assets/app.css", "/assets/app.js", "/login", "/", "/api/openapi.json", "/kiosk", "/assets/kiosk.js"])
         }
     }
 

@@ -88,6 +88,17 @@ struct MatrixTests {
         "GET /apps/:code/csv": "SFFFFAH", "GET /apps/:code/records.csv": "SFFFFAH", "POST /apps/:code/csv": "SFFFFAH",
         // a file: only through a record holding it (none here: 404 for everyone who may see the app)
         "GET /apps/:code/files/:file": "SHHHHHH",
+
+        // the face kiosk: its page is public (it holds nothing); its API answers a registered kiosk's token only, never a person
+        "GET /kiosk": "AAAAAAA", "GET /assets/kiosk.js": "AAAAAAA",
+        "GET /api/v1/kiosk": "SSSSSSS", "POST /api/v1/kiosk/attempts": "SSSSSSS", "POST /api/v1/kiosk/attempts/:attempt/frames": "SSSSSSS",
+        "POST /api/v1/kiosk/attempts/:attempt/punch": "SSSSSSS",
+        // one's own enrolment and PIN; HR's list of who is enrolled (never the data) and IC cards; the administrator's devices
+        "GET /face": "SAAAAAA", "POST /face/enrol": "SAAAAAA", "POST /face/withdraw": "SAAAAAA", "POST /face/pin": "SAAAAAA",
+        "GET /admin/face": "SFFFAAA", "POST /admin/face/:staff/delete": "SFFFAAH", "POST /admin/face/cards": "SFFFAAA",
+        "GET /admin/kiosks": "SFFFFAF", "POST /admin/kiosks": "SFFFFAF", "POST /admin/kiosks/:id/revoke": "SFFFFHF",
+        // unverified face punches: managers and HR review those in their scope (none here: 404)
+        "GET /kiosk-reviews": "SFFAAAA", "POST /kiosk-reviews/:punch": "SFFHHHH",
     ]
 
     static func key(_ r: Route) -> String { "\(r.method.rawValue) /" + r.path.map(\.description).joined(separator: "/") }

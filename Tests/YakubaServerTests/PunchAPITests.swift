@@ -145,7 +145,9 @@ struct PayloadTests {
             let r = PunchRow(id: UUID(), municipalityId: UUID(), staffId: UUID(), kind: ["in", "out", "break_start"][i % 3],
                              atMs: Int64.random(in: 0...2_000_000_000_000), deviceAtMs: i % 2 == 0 ? nil : Int64(i),
                              place: strings[i % strings.count], source: "self", recordedBy: UUID(),
-                             idempotencyKey: i % 3 == 0 ? nil : strings[(i + 1) % strings.count], note: i % 4 == 0 ? strings[(i + 2) % strings.count] : nil)
+                             idempotencyKey: i % 3 == 0 ? nil : strings[(i + 1) % strings.count], note: i % 4 == 0 ? strings[(i + 2) % strings.count] : nil,
+                             method: i % 5 == 0 ? ["face", "pin", "card"][i % 3] : nil, kioskId: i % 5 == 0 ? UUID() : nil,
+                             faceDistanceE4: i % 10 == 0 ? i * 37 : nil, verification: i % 10 == 0 ? (i % 20 == 0 ? "verified" : "unverified") : nil)
             let fact = PunchFact(r)
             #expect(fact.canonicalJSON == Ledger.canonicalJSON(fact))
             // the API's answer, also written by hand, decodes to the same value JSONEncoder would have written

@@ -40,6 +40,10 @@ func withCity(_ body: (TestCity) async throws -> Void) async throws {
     do {
         app.passwords.use(.bcrypt(cost: 4))
         var config = AppConfig()
+        // the face models when the face suite's data are given (scripts/face-golden), else none: the kiosk then offers PIN and card
+        config.faceModels = ProcessInfo.processInfo.environment["YAKUBA_FACE_MODELS"] ?? "/nonexistent-face-models"
+        config.faceChallengeSeconds = 3
+        config.faceKey = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
         if let url = pgURL {
             config.database = .postgres(url)
             try await resetPostgres(url)

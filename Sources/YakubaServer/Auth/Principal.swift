@@ -39,20 +39,24 @@ enum Access: Sendable, CustomStringConvertible {
     case signedIn
     /// signed in with one of these roles
     case roles(Set<Role>)
+    /// a registered kiosk device (its token in `X-Kiosk-Token`), not a person
+    case kiosk
 
     var description: String {
-        switch self { case .anonymous: "anonymous"; case .signedIn: "signedIn"; case .roles(let r): "roles(\(r.map(\.rawValue).sorted().joined(separator: ",")))" }
+        switch self { case .anonymous: "anonymous"; case .signedIn: "signedIn"; case .roles(let r): "roles(\(r.map(\.rawValue).sorted().joined(separator: ",")))"; case .kiosk: "kiosk" }
     }
     func admits(_ p: Principal?) -> Bool {
         switch self {
         case .anonymous: return true
         case .signedIn: return p != nil
         case .roles(let r): return p.map { !$0.roles.isDisjoint(with: r) } ?? false
+        case .kiosk: return false
         }
     }
 }
 
 struct PrincipalKey: StorageKey { typealias Value = Principal }
+struct KioskDeviceKey: StorageKey { typealias Value = KioskDeviceRow }
 struct LangKey: StorageKey { typealias Value = Lang }
 
 struct UnreadNotificationsKey: StorageKey { typealias Value = Int }
@@ -66,6 +70,11 @@ extension Request {
     var principal: Principal? {
         get { storage[PrincipalKey.self] }
         set { storage[PrincipalKey.self] = newValue }
+    }
+    /// The kiosk device calling (resolved from `X-Kiosk-Token`), if any.
+    var kiosk: KioskDeviceRow? {
+        get { storage[KioskDeviceKey.self] }
+        set { storage[KioskDeviceKey.self] = newValue }
     }
     func requirePrincipal() throws -> Principal {
         guard let p = principal else { throw Abort(.unauthorized) }

@@ -20,6 +20,8 @@ struct PunchCommand: Sendable {
     var at: Date?
     /// why a manager entered it on the person's behalf
     var note: String? = nil
+    /// a kiosk's punch: how it identified the person, the device, and for a face how sure the match was
+    var kiosk: KioskPunchDetails? = nil
     /// given when the request arrives, so the writer has nothing to make but the hash chain
     var id = UUID.timeOrdered()
     var receivedAt = Date()
@@ -28,7 +30,8 @@ struct PunchCommand: Sendable {
     func prepared() -> (row: PunchRow, payload: String) {
         let row = PunchRow(id: id, municipalityId: municipalityId, staffId: staffId, kind: kind.rawValue, atMs: nowMs(at ?? receivedAt),
                            deviceAtMs: deviceAt.map { nowMs($0) }, place: place, source: source.rawValue, recordedBy: recordedBy,
-                           idempotencyKey: idempotencyKey, note: note)
+                           idempotencyKey: idempotencyKey, note: note, method: kiosk?.method.rawValue, kioskId: kiosk?.kioskId,
+                           faceDistanceE4: kiosk?.faceDistanceE4, verification: kiosk?.verification?.rawValue)
         return (row, PunchFact(row).canonicalJSON)
     }
 }
@@ -423,19 +426,21 @@ extension LedgerWriter {
     /// is already stored is skipped; the ids of the rows inserted come back.
     static func insertFuture(punches rows: [PunchRow], _ sql: any SQLDatabase) -> EventLoopFuture<Set<UUID>> {
         guard !rows.isEmpty else { return sql.eventLoop.makeSucceededFuture([]) }
-        let columns = "(\"id\",\"municipality_id\",\"staff_id\",\"kind\",\"at_ms\",\"device_at_ms\",\"place\",\"source\",\"recorded_by\",\"idempotency_key\",\"note\")"
+        let columns = "(\"id\",\"municipality_id\",\"staff_id\",\"kind\",\"at_ms\",\"device_at_ms\",\"place\",\"source\",\"recorded_by\",\"idempotency_key\",\"note\",\"method\",\"kiosk_id\",\"face_distance_e4\",\"verification\")"
         let tail = " ON CONFLICT (\"staff_id\", \"idempotency_key\") DO NOTHING RETURNING \"id\""
         if let lite = sql as? any SQLiteDatabase {
             // SQLite: one statement with plain SQLiteData binds (UUIDs as their text, as SQLKit stores them)
             var binds: [SQLiteData] = []
-            binds.reserveCapacity(rows.count * 11)
+            binds.reserveCapacity(rows.count * 15)
             for r in rows {
                 binds.append(.text(r.id.upperText)); binds.append(.text(r.municipalityId.upperText)); binds.append(.text(r.staffId.upperText))
                 binds.append(.text(r.kind)); binds.append(.integer(Int(r.atMs))); binds.append(r.deviceAtMs.map { .integer(Int($0)) } ?? .null)
                 binds.append(.text(r.place)); binds.append(.text(r.source)); binds.append(.text(r.recordedBy.upperText))
                 binds.append(r.idempotencyKey.map { .text($0) } ?? .null); binds.append(r.note.map { .text($0) } ?? .null)
+                binds.append(r.method.map { .text($0) } ?? .null); binds.append(r.kioskId.map { .text($0.upperText) } ?? .null)
+                binds.append(r.faceDistanceE4.map { .integer($0) } ?? .null); binds.append(r.verification.map { .text($0) } ?? .null)
             }
-            let values = Array(repeating: "(?,?,?,?,?,?,?,?,?,?,?)", count: rows.count).joined(separator: ",")
+            let values = Array(repeating: "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", count: rows.count).joined(separator: ",")
             return lite.query("INSERT INTO \"punches\" " + columns + " VALUES " + values + tail, binds).map { result in
                 Set(result.compactMap { $0.column("id")?.string.flatMap(UUID.init(uuidString:)) })
             }
@@ -448,7 +453,9 @@ extension LedgerWriter {
             q.appendInterpolation(bind: r.atMs); q.appendLiteral(","); q.appendInterpolation(bind: r.deviceAtMs); q.appendLiteral(",")
             q.appendInterpolation(bind: r.place); q.appendLiteral(","); q.appendInterpolation(bind: r.source); q.appendLiteral(",")
             q.appendInterpolation(bind: r.recordedBy); q.appendLiteral(","); q.appendInterpolation(bind: r.idempotencyKey); q.appendLiteral(",")
-            q.appendInterpolation(bind: r.note); q.appendLiteral(")")
+            q.appendInterpolation(bind: r.note); q.appendLiteral(","); q.appendInterpolation(bind: r.method); q.appendLiteral(",")
+            q.appendInterpolation(bind: r.kioskId); q.appendLiteral(","); q.appendInterpolation(bind: r.faceDistanceE4); q.appendLiteral(",")
+            q.appendInterpolation(bind: r.verification); q.appendLiteral(")")
         }
         q.appendLiteral(tail)
         return sql.raw(q).all().flatMapThrowing { result in Set(try result.map { try $0.decode(column: "id", as: UUID.self) }) }
@@ -481,9 +488,11 @@ extension LedgerWriter {
 struct PunchFact: Codable, Sendable {
     var id: UUID; var staffId: UUID; var kind: String; var atMs: Int64; var deviceAtMs: Int64?; var place: String
     var source: String; var recordedBy: UUID; var idempotencyKey: String?; var note: String?
+    var method: String?; var kioskId: UUID?; var faceDistanceE4: Int?; var verification: String?
     init(_ r: PunchRow) {
         id = r.id; staffId = r.staffId; kind = r.kind; atMs = r.atMs; deviceAtMs = r.deviceAtMs; place = r.place
         source = r.source; recordedBy = r.recordedBy; idempotencyKey = r.idempotencyKey; note = r.note
+        method = r.method; kioskId = r.kioskId; faceDistanceE4 = r.faceDistanceE4; verification = r.verification
     }
 
     /// The same bytes as `Ledger.canonicalJSON(self)` (sorted keys, absent nils), written by hand because
@@ -491,13 +500,18 @@ struct PunchFact: Codable, Sendable {
     var canonicalJSON: String {
         var out = "{\"atMs\":\(atMs)"
         if let d = deviceAtMs { out += ",\"deviceAtMs\":\(d)" }
+        if let f = faceDistanceE4 { out += ",\"faceDistanceE4\":\(f)" }
         out += ",\"id\":\"\(id.upperText)\""
         if let k = idempotencyKey { out += ",\"idempotencyKey\":" + jsonString(k) }
         out += ",\"kind\":" + jsonString(kind)
+        if let k = kioskId { out += ",\"kioskId\":\"\(k.upperText)\"" }
+        if let m = method { out += ",\"method\":" + jsonString(m) }
         if let n = note { out += ",\"note\":" + jsonString(n) }
         out += ",\"place\":" + jsonString(place)
         out += ",\"recordedBy\":\"\(recordedBy.upperText)\",\"source\":" + jsonString(source)
-        out += ",\"staffId\":\"\(staffId.upperText)\"}"
+        out += ",\"staffId\":\"\(staffId.upperText)\""
+        if let v = verification { out += ",\"verification\":" + jsonString(v) }
+        out += "}"
         return out
     }
 }

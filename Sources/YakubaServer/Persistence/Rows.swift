@@ -218,6 +218,14 @@ struct PunchRow: Codable, Sendable, Hashable {
     var recordedBy: UUID
     var idempotencyKey: String?
     var note: String? = nil
+    /// how a kiosk identified the person: `face`, `pin` or `card`; nil for the punch page and the API
+    var method: String? = nil
+    /// the kiosk device it was made on
+    var kioskId: UUID? = nil
+    /// face: the distance to the person's enrolment, in ten-thousandths (0.3612 → 3612)
+    var faceDistanceE4: Int? = nil
+    /// face: `verified`, or `unverified` (a manager reviews it)
+    var verification: String? = nil
 
     var punch: Punch {
         Punch(id: id, staffId: staffId, kind: PunchKind(rawValue: kind) ?? .clockIn, at: dateFromMs(atMs), deviceAt: deviceAtMs.map(dateFromMs),

@@ -167,6 +167,8 @@ final class SQLitePunchStore: @unchecked Sendable {
                     .text(r.id.upperText), .text(r.municipalityId.upperText), .text(r.staffId.upperText), .text(r.kind),
                     .int(r.atMs), r.deviceAtMs.map { .int($0) } ?? .null, .text(r.place), .text(r.source),
                     .text(r.recordedBy.upperText), r.idempotencyKey.map { .text($0) } ?? .null, r.note.map { .text($0) } ?? .null,
+                    r.method.map { .text($0) } ?? .null, r.kioskId.map { .text($0.upperText) } ?? .null,
+                    r.faceDistanceE4.map { .int(Int64($0)) } ?? .null, r.verification.map { .text($0) } ?? .null,
                 ])
                 if n == 1 { inserted.insert(r.id); kept.append(d) }
             }
@@ -190,19 +192,20 @@ final class SQLitePunchStore: @unchecked Sendable {
     func punches(keys: [(staffId: UUID, key: String)]) throws -> [PunchRow] {
         var found: [PunchRow] = []
         for k in keys {
-            try query("SELECT \"id\",\"municipality_id\",\"staff_id\",\"kind\",\"at_ms\",\"device_at_ms\",\"place\",\"source\",\"recorded_by\",\"idempotency_key\",\"note\" FROM \"punches\" WHERE \"staff_id\" = ? AND \"idempotency_key\" = ?",
+            try query("SELECT \"id\",\"municipality_id\",\"staff_id\",\"kind\",\"at_ms\",\"device_at_ms\",\"place\",\"source\",\"recorded_by\",\"idempotency_key\",\"note\",\"method\",\"kiosk_id\",\"face_distance_e4\",\"verification\" FROM \"punches\" WHERE \"staff_id\" = ? AND \"idempotency_key\" = ?",
                       [.text(k.staffId.upperText), .text(k.key)]) { r in
                 guard let id = r.uuid(0), let m = r.uuid(1), let s = r.uuid(2), let by = r.uuid(8) else { return }
                 found.append(PunchRow(id: id, municipalityId: m, staffId: s, kind: r.text(3) ?? "", atMs: r.int(4) ?? 0, deviceAtMs: r.int(5),
-                                      place: r.text(6) ?? "", source: r.text(7) ?? "", recordedBy: by, idempotencyKey: r.text(9), note: r.text(10)))
+                                      place: r.text(6) ?? "", source: r.text(7) ?? "", recordedBy: by, idempotencyKey: r.text(9), note: r.text(10),
+                                      method: r.text(11), kioskId: r.uuid(12), faceDistanceE4: r.int(13).map { Int($0) }, verification: r.text(14)))
             }
         }
         return found
     }
 
     private static let insertPunch = """
-        INSERT INTO "punches" ("id","municipality_id","staff_id","kind","at_ms","device_at_ms","place","source","recorded_by","idempotency_key","note") \
-        VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT ("staff_id", "idempotency_key") DO NOTHING
+        INSERT INTO "punches" ("id","municipality_id","staff_id","kind","at_ms","device_at_ms","place","source","recorded_by","idempotency_key","note","method","kiosk_id","face_distance_e4","verification") \
+        VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT ("staff_id", "idempotency_key") DO NOTHING
         """
     private static let insertLedger = """
         INSERT INTO "ledger" ("seq","recorded_at_ms","municipality_id","actor_id","type","subject_id","payload","prev_hash","hash") \

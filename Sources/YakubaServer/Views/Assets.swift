@@ -3,7 +3,7 @@ import Vapor
 /// CSS and JS served from the binary, so one executable is the whole installation.
 enum Assets {
     static func register(_ routes: any RoutesBuilder) {
-        routes.on(.GET, ["assets", "app.css"], access: .anonymous) { _ in serve(css, "text/css; charset=utf-8") }
+        routes.on(.GET, ["assets", "app.css"], access: .anonymous) { _ in serve(allCSS, "text/css; charset=utf-8") }
         routes.on(.GET, ["assets", "app.js"], access: .anonymous) { _ in serve(js, "text/javascript; charset=utf-8") }
     }
     static func serve(_ s: String, _ type: String) -> Response {
@@ -13,6 +13,7 @@ enum Assets {
         return r
     }
 
+    static let allCSS = css + "\n" + KioskAssets.css
     static let css = """
     :root { --fg:#1a1a1a; --muted:#555; --bg:#fff; --accent:#0b57d0; --accent-dark:#083e94; --err:#b3261e; --ok:#146c2e; --line:#c8c8c8; --warn-bg:#fff4d6; }
     * { box-sizing: border-box; }

@@ -20,12 +20,15 @@ enum Pages {
             nav.append(("/rankings", l.t("ランキング", "Rankings")))
             nav.append(("/apps", l.t("アプリ", "Apps")))
             if p.roles.contains(.dx) || p.isAdmin { nav.append(("/dx", l.t("DX", "DX"))) }
+            nav.append(("/face", l.t("顔認証・PIN", "Face & PIN")))
+            if p.isApprover || p.isHR { nav.append(("/kiosk-reviews", l.t("顔認証の確認", "Face reviews"))) }
             if p.isApprover || p.isHR { nav.append(("/team", l.t("チーム", "Team"))); nav.append(("/today", l.t("本日の状況", "Today"))) }
             if p.isApprover || p.isHR { nav.append(("/books", l.t("出勤簿一覧", "All books"))); nav.append(("/swaps", l.t("振替・代休", "Swaps & days off"))); nav.append(("/roster", l.t("勤務割", "Roster"))) }
             if p.isHR { nav.append(("/dashboard", l.t("ダッシュボード", "Dashboard"))) }
             if p.isHROfficer { nav.append(("/indicators", l.t("公表指標", "Indicators"))) }
             if p.isHR { nav.append(("/admin/staff", l.t("職員", "Staff"))); nav.append(("/admin/departments", l.t("組織", "Departments"))); nav.append(("/admin/routes", l.t("承認ルート", "Routes"))); nav.append(("/close", l.t("締め", "Close"))); nav.append(("/calendar", l.t("休日", "Holidays"))); nav.append(("/admin/rules", l.t("勤務条件", "Work rules"))) }
-            if p.isAdmin { nav.append(("/admin/municipality", l.t("自治体設定", "Settings"))) }
+            if p.isHR { nav.append(("/admin/face", l.t("顔認証の登録者", "Enrolled faces"))) }
+            if p.isAdmin { nav.append(("/admin/kiosks", l.t("打刻端末", "Kiosks"))); nav.append(("/admin/municipality", l.t("自治体設定", "Settings"))) }
             nav.append(("/tokens", l.t("APIトークン", "API tokens")))
         }
         let path = req.url.path

@@ -21,6 +21,16 @@ struct AuthenticateMiddleware: Middleware {
                 return response
             }
         }
+        // a kiosk device: its own token, never a person's session or API token
+        if let token = req.headers.first(name: "X-Kiosk-Token") {
+            guard let device = req.yakuba.face.kiosk(token: token) else {
+                return req.eventLoop.makeFailedFuture(ProblemError(status: .unauthorized, title: req.lang.t(
+                    "この端末の登録は無効です（失効したか、登録されていません）。管理者に連絡してください。",
+                    "This kiosk is not registered (its registration was revoked or never made). Ask an administrator."), code: "kiosk_not_registered"))
+            }
+            req.kiosk = device
+            return proceed()
+        }
         if let bearer = req.headers.bearerAuthorization {
             guard let p = tokens.lookup(bearer.token) else {
                 return req.eventLoop.makeFailedFuture(ProblemError(status: .unauthorized, title: req.lang.t("APIトークンが無効です。", "The API token is not valid.")))
@@ -86,6 +96,13 @@ struct AccessMiddleware: Middleware {
     /// nil = go on; a response = answer it now (a redirect); a thrown error = refuse.
     func check(_ req: Request) throws -> Response? {
         let isAPI = req.isAPI
+        if case .kiosk = access {
+            guard req.kiosk != nil else {
+                throw ProblemError(status: .unauthorized, title: req.lang.t("登録された打刻端末からだけ使えます。", "Only a registered kiosk may call this."), code: "kiosk_not_registered")
+            }
+            // a header token, not a cookie: no CSRF to check
+            return nil
+        }
         if !access.admits(req.principal) {
             if req.principal == nil {
                 if isAPI || req.method != .GET { throw ProblemError(status: .unauthorized, title: req.lang.t("ログインが必要です。", "Sign-in required.")) }
@@ -228,7 +245,7 @@ struct ProblemMiddleware: Middleware {
 struct SessionsUnlessBearer: Middleware {
     let sessions: SessionsMiddleware
     func respond(to req: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
-        if req.headers.first(name: .cookie) == nil, req.headers.first(name: .authorization) != nil, req.isAPI {
+        if req.headers.first(name: .cookie) == nil, req.headers.first(name: .authorization) != nil || req.headers.first(name: "X-Kiosk-Token") != nil, req.isAPI {
             return next.respond(to: req)
         }
         return sessions.respond(to: req, chainingTo: next)

@@ -16,7 +16,8 @@ enum OpenAPI {
     static let operations: Set<String> = ["POST /api/v1/punches", "GET /api/v1/punches", "GET /api/v1/days", "GET /api/v1/me", "GET /api/openapi.json",
         "GET /api/v1/apps", "GET /api/v1/apps/:code", "GET /api/v1/apps/:code/records", "GET /api/v1/apps/:code/aggregate", "POST /api/v1/apps/:code/records",
         "PATCH /api/v1/apps/:code/records", "GET /api/v1/apps/:code/records/:id", "PATCH /api/v1/apps/:code/records/:id",
-        "DELETE /api/v1/apps/:code/records/:id", "POST /api/v1/apps/:code/records/:id/actions", "POST /api/v1/apps/:code/records/:id/comments"]
+        "DELETE /api/v1/apps/:code/records/:id", "POST /api/v1/apps/:code/records/:id/actions", "POST /api/v1/apps/:code/records/:id/comments",
+        "GET /api/v1/kiosk", "POST /api/v1/kiosk/attempts", "POST /api/v1/kiosk/attempts/:attempt/frames", "POST /api/v1/kiosk/attempts/:attempt/punch"]
 
     static let document = #"""
     {
@@ -302,6 +303,48 @@ enum OpenAPI {
             }
           }
         },
+        "/api/v1/kiosk": {
+          "get": {
+            "operationId": "kioskAbout", "summary": "The calling kiosk: its name, place, and whether face recognition is available.",
+            "security": [{"kiosk": []}],
+            "responses": {"200": {"description": "The kiosk.", "content": {"application/json": {"schema": {"type": "object"}}}},
+                          "401": {"$ref": "#/components/responses/Problem"}}
+          }
+        },
+        "/api/v1/kiosk/attempts": {
+          "post": {
+            "operationId": "kioskStart", "summary": "Start identifying a person: `face` (then post frames; with `staff_number` only that person is compared), or `pin` / `card`, answered at once.",
+            "security": [{"kiosk": []}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["method"], "properties": {
+              "method": {"type": "string", "enum": ["face", "pin", "card"]}, "staff_number": {"type": "string"}, "pin": {"type": "string"}, "card": {"type": "string"}}}}}},
+            "responses": {"201": {"$ref": "#/components/responses/KioskAttempt"}, "400": {"$ref": "#/components/responses/Problem"},
+                          "401": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"},
+                          "422": {"$ref": "#/components/responses/Problem"}, "429": {"$ref": "#/components/responses/Problem"}}
+          }
+        },
+        "/api/v1/kiosk/attempts/{attempt}/frames": {
+          "post": {
+            "operationId": "kioskFrame", "summary": "One camera frame (JPEG or PNG, 160×120 to 1920×1080, at most 2 MB) of a face attempt, numbered by `X-Frame-Seq`; answers what the kiosk shows next.",
+            "security": [{"kiosk": []}],
+            "parameters": [{"name": "attempt", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}},
+                           {"name": "X-Frame-Seq", "in": "header", "required": true, "schema": {"type": "integer", "minimum": 1}}],
+            "requestBody": {"required": true, "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}, "image/png": {"schema": {"type": "string", "format": "binary"}}}},
+            "responses": {"200": {"$ref": "#/components/responses/KioskAttempt"}, "401": {"$ref": "#/components/responses/Problem"},
+                          "404": {"$ref": "#/components/responses/Problem"}, "409": {"$ref": "#/components/responses/Problem"}, "410": {"$ref": "#/components/responses/Problem"},
+                          "413": {"$ref": "#/components/responses/Problem"}, "415": {"$ref": "#/components/responses/Problem"}, "422": {"$ref": "#/components/responses/Problem"}}
+          }
+        },
+        "/api/v1/kiosk/attempts/{attempt}/punch": {
+          "post": {
+            "operationId": "kioskPunch", "summary": "The recognised person's punch (method, kiosk, place and, for a face, the match are recorded with it). Sent again, it answers the same punch.",
+            "security": [{"kiosk": []}],
+            "parameters": [{"name": "attempt", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["kind"], "properties": {"kind": {"type": "string", "enum": ["in", "out", "break_start", "break_end"]}}}}}},
+            "responses": {"201": {"description": "Recorded.", "content": {"application/json": {"schema": {"type": "object"}}}},
+                          "400": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Problem"}, "404": {"$ref": "#/components/responses/Problem"},
+                          "409": {"$ref": "#/components/responses/Problem"}, "410": {"$ref": "#/components/responses/Problem"}, "422": {"$ref": "#/components/responses/Problem"}}
+          }
+        },
         "/api/openapi.json": {
           "get": {
             "operationId": "openapi",
@@ -312,14 +355,17 @@ enum OpenAPI {
         }
       },
       "components": {
-        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "A personal API token (acts as its owner), or one limited to some apps' API (read only unless made with write)."}},
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "A personal API token (acts as its owner), or one limited to some apps' API (read only unless made with write)."},
+                            "kiosk": {"type": "apiKey", "in": "header", "name": "X-Kiosk-Token", "description": "A kiosk device's token, shown once when an administrator registers it (Kiosks page)."}},
         "parameters": {
           "AppCode": {"name": "code", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$"}},
           "RecordId": {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}
         },
         "responses": {
           "Problem": {"description": "An RFC 9457 problem document; `errors` names each bad field.",
-                      "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+                      "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+          "KioskAttempt": {"description": "What the kiosk shows: `state` is look, no_face, several_faces, turn (with `challenge` left or right), recognised (with `person`, `next` kinds, and for a face `verification` and `distance`) or refused (with `code`: liveness_failed, not_recognised, person_changed).",
+                           "content": {"application/json": {"schema": {"type": "object", "required": ["attempt", "method", "state", "message"]}}}}
         },
         "schemas": {
           "PunchRequest": {
