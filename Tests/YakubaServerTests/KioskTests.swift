@@ -168,6 +168,9 @@ struct KioskTests {
             let second = try await facePunch(.clockOut, minutesAgo: 30)
             let m = Browser(city.app)
             try await m.login(city.approverA.staffNumber)
+            // the attendance book marks the unverified face punches apart from verified ones
+            let before = try await m.get("/books/\(city.staffA.id.uuidString)").body.string
+            #expect(before.contains("method unverified") && before.contains("顔認証・要確認"))
             let page = try await m.get("/kiosk-reviews")
             #expect(page.status == .ok && page.body.string.contains(city.staffA.fullName) && page.body.string.contains("0.45"))
             // someone outside the department does not see it
@@ -184,12 +187,27 @@ struct KioskTests {
             try await m.get("/kiosk-reviews")
             #expect(try await m.post("/kiosk-reviews/\(first.uuidString)", ["decision": "confirmed"]).status == .conflict)
             #expect(try await m.get("/kiosk-reviews").body.string.contains("確認が必要な打刻はありません。"))
+            let after = try await m.get("/books/\(city.staffA.id.uuidString)").body.string
+            #expect(after.contains("顔認証・所属長が確認") && !after.contains("顔認証・要確認"))
             // the rejected punch no longer counts; the raw fact stays
             let recent = try await city.app.yakuba.writer.recent(staffId: city.staffA.id)
             #expect(recent.effective.map(\.id).contains(first) && !recent.effective.map(\.id).contains(second))
             #expect(try await PunchRepository.find(city.app.db.sql, id: second) != nil)
             let types = try await city.app.db.sql.select().column("type").from("ledger").all(decodingColumn: "type", as: String.self)
             #expect(types.filter { $0 == "punch.reviewed" }.count == 2 && types.contains("correction.approved"))
+        }
+    }
+
+    @Test func theKioskPageAndTheConsentPageRender() async throws {
+        try await withCity { city in
+            let kiosk = try await city.app.testing().sendRequest(.GET, "/kiosk", headers: ["Accept": "text/html"])
+            #expect(kiosk.status == .ok && kiosk.body.string.contains("id=\"start-face\"") && kiosk.body.string.contains("/assets/kiosk.js"))
+            #expect(try await city.app.testing().sendRequest(.GET, "/assets/kiosk.js").body.string.contains("X-Kiosk-Token"))
+            let b = Browser(city.app)
+            try await b.login(city.staffA.staffNumber)
+            let face = try await b.get("/face").body.string
+            // no models on this server: said plainly, and the PIN still offered
+            #expect(face.contains("このサーバーでは顔認証を使えません") && face.contains("id=\"set-pin\""))
         }
     }
 

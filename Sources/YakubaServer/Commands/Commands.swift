@@ -48,6 +48,40 @@ struct TokenCommand: AsyncCommand {
     }
 }
 
+/// `yakuba kiosk register NAME [--place 本庁舎] [--municipality CODE]`: registers a kiosk device and prints its token
+/// (open `/kiosk#token=TOKEN` on the tablet), for installations scripted without the administrator's page.
+struct KioskCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Argument(name: "action", help: "register") var action: String
+        @Argument(name: "name", help: "the kiosk's name, e.g. 本庁舎1階入口") var name: String
+        @Option(name: "place", help: "the place recorded with its punches (one of the municipality's places; default the first)") var place: String?
+        @Option(name: "municipality", help: "地方公共団体コード, when several municipalities share the installation") var municipality: String?
+        init() {}
+    }
+    var help: String { "Register a kiosk device and print its token: yakuba kiosk register <name> [--place 本庁舎]" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        guard signature.action == "register" else { context.console.error("unknown action '\(signature.action)'; use: kiosk register <name>"); throw ExitCode(2) }
+        let app = context.application
+        let sql = app.db as! any SQLDatabase
+        let all = try await MunicipalityRepository.all(sql)
+        let munis = signature.municipality.map { c in all.filter { $0.code == c } } ?? all
+        guard munis.count == 1, let muni = munis.first else {
+            context.console.error(munis.isEmpty ? "no such municipality" : "several municipalities: add --municipality CODE"); throw ExitCode(1)
+        }
+        let name = signature.name.trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty, name.count <= 100 else { context.console.error("the name must be 1 to 100 characters"); throw ExitCode(2) }
+        let place = signature.place ?? muni.placeList.first ?? ""
+        guard muni.placeList.contains(place) else { context.console.error("the place must be one of: \(muni.placeList.joined(separator: ", "))"); throw ExitCode(2) }
+        guard let admin = try await sql.select().column("*").from("staff").where("municipality_id", .equal, SQLBind(muni.id)).all(decoding: StaffRow.self, with: rowDecoder)
+            .first(where: { $0.active && $0.roleSet.contains(.admin) }) else {
+            context.console.error("the municipality has no administrator to register it as"); throw ExitCode(1)
+        }
+        let (_, token) = try await FaceController.issueKiosk(app.yakuba, municipalityId: muni.id, name: name, place: place, actor: admin.id)
+        context.console.print(token)
+    }
+}
+
 /// `yakuba ledger verify`: walks the hash chain; exits 1 naming the first bad entry.
 struct LedgerCommand: AsyncCommand {
     struct Signature: CommandSignature {
@@ -290,6 +324,7 @@ public func registerCommands(_ app: Application) {
     app.asyncCommands.use(CloseCommand(), as: "close")
     app.asyncCommands.use(StatsCommand(), as: "stats")
     app.asyncCommands.use(AppsCommand(), as: "apps")
+    app.asyncCommands.use(KioskCommand(), as: "kiosk")
 }
 
 /// `yakuba stats refresh [--months N]`: brings the dashboard's monthly figures up to today (the server does it when a page

@@ -349,17 +349,23 @@ enum FaceController {
         if name.isEmpty || name.count > 100 { errors["name"] = l.t("端末の名前を100文字以内で入力してください。", "Enter a name of up to 100 characters.") }
         if !muni.placeList.contains(place) { errors["place"] = l.t("勤務場所を一覧から選んでください。", "Choose a place from the list.") }
         if !errors.isEmpty { return try await kiosksPage(req, errors: errors, status: .unprocessableEntity) }
+        let (row, token) = try await issueKiosk(req.yakuba, municipalityId: p.municipalityId, name: name, place: place, actor: p.staffId)
+        return try await kiosksPage(req, created: (row, token), status: .created)
+    }
+
+    /// Registers a kiosk device: its token (returned, never stored) and the ledger entry.
+    static func issueKiosk(_ services: YakubaServices, municipalityId: UUID, name: String, place: String, actor: UUID) async throws -> (KioskDeviceRow, String) {
         let token = TokenCache.newToken()
-        let row = KioskDeviceRow(id: UUID(), municipalityId: p.municipalityId, name: name, place: place, tokenHash: TokenCache.hash(token),
-                                 prefix: String(token.prefix(8)), createdAtMs: nowMs(), createdBy: p.staffId, revokedAtMs: nil, revokedBy: nil)
-        try await req.yakuba.writer.perform { _, sql in
+        let row = KioskDeviceRow(id: UUID(), municipalityId: municipalityId, name: name, place: place, tokenHash: TokenCache.hash(token),
+                                 prefix: String(token.prefix(8)), createdAtMs: nowMs(), createdBy: actor, revokedAtMs: nil, revokedBy: nil)
+        try await services.writer.perform { _, sql in
             try await sql.insert(into: "kiosk_devices").model(row, with: rowEncoder).run()
             struct Fact: Codable { var id: UUID; var name: String; var place: String; var prefix: String }
-            return [LedgerDraft(municipalityId: p.municipalityId, actorId: p.staffId, type: "kiosk.registered", subjectId: row.id.lowerText,
+            return [LedgerDraft(municipalityId: municipalityId, actorId: actor, type: "kiosk.registered", subjectId: row.id.lowerText,
                                 fact: Fact(id: row.id, name: name, place: place, prefix: row.prefix))]
         }
-        req.yakuba.face.addKiosk(row)
-        return try await kiosksPage(req, created: (row, token), status: .created)
+        services.face.addKiosk(row)
+        return (row, token)
     }
 
     static func revokeKiosk(_ req: Request) async throws -> Response {

@@ -98,6 +98,8 @@ enum BookController {
         let m = try month(req, zone)
         let b = try await BookService.books(req.sql, municipality: scope.municipality, staff: [staff], month: m)[0]
         let rawById = Dictionary(uniqueKeysWithValues: b.rawPunches.map { ($0.id, $0) })
+        // kiosk punches say how the person was identified; a face match not certain enough is marked until reviewed
+        let reviews = try await KioskRepository.reviews(req.sql, punchIds: b.rawPunches.filter { $0.verification == FaceVerification.unverified.rawValue }.map(\.id))
         let t = b.totals
         let base = "/books/\(staff.id.uuidString)"
         let html = Pages.layout(req, title: l.t("出勤簿", "Attendance book") + " \(staff.fullName) \(showMonth(m, l))", [
@@ -138,6 +140,20 @@ enum BookController {
                                                                        : l.t("\(showDate(c.holidayWorked, l))の休日勤務の代休日", "Day off for the holiday worked on \(showDate(c.holidayWorked, l))"))))
                    }
                    notes += d.flags.sorted().map { f in el("span", cls(f.isAnomaly ? "tag anomaly" : "tag info"), txt(l.t(f.labelJa, f.labelEn) + (f == .late ? " \(d.lateMinutes)\(l.t("分", "m"))" : f == .earlyLeave ? " \(d.earlyLeaveMinutes)\(l.t("分", "m"))" : ""))) }
+                   for p in d.punches {
+                       guard let raw = rawById[p.id], let method = raw.method.flatMap(KioskMethod.init(rawValue:)) else { continue }
+                       let what = "\(l.t(p.kind.labelJa, p.kind.labelEn)) \(showTime(p.at, zone))"
+                       switch (method, raw.verification, reviews[p.id]?.decision) {
+                       case (.face, FaceVerification.unverified.rawValue?, nil):
+                           notes.append(el("span", cls("method unverified"), txt(l.t("顔認証・要確認", "Face, unverified") + ": " + what)))
+                       case (.face, FaceVerification.unverified.rawValue?, _):
+                           notes.append(el("span", cls("method verified"), txt(l.t("顔認証・所属長が確認", "Face, confirmed by manager") + ": " + what)))
+                       case (.face, _, _):
+                           notes.append(el("span", cls("method verified"), txt(l.t("顔認証", "Face") + ": " + what)))
+                       default:
+                           notes.append(el("span", cls("method"), txt(method.label(l) + ": " + what)))
+                       }
+                   }
                    for p in d.punches where p.source == .proxy {
                        notes.append(el("span", cls("tag info"), txt(l.t("代理打刻", "Entered by manager") + ": \(l.t(p.kind.labelJa, p.kind.labelEn)) \(showTime(p.at, zone))")))
                    }
