@@ -80,7 +80,8 @@ enum FaceController {
                 el("div", cls(errors["consent"] != nil ? "field check has-error" : "field check"),
                    errors["consent"].map { el("p", attr("id", "consent-error"), cls("error"), attr("role", "alert"), txt($0)) } ?? .empty,
                    el("label", void("input", [("type", "checkbox"), ("name", "consent"), ("value", "1"), ("id", "consent"),
-                                              ("aria-describedby", errors["consent"] != nil ? "consent-h consent-error" : "consent-h")]),
+                                              ("aria-describedby", errors["consent"] != nil ? "consent-h consent-error" : "consent-h"),
+                                              ("aria-invalid", errors["consent"] != nil ? "true" : nil)]),
                       txt(l.t("上の説明を読み、顔の数値を打刻の本人確認に使うことに同意します。", "I have read the above and agree to my face numbers being used to identify me at clock-in.")))),
                 el("button", attr("type", "submit"), attr("id", "enrol"), txt(enrolment == nil ? l.t("同意して登録する", "Agree and enrol") : l.t("同意して登録し直す", "Agree and enrol again")))))
         }
@@ -389,7 +390,7 @@ enum FaceController {
 
     // MARK: managers: unverified face punches
 
-    static func reviewsPage(_ req: Request) async throws -> Response {
+    static func reviewsPage(_ req: Request, errors: [UUID: String] = [:], status: HTTPResponseStatus = .ok) async throws -> Response {
         let l = req.lang
         let scope = try await Scope.load(req)
         let p = scope.principal
@@ -422,14 +423,17 @@ enum FaceController {
                               el("td", txt(kind.map { l.t($0.labelJa, $0.labelEn) } ?? r.kind), el("span", cls("method unverified"), txt(l.t("要確認", "Unverified")))),
                               el("td", txt(r.kioskId.flatMap { kioskNames[$0] } ?? "")),
                               el("td", cls("num"), txt(r.faceDistanceE4.map { String(format: "%.2f", Double($0) / 10_000) } ?? "")),
-                              el("td", el("form", attr("method", "post"), attr("action", "/kiosk-reviews/\(r.id.uuidString)"), hidden("_csrf", req.csrfToken),
-                                          el("label", attr("for", "comment-\(r.id.uuidString)"), cls("visually-hidden"), txt(l.t("コメント", "Comment"))),
-                                          void("input", [("type", "text"), ("id", "comment-\(r.id.uuidString)"), ("name", "comment"), ("maxlength", "500"), ("placeholder", l.t("コメント（取消のときは必須）", "Comment (required to withdraw)"))]),
+                              el("td", el("form", attr("method", "post"), attr("action", "/kiosk-reviews/\(r.id.uuidString)"), cls("review-form"), hidden("_csrf", req.csrfToken),
+                                          el("label", attr("for", "comment-\(r.id.uuidString)"), cls("visually-hidden"), txt(l.t("コメント（取消のときは必須）", "Comment (required to withdraw)"))),
+                                          errors[r.id].map { el("p", attr("id", "comment-\(r.id.uuidString)-error"), cls("error"), attr("role", "alert"), txt($0)) } ?? .empty,
+                                          void("input", [("type", "text"), ("id", "comment-\(r.id.uuidString)"), ("name", "comment"), ("maxlength", "500"),
+                                                         ("placeholder", l.t("コメント（取消のときは必須）", "Comment (required to withdraw)")),
+                                                         ("aria-invalid", errors[r.id] != nil ? "true" : nil), ("aria-describedby", errors[r.id] != nil ? "comment-\(r.id.uuidString)-error" : nil)]),
                                           el("button", attr("type", "submit"), attr("name", "decision"), attr("value", "confirmed"), txt(l.t("本人と確認", "It was them"))),
                                           el("button", attr("type", "submit"), attr("name", "decision"), attr("value", "rejected"), cls("secondary"), txt(l.t("本人ではない（取消）", "Not them (withdraw)"))))))
                 }))))
         }
-        return Pages.html(Pages.layout(req, title: l.t("顔認証の確認", "Face punches to review"), content))
+        return Pages.html(Pages.layout(req, title: l.t("顔認証の確認", "Face punches to review"), content), status: status)
     }
 
     static func review(_ req: Request) async throws -> Response {
@@ -447,9 +451,9 @@ enum FaceController {
             throw ProblemError(status: .unprocessableEntity, title: l.t("「本人と確認」か「本人ではない」を選んでください。", "Choose whether it was the person."), errors: ["decision": "confirmed|rejected"])
         }
         if decision == "rejected" && comment.isEmpty {
-            throw ProblemError(status: .unprocessableEntity, title: l.t("取り消すときはコメントを入力してください。", "Give a comment to withdraw the punch."), errors: ["comment": "required"])
+            return try await reviewsPage(req, errors: [id: l.t("取り消すときは、本人ではないと判断した理由をコメントに入力してください。", "To withdraw the punch, say in the comment why it was not the person.")], status: .unprocessableEntity)
         }
-        if comment.count > 500 { throw ProblemError(status: .unprocessableEntity, title: l.t("コメントは500文字以内です。", "Keep the comment within 500 characters."), errors: ["comment": "too long"]) }
+        if comment.count > 500 { return try await reviewsPage(req, errors: [id: l.t("コメントは500文字以内です。", "Keep the comment within 500 characters.")], status: .unprocessableEntity) }
         if try await KioskRepository.reviews(req.sql, punchIds: [id])[id] != nil {
             throw ProblemError(status: .conflict, title: l.t("この打刻はすでに確認されています。", "This punch has already been reviewed."))
         }

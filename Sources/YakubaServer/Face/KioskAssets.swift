@@ -26,9 +26,14 @@ enum KioskAssets {
       }
       function show(id) { ["face", "choose", "result"].forEach((s) => { $(s).hidden = s !== id; }); }
       function say(text) { $("instruction").textContent = text; }
+      // the server's time in the municipality's zone (not the tablet's own clock or zone)
+      const clock = $("clock");
+      const skew = Number(clock.getAttribute("data-server-ms") || Date.now()) - Date.now();
+      let zone = clock.getAttribute("data-tz") || undefined;
       function tick() {
-        const d = new Date();
-        $("clock").textContent = String(d.getHours()).padStart(2, "0") + ":" + String(d.getMinutes()).padStart(2, "0");
+        try {
+          clock.textContent = new Intl.DateTimeFormat("ja-JP", { hour: "2-digit", minute: "2-digit", hour12: false, timeZone: zone }).format(new Date(Date.now() + skew));
+        } catch (e) { zone = undefined; }
       }
       setInterval(tick, 1000); tick();
 
@@ -156,8 +161,10 @@ enum KioskAssets {
         if (r.status === 401) {
           localStorage.removeItem(KEY); token = null;
           $("pair").hidden = false; $("face").hidden = true; $("fallback").hidden = true;
+          $("pair-note").textContent = r.data.title || msg("unpaired"); $("pair-note").hidden = false;
           return;
         }
+        if (r.data.time_zone) { zone = r.data.time_zone; tick(); }
         $("kiosk-name").textContent = " " + r.data.name + "（" + r.data.place + "）";
         if (!r.data.face) { say(msg("facedown")); $("face-form").hidden = true; $("fallback").open = true; }
       }
@@ -182,5 +189,6 @@ enum KioskAssets {
     .method.verified { border-color:#146c2e; color:#146c2e; }
     .method.unverified { border:2px dashed #b3261e; color:#b3261e; font-weight:bold; }
     .consent { border:2px solid #1a4fa0; border-radius:8px; padding:8px 16px; margin:12px 0; }
+    .review-form { display:flex; flex-wrap:wrap; gap:6px; align-items:flex-start; } .review-form input[type=text] { min-width:16em; flex:1; font:inherit; padding:6px; }
     """
 }

@@ -48,10 +48,12 @@ enum KioskController {
                 el("main", [attr("id", "main"), cls("kiosk"), attr("data-lang", l.rawValue)] + messages.map { attr($0.0, $0.1) } + [
                     el("div", cls("kiosk-head"),
                        el("h1", txt(l.t("打刻端末", "Kiosk")), el("span", attr("id", "kiosk-name"), cls("kiosk-name"))),
-                       el("p", attr("id", "clock"), cls("clock"), txt("--:--")),
+                       el("p", attr("id", "clock"), cls("clock"), attr("data-server-ms", String(nowMs())), attr("data-tz", req.yakuba.config.defaultTimeZone.identifier),
+                          attr("aria-label", l.t("現在時刻", "Time now")), txt("--:--")),
                        link("/kiosk?lang=\(other)", l == .ja ? "English" : "日本語", attr("lang", other), attr("hreflang", other))),
                     el("section", attr("id", "pair"), attr("hidden", ""), attr("aria-labelledby", "pair-h"),
                        el("h2", attr("id", "pair-h"), txt(l.t("この端末の登録", "Register this kiosk"))),
+                       el("p", attr("id", "pair-note"), cls("alert"), attr("role", "alert"), attr("hidden", "")),
                        el("p", txt(l.t("管理者が「打刻端末」画面で端末を登録すると、登録用のリンクが表示されます。そのリンクをこの端末のブラウザで開いてください。",
                                        "When an administrator registers a kiosk on the Kiosks page, a registration link is shown. Open that link in this device's browser."))),
                        el("form", attr("id", "pair-form"),
@@ -105,14 +107,14 @@ enum KioskController {
 
     // MARK: API
 
-    struct AboutJSON: Content { var name: String; var place: String; var municipality: String; var face: Bool; var face_unavailable: String? }
+    struct AboutJSON: Content { var name: String; var place: String; var municipality: String; var time_zone: String; var face: Bool; var face_unavailable: String? }
 
     static func about(_ req: Request) async throws -> Response {
         let k = try requireKiosk(req)
         let muni = try await req.yakuba.municipality(k.municipalityId, req)
         let f = req.yakuba.face
         let on = f.models != nil && f.vault != nil
-        return try await AboutJSON(name: k.name, place: k.place, municipality: muni.name, face: on,
+        return try await AboutJSON(name: k.name, place: k.place, municipality: muni.name, time_zone: muni.timeZone, face: on,
                                    face_unavailable: on ? nil : req.lang.t("顔認証のモデルが読み込まれていません。", "The face models are not loaded.")).encodeResponse(for: req)
     }
 
