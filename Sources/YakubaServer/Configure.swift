@@ -67,6 +67,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     let face = FaceService(config: config, logger: app.logger, serving: serving)
     app.lifecycle.use(FaceShutdown(face: face))
     if serving { try await face.load(app.db as! any SQLDatabase, logger: app.logger) }
+    if serving { face.startSweeping(writer, logger: app.logger) }
     let services = YakubaServices(writer: writer, tokens: tokens, throttle: LoginThrottle(), config: config, face: face)
     app.storage[ServicesKey.self] = services
     // registered after the writer's: stopped before it closes

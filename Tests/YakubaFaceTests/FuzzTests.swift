@@ -54,6 +54,32 @@ struct FuzzTests {
         #expect(throws: DlibFormatError.self) { try FaceNet(bytes: sp) }
     }
 
+    @Test("the smile model's manifest and weights cut short or changed: a FaceModelError naming the file, or a model whose output is finite")
+    func smileModel() throws {
+        var rng = SystemRandomNumberGenerator()
+        let json = try Self.file(SmileModel.jsonFile), bin = try Self.file(SmileModel.binFile)
+        _ = try SmileModel(json: json, bin: bin)
+        for i in 0..<40 {
+            let cut = bin.count * i / 40
+            #expect(throws: FaceModelError.self, "bin cut at \(cut)") { try SmileModel(json: json, bin: Array(bin.prefix(cut))) }
+            let jcut = json.count * i / 40
+            #expect(throws: FaceModelError.self, "json cut at \(jcut)") { try SmileModel(json: Array(json.prefix(jcut)), bin: bin) }
+        }
+        #expect(throws: FaceModelError.self) { try SmileModel(json: json, bin: bin + [0, 0, 0, 0]) }
+        let input = [Float](repeating: 0.1, count: 64 * 64)
+        for _ in 0..<150 {
+            var j = json, b = bin
+            for _ in 0..<Int.random(in: 1...4, using: &rng) {
+                if Bool.random(using: &rng) { j[Int.random(in: 0..<j.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng) }
+                else { b[Int.random(in: 0..<b.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng) }
+            }
+            if let m = try? SmileModel(json: j, bin: b) {
+                let p = m.probabilities(input)
+                #expect(p.allSatisfy { $0.isFinite })
+            }
+        }
+    }
+
     @Test("a real JPEG and PNG with changed or missing bytes: decoded or refused, and the pipeline runs on what decodes")
     func frames() throws {
         var rng = SystemRandomNumberGenerator()

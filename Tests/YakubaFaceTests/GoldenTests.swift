@@ -165,3 +165,45 @@ struct GoldenTests {
         #expect(FacePipeline.distance(o2.descriptor, b.descriptor) > 0.6)
     }
 }
+
+/// The smile score against fer's own model: scripts/face/smile_reference.py's NumPy forward pass of the original HDF5
+/// weights (checked against Keras itself when it is installed), preprocessed exactly as fer 25.10.3 does.
+struct SmileGolden: Decodable {
+    struct Face: Decodable { var box: [Int]; var kind: String; var input_sha256: String?; var numpy: [Double]?; var smile: Double? }
+    struct Image: Decodable { var image: String; var faces: [Face] }
+    var images: [Image]
+}
+
+@Suite(.enabled(if: GoldenData.available, "run scripts/face-golden to make the reference outputs"))
+struct SmileGoldenTests {
+    @Test("the smile model's 64×64 input is fer's to the byte, and its 7 probabilities within 1e-4 of the reference")
+    func smileMatchesTheReference() throws {
+        let path = GoldenData.golden! + "/smile.json"
+        guard let data = FileManager.default.contents(atPath: path) else {
+            if GoldenData.required { Issue.record("\(path) is missing (scripts/face-golden makes it)") }
+            return
+        }
+        let golden = try JSONDecoder().decode(SmileGolden.self, from: data)
+        let model = try SmileModel.load(directory: GoldenData.models!)
+        var compared = 0
+        for g in golden.images {
+            let gray = try GoldenData.image(g.image).gray()
+            for f in g.faces {
+                guard let expected = f.numpy, f.box.count == 4 else { continue }
+                let box = PixelRect(x: f.box[0], y: f.box[1], width: f.box[2], height: f.box[3])
+                let input = SmileModel.input(gray, box: box)
+                if let sha = f.input_sha256 {
+                    // the reference hashes the 64×64 grey bytes before scaling to [-1, 1]
+                    let bytes = input.map { UInt8((($0 / 2 + 0.5) * 255).rounded()) }
+                    #expect(GoldenData.sha256(bytes) == sha, "\(g.image) \(f.box): the 64×64 input differs from fer's")
+                }
+                let p = model.probabilities(input)
+                let diff = zip(p, expected).map { abs(Double($0) - $1) }.max() ?? 1
+                #expect(diff < 1e-4, "\(g.image) \(f.box): probabilities differ by \(diff)")
+                #expect(abs(Double(model.smile(gray, box: box)) - (f.smile ?? -1)) < 1e-4)
+                compared += 1
+            }
+        }
+        #expect(compared >= 7, "only \(compared) faces compared")
+    }
+}

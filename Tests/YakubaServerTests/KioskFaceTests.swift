@@ -210,6 +210,57 @@ struct KioskFaceTests {
         }
     }
 
+    @Test func aSmileScoreForThoseWhoChooseItAndAnEvidencePhotoKeptSealed() async throws {
+        guard Self.ready else { return }
+        try await withCity { city in
+            #expect(try await Self.enrol(city, city.staffA, ["obama.jpg", "obama2.jpg", "obama3.jpg"]).status == .seeOther)
+            let admin = Browser(city.app)
+            try await admin.login(city.admin.staffNumber)
+            try await admin.get("/admin/kiosks")
+            #expect(try await admin.post("/admin/kiosks/settings", ["smile": "1", "evidence_days": "30"]).status == .seeOther)
+            let (_, token) = try await KioskTests.registerKiosk(city)
+            // not opted in: no score
+            let b = Browser(city.app)
+            try await b.login(city.staffA.staffNumber)
+            #expect(try await b.get("/face").body.string.contains("id=\"smile-toggle\""))
+            let first = try await Self.start(city, token)
+            #expect(try await Self.followChallenge(city, token, first, seed: 20).state == "recognised")
+            let p1 = try await KioskTests.kiosk(city.app, .POST, "/api/v1/kiosk/attempts/\(first.attempt)/punch", token: token, json: #"{"kind":"in"}"#)
+            #expect(p1.status == .created && !p1.body.string.contains("笑顔スコア"))
+            let punched = try decodeJSON(p1, as: KioskTests.Punched.self).punch.id
+            // the frame is kept sealed, as the frame that was sent
+            let ev = try await KioskRepository.evidence(city.app.db.sql, punchIds: [punched])[punched]
+            #expect(ev != nil && ev!.contentType == "image/png")
+            let opened = ev.flatMap { city.app.yakuba.face.vault!.open(bytes: $0.sealed, context: "evidence:" + punched.lowerText) }
+            #expect(opened.map { Array($0.prefix(8)) } == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+            #expect(try await KioskRepository.smiles(city.app.db.sql, municipalityId: city.muni.id, from: CalendarDate(year: 2000, month: 1, day: 1)!, to: CalendarDate(year: 2100, month: 1, day: 1)!).isEmpty)
+            // opted in: a score at the next clock-in (after clocking out), shown to the person
+            try await b.get("/face")
+            #expect(try await b.post("/face/smile", ["smile": "1"]).status == .seeOther)
+            let out = try await Self.start(city, token)
+            _ = try await Self.followChallenge(city, token, out, seed: 30)
+            #expect(try await KioskTests.kiosk(city.app, .POST, "/api/v1/kiosk/attempts/\(out.attempt)/punch", token: token, json: #"{"kind":"out"}"#).status == .created)
+            let again = try await Self.start(city, token)
+            _ = try await Self.followChallenge(city, token, again, seed: 40)
+            let p2 = try await KioskTests.kiosk(city.app, .POST, "/api/v1/kiosk/attempts/\(again.attempt)/punch", token: token, json: #"{"kind":"in"}"#)
+            #expect(p2.status == .created && p2.body.string.contains("笑顔スコア"), "\(p2.body.string)")
+            let scores = try await KioskRepository.smiles(city.app.db.sql, municipalityId: city.muni.id, staffId: city.staffA.id,
+                                                          from: CalendarDate(year: 2000, month: 1, day: 1)!, to: CalendarDate(year: 2100, month: 1, day: 1)!)
+            #expect(scores.count == 1 && (0...100).contains(scores[0].score))
+            #expect(try await b.get("/face").body.string.contains("id=\"my-smiles\""))
+            // the manager sees no single person's score: one person is under five
+            let m = Browser(city.app)
+            try await m.login(city.approverA.staffNumber)
+            let dept = try await m.get("/condition/departments").body.string
+            #expect(dept.contains("id=\"no-smiles\"") && !dept.contains("chart-smile-heat"))
+            // stopping deletes the scores
+            try await b.get("/face")
+            #expect(try await b.post("/face/smile", ["smile": "0"]).status == .seeOther)
+            #expect(try await KioskRepository.smiles(city.app.db.sql, municipalityId: city.muni.id, staffId: city.staffA.id,
+                                                     from: CalendarDate(year: 2000, month: 1, day: 1)!, to: CalendarDate(year: 2100, month: 1, day: 1)!).isEmpty)
+        }
+    }
+
     @Test func withdrawalDeletesTheNumbersAndTheKioskNoLongerKnowsTheFace() async throws {
         guard Self.ready else { return }
         try await withCity { city in

@@ -211,6 +211,53 @@ struct KioskTests {
         }
     }
 
+    @Test func faceOptionsAreTheAdministratorsAndEvidencePhotosAreDeletedAfterTheirPeriod() async throws {
+        try await withCity { city in
+            let admin = Browser(city.app)
+            try await admin.login(city.admin.staffNumber)
+            try await admin.get("/admin/kiosks")
+            for bad in ["91", "-1", "abc", "1.5"] {
+                let res = try await admin.post("/admin/kiosks/settings", ["smile": "1", "evidence_days": bad])
+                #expect(res.status == .unprocessableEntity && res.body.string.contains("保存日数は0〜90の整数です。"), "\(bad)")
+            }
+            #expect(try await KioskRepository.settings(city.app.db.sql, municipalityId: city.muni.id) == nil)
+            // a person cannot opt in to a smile score the municipality does not use
+            let staff = Browser(city.app)
+            try await staff.login(city.staffA.staffNumber)
+            try await staff.get("/face")
+            #expect(try await staff.post("/face/smile", ["smile": "1"]).status == .conflict)
+            try await admin.get("/admin/kiosks")
+            #expect(try await admin.post("/admin/kiosks/settings", ["smile": "1", "evidence_days": "7"]).status == .seeOther)
+            let s = try await KioskRepository.settings(city.app.db.sql, municipalityId: city.muni.id)
+            #expect(s?.smile == true && s?.evidenceDays == 7)
+            // an evidence photo, sealed, shown to the manager, gone after its period
+            let (kioskId, _) = try await Self.registerKiosk(city)
+            let cmd = PunchCommand(staffId: city.staffA.id, municipalityId: city.muni.id, kind: .clockIn, place: "本庁舎", deviceAt: nil, source: .selfService,
+                                   recordedBy: city.staffA.id, idempotencyKey: nil, at: nil,
+                                   kiosk: KioskPunchDetails(method: .face, kioskId: kioskId, faceDistanceE4: 4400, verification: .unverified))
+            guard case .created(let punch) = try await city.app.yakuba.writer.punch(cmd) else { Issue.record("no punch"); return }
+            let photo: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0] + Array("a frame".utf8)
+            let vault = city.app.yakuba.face.vault!
+            let ev = PunchEvidenceRow(punchId: punch.id, municipalityId: city.muni.id, staffId: city.staffA.id, sealed: try vault.seal(bytes: photo, context: "evidence:" + punch.id.lowerText),
+                                      contentType: "image/jpeg", createdAtMs: nowMs(), deleteAfterMs: nowMs() + 7 * 86_400_000)
+            try await city.app.yakuba.writer.perform { _, sql in try await sql.insert(into: "punch_evidence").model(ev, with: rowEncoder).run(); return [] }
+            #expect(!ev.sealed.contains("a frame") && vault.open(bytes: ev.sealed, context: "evidence:" + UUID().lowerText) == nil)
+            let m = Browser(city.app)
+            try await m.login(city.approverA.staffNumber)
+            #expect(try await m.get("/kiosk-reviews").body.string.contains("/kiosk-reviews/\(punch.id.uuidString)/photo"))
+            let got = try await m.get("/kiosk-reviews/\(punch.id.uuidString)/photo")
+            #expect(got.status == .ok && Array(got.body.readableBytesView) == photo && got.headers.first(name: .cacheControl) == "no-store")
+            let outsider = Browser(city.app)
+            try await outsider.login(city.staffB.staffNumber)
+            #expect(try await outsider.get("/kiosk-reviews/\(punch.id.uuidString)/photo").status == .forbidden)
+            #expect(try await KioskRepository.sweepEvidence(city.app.yakuba.writer, now: nowMs() + 6 * 86_400_000) == 0)
+            #expect(try await KioskRepository.sweepEvidence(city.app.yakuba.writer, now: nowMs() + 8 * 86_400_000) == 1)
+            #expect(try await m.get("/kiosk-reviews/\(punch.id.uuidString)/photo").status == .notFound)
+            let types = try await city.app.db.sql.select().column("type").from("ledger").all(decodingColumn: "type", as: String.self)
+            #expect(types.contains("face.settings") && types.contains("evidence.deleted"))
+        }
+    }
+
     @Test func sealedEmbeddingsOpenOnlyForTheirPersonWithTheirKey() throws {
         let vault = FaceVault(key: .init(size: .bits256))
         let ds: [[Float]] = (0..<3).map { r in (0..<128).map { Float(r * 128 + $0) / 1000 - 0.2 } }

@@ -98,7 +98,9 @@ struct MatrixTests {
         "GET /admin/face": "SFFFAAA", "POST /admin/face/:staff/delete": "SFFFAAH", "POST /admin/face/cards": "SFFFAAA",
         "GET /admin/kiosks": "SFFFFAF", "POST /admin/kiosks": "SFFFFAF", "POST /admin/kiosks/:id/revoke": "SFFFFHF",
         // unverified face punches: managers and HR review those in their scope (none here: 404)
-        "GET /kiosk-reviews": "SFFAAAA", "POST /kiosk-reviews/:punch": "SFFHHHH",
+        "GET /kiosk-reviews": "SFFAAAA", "POST /kiosk-reviews/:punch": "SFFHHHH", "GET /kiosk-reviews/:punch/photo": "SFFHHHH",
+        // the smile score: one's own choice (409 where the municipality does not use it); the options: the administrator's
+        "POST /face/smile": "SAAAAAA", "POST /admin/kiosks/settings": "SFFFFAF",
     ]
 
     static func key(_ r: Route) -> String { "\(r.method.rawValue) /" + r.path.map(\.description).joined(separator: "/") }

@@ -16,6 +16,9 @@ enum FaceController {
         r.on(.POST, ["face", "enrol"], access: .signedIn, body: .collect(maxSize: "40mb")) { req in try await enrol(req) }
         r.on(.POST, ["face", "withdraw"], access: .signedIn) { req in try await withdraw(req) }
         r.on(.POST, ["face", "pin"], access: .signedIn) { req in try await setPIN(req) }
+        r.on(.POST, ["face", "smile"], access: .signedIn) { req in try await setSmile(req) }
+        r.on(.POST, ["admin", "kiosks", "settings"], access: .roles([.admin])) { req in try await saveSettings(req) }
+        r.on(.GET, ["kiosk-reviews", ":punch", "photo"], access: .roles([.approver, .hr, .admin])) { req in try await evidencePhoto(req) }
         r.on(.GET, ["admin", "face"], access: .roles([.hr, .admin])) { req in try await enrolledPage(req) }
         r.on(.POST, ["admin", "face", ":staff", "delete"], access: .roles([.hr, .admin])) { req in try await hrDelete(req) }
         r.on(.POST, ["admin", "face", "cards"], access: .roles([.hr, .admin])) { req in try await setCard(req) }
@@ -84,6 +87,24 @@ enum FaceController {
                                               ("aria-invalid", errors["consent"] != nil ? "true" : nil)]),
                       txt(l.t("上の説明を読み、顔の数値を打刻の本人確認に使うことに同意します。", "I have read the above and agree to my face numbers being used to identify me at clock-in.")))),
                 el("button", attr("type", "submit"), attr("id", "enrol"), txt(enrolment == nil ? l.t("同意して登録する", "Agree and enrol") : l.t("同意して登録し直す", "Agree and enrol again")))))
+        }
+        if let options = try await KioskRepository.settings(req.sql, municipalityId: p.municipalityId), options.smile, face.smileModel != nil {
+            let consented = try await KioskRepository.smileConsented(req.sql, staffId: p.staffId)
+            let today = CalendarDate(Date(), in: muni.zone)
+            let mine = consented ? try await KioskRepository.smiles(req.sql, municipalityId: p.municipalityId, staffId: p.staffId, from: today.adding(days: -30), to: today) : []
+            content.append(el("h2", txt(l.t("笑顔スコア（任意）", "Smile score (optional)"))))
+            content.append(el("p", txt(l.t("希望すると、打刻端末で顔認証で出勤したときの表情から「笑顔スコア」（0〜100）を計算して記録し、あなたに表示します。所属長には、5人以上の平均としてだけ示されます。いつでもやめられ、やめると記録は削除されます。",
+                                           "If you choose, the kiosk computes a smile score (0–100) from your face when you clock in by face, records it and shows it to you. Managers see it only as averages of five people or more. You can stop at any time; your scores are then deleted."))))
+            content.append(el("form", attr("method", "post"), attr("action", "/face/smile"), hidden("_csrf", req.csrfToken),
+                              hidden("smile", consented ? "0" : "1"),
+                              el("button", attr("type", "submit"), attr("id", "smile-toggle"), cls(consented ? "secondary" : ""),
+                                 txt(consented ? l.t("笑顔スコアをやめる（記録を削除）", "Stop the smile score (delete my scores)") : l.t("笑顔スコアを記録する", "Record my smile score")))))
+            if consented {
+                content.append(mine.isEmpty ? el("p", cls("muted"), txt(l.t("まだ記録はありません。", "No scores yet.")))
+                    : el("table", attr("id", "my-smiles"), el("caption", txt(l.t("最近30日の笑顔スコア", "Smile scores, last 30 days"))),
+                         el("thead", el("tr", el("th", attr("scope", "col"), txt(l.t("日付", "Date"))), el("th", attr("scope", "col"), cls("num"), txt(l.t("スコア", "Score"))))),
+                         el("tbody", mine.reversed().map { s in el("tr", el("td", txt(CalendarDate(iso: s.date).map { showDate($0, l) } ?? s.date)), el("td", cls("num"), txt("\(s.score)"))) })))
+            }
         }
         content.append(el("h2", txt(l.t("打刻端末のPIN", "Kiosk PIN"))))
         content.append(el("p", txt(hasPIN ? l.t("PINは設定済みです。変更するときは新しいPINを入力してください。", "Your PIN is set. Enter a new one to change it.")
@@ -219,6 +240,30 @@ enum FaceController {
         return req.redirect(to: "/face")
     }
 
+    static func setSmile(_ req: Request) async throws -> Response {
+        let l = req.lang
+        let p = try req.requirePrincipal()
+        let on = FormPairs(req)["smile"] == "1"
+        guard let options = try await KioskRepository.settings(req.sql, municipalityId: p.municipalityId), options.smile else {
+            return try await myPage(req, errors: ["form": l.t("この自治体では笑顔スコアを使っていません。", "This municipality does not use the smile score.")], status: .conflict)
+        }
+        try await req.yakuba.writer.perform { _, sql in
+            try await sql.delete(from: "smile_consents").where("staff_id", .equal, SQLBind(p.staffId)).run()
+            struct Fact: Codable { var staffId: UUID; var consented: Bool }
+            if on {
+                try await sql.insert(into: "smile_consents").columns("staff_id", "municipality_id", "consented_at_ms")
+                    .values(SQLBind(p.staffId), SQLBind(p.municipalityId), SQLBind(nowMs())).run()
+            } else {
+                // stopping deletes what was recorded: the scores are the person's, kept only while they agree
+                try await sql.delete(from: "smile_scores").where("staff_id", .equal, SQLBind(p.staffId)).run()
+            }
+            return [LedgerDraft(municipalityId: p.municipalityId, actorId: p.staffId, type: on ? "smile.consented" : "smile.withdrawn", subjectId: p.staffId.lowerText,
+                                fact: Fact(staffId: p.staffId, consented: on))]
+        }
+        req.session.data["flash"] = on ? l.t("笑顔スコアの記録を始めます。", "Your smile score will be recorded.") : l.t("笑顔スコアをやめ、記録を削除しました。", "The smile score is stopped and your scores deleted.")
+        return req.redirect(to: "/face")
+    }
+
     // MARK: HR: who is enrolled, IC cards
 
     static func enrolledPage(_ req: Request, errors: [String: String] = [:], status: HTTPResponseStatus = .ok) async throws -> Response {
@@ -317,6 +362,20 @@ enum FaceController {
                 el("p", el("a", attr("href", path), attr("id", "pair-link"), txt(l.t("端末登録用リンク", "Kiosk registration link")))),
                 el("p", txt(l.t("トークン：", "Token: ")), el("code", attr("id", "kiosk-token"), txt(token)))))
         }
+        let options = try await KioskRepository.settings(req.sql, municipalityId: p.municipalityId)
+        content.append(el("h2", txt(l.t("顔認証の設定", "Face recognition options"))))
+        content.append(el("form", attr("method", "post"), attr("action", "/admin/kiosks/settings"), attr("novalidate", ""), hidden("_csrf", req.csrfToken),
+            el("div", cls("field check"),
+               el("label", void("input", [("type", "checkbox"), ("name", "smile"), ("value", "1"), ("id", "smile"), ("aria-describedby", "smile-hint")] + (options?.smile == true ? [("checked", "")] : [])),
+                  txt(l.t("笑顔スコアを使う（職員本人が希望した場合だけ記録）", "Use the smile score (recorded only for staff who choose it)"))),
+               el("p", attr("id", "smile-hint"), cls("hint"), txt(face.smileModel == nil ? l.t("笑顔のモデルが読み込まれていないため、今は計算されません。", "The smile model is not loaded, so no score is computed now.")
+                                                                               : l.t("本人には本人の値を、所属長には5人以上の平均だけを示します。", "People see their own scores; managers only averages of five people or more.")))),
+            field(id: "evidence-days", label: l.t("証拠写真の保存日数（0 = 保存しない）", "Keep evidence photos for (days; 0 = never)"), error: errors["evidence_days"],
+                  hint: l.t("顔認証で打刻したときの画像を暗号化して保存し、この日数を過ぎると自動で削除します。所属長は確認画面でだけ見られます。", "The frame of each face punch is kept encrypted and deleted automatically after this many days. Managers see it only when reviewing.")) { d in
+                input(id: "evidence-days", name: "evidence_days", type: "number", value: String(options?.evidenceDays ?? 0), describedBy: d, invalid: errors["evidence_days"] != nil,
+                      extra: [("min", "0"), ("max", "90"), ("inputmode", "numeric")])
+            },
+            el("button", attr("type", "submit"), attr("id", "save-face-settings"), txt(l.t("設定を保存", "Save options")))))
         content.append(el("h2", txt(l.t("端末を登録", "Register a kiosk"))))
         content.append(el("form", attr("method", "post"), attr("action", "/admin/kiosks"), attr("novalidate", ""), hidden("_csrf", req.csrfToken),
             field(id: "kiosk-name", label: l.t("端末の名前", "Name"), error: errors["name"], hint: l.t("例：本庁舎1階入口", "e.g. Main building, ground-floor entrance")) { d in
@@ -352,6 +411,29 @@ enum FaceController {
         if !errors.isEmpty { return try await kiosksPage(req, errors: errors, status: .unprocessableEntity) }
         let (row, token) = try await issueKiosk(req.yakuba, municipalityId: p.municipalityId, name: name, place: place, actor: p.staffId)
         return try await kiosksPage(req, created: (row, token), status: .created)
+    }
+
+    static func saveSettings(_ req: Request) async throws -> Response {
+        let l = req.lang
+        let p = try req.requirePrincipal()
+        let form = FormPairs(req)
+        let daysText = (form["evidence_days"] ?? "0").trimmingCharacters(in: .whitespaces)
+        guard let days = Int(daysText.isEmpty ? "0" : daysText), (0...90).contains(days) else {
+            return try await kiosksPage(req, errors: ["evidence_days": l.t("保存日数は0〜90の整数です。", "Enter a whole number of days from 0 to 90.")], status: .unprocessableEntity)
+        }
+        let row = FaceSettingsRow(municipalityId: p.municipalityId, smile: form["smile"] == "1", evidenceDays: days, updatedAtMs: nowMs(), updatedBy: p.staffId)
+        try await req.yakuba.writer.perform { _, sql in
+            try await sql.delete(from: "face_settings").where("municipality_id", .equal, SQLBind(p.municipalityId)).run()
+            try await sql.insert(into: "face_settings").model(row, with: rowEncoder).run()
+            if days == 0 {
+                // turned off: what was kept goes now, not after its period
+                try await sql.delete(from: "punch_evidence").where("municipality_id", .equal, SQLBind(p.municipalityId)).run()
+            }
+            return [LedgerDraft(municipalityId: p.municipalityId, actorId: p.staffId, type: "face.settings", subjectId: p.municipalityId.lowerText, fact: row)]
+        }
+        req.yakuba.face.forgetSettings(p.municipalityId)
+        req.session.data["flash"] = l.t("顔認証の設定を保存しました。", "The face recognition options are saved.")
+        return req.redirect(to: "/admin/kiosks")
     }
 
     /// Registers a kiosk device: its token (returned, never stored) and the ledger entry.
@@ -402,6 +484,7 @@ enum FaceController {
         }
         let rows = try await KioskRepository.unreviewed(req.sql, municipalityId: p.municipalityId, staffIds: staffIds).filter { $0.staffId != p.staffId }
         let staff = try await StaffRepository.find(req.sql, ids: rows.map(\.staffId))
+        let photos = try await KioskRepository.evidence(req.sql, punchIds: rows.map(\.id))
         var kioskNames: [UUID: String] = [:]
         for d in try await KioskRepository.devices(req.sql, municipalityId: p.municipalityId) { kioskNames[d.id] = d.name }
         var content: [N] = [el("h1", txt(l.t("顔認証の確認", "Face punches to review")))]
@@ -421,7 +504,9 @@ enum FaceController {
                     return el("tr", el("th", attr("scope", "row"), txt("\(s?.fullName ?? "")（\(s?.staffNumber ?? "")）")),
                               el("td", txt(showDate(CalendarDate(at, in: zone), l) + " " + showTime(at, zone))),
                               el("td", txt(kind.map { l.t($0.labelJa, $0.labelEn) } ?? r.kind), el("span", cls("method unverified"), txt(l.t("要確認", "Unverified")))),
-                              el("td", txt(r.kioskId.flatMap { kioskNames[$0] } ?? "")),
+                              el("td", txt(r.kioskId.flatMap { kioskNames[$0] } ?? ""),
+                                 photos[r.id] == nil ? .empty : el("br"),
+                                 photos[r.id] == nil ? .empty : link("/kiosk-reviews/\(r.id.uuidString)/photo", l.t("証拠写真", "Evidence photo"), attr("target", "_blank"), attr("rel", "noopener"))),
                               el("td", cls("num"), txt(r.faceDistanceE4.map { String(format: "%.2f", Double($0) / 10_000) } ?? "")),
                               el("td", el("form", attr("method", "post"), attr("action", "/kiosk-reviews/\(r.id.uuidString)"), cls("review-form"), hidden("_csrf", req.csrfToken),
                                           el("label", attr("for", "comment-\(r.id.uuidString)"), cls("visually-hidden"), txt(l.t("コメント（取消のときは必須）", "Comment (required to withdraw)"))),
@@ -434,6 +519,21 @@ enum FaceController {
                 }))))
         }
         return Pages.html(Pages.layout(req, title: l.t("顔認証の確認", "Face punches to review"), content), status: status)
+    }
+
+    /// The evidence photo of a face punch, for whoever may review it; never cached.
+    static func evidencePhoto(_ req: Request) async throws -> Response {
+        let l = req.lang
+        let scope = try await Scope.load(req)
+        guard let id = req.parameters.get("punch", as: UUID.self), let ev = try await KioskRepository.evidence(req.sql, punchIds: [id])[id],
+              let staff = try await StaffRepository.find(req.sql, id: ev.staffId), scope.canApprove(for: staff),
+              let bytes = req.yakuba.face.vault?.open(bytes: ev.sealed, context: "evidence:" + id.lowerText) else {
+            throw ProblemError(status: .notFound, title: l.t("写真はありません（保存期間を過ぎたか、保存されていません）。", "No photo (past its retention, or never kept)."))
+        }
+        let res = Response(status: .ok, body: .init(data: Data(bytes)))
+        res.headers.replaceOrAdd(name: .contentType, value: ev.contentType == "image/png" ? "image/png" : "image/jpeg")
+        res.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return res
     }
 
     static func review(_ req: Request) async throws -> Response {

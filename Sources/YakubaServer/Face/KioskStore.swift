@@ -170,6 +170,18 @@ struct FaceVault: Sendable {
         return combined.base64EncodedString()
     }
 
+    /// Any bytes (an evidence photo), bound to `context` (e.g. the punch id).
+    func seal(bytes: [UInt8], context: String) throws -> String {
+        let box = try AES.GCM.seal(bytes, using: key, authenticating: Array(context.utf8))
+        guard let combined = box.combined else { throw YakubaError.internal("sealing failed") }
+        return combined.base64EncodedString()
+    }
+    func open(bytes sealed: String, context: String) -> [UInt8]? {
+        guard let data = Data(base64Encoded: sealed), let box = try? AES.GCM.SealedBox(combined: data),
+              let plain = try? AES.GCM.open(box, using: key, authenticating: Array(context.utf8)) else { return nil }
+        return [UInt8](plain)
+    }
+
     /// The descriptors, or nil when the value does not open with this key for this person (a wrong key, a changed row).
     func open(_ sealed: String, staffId: UUID) -> [[Float]]? {
         guard let data = Data(base64Encoded: sealed), let box = try? AES.GCM.SealedBox(combined: data),
@@ -252,5 +264,126 @@ enum KioskRepository {
         for r in try await sql.select().column("*").from("punch_reviews").where("punch_id", .in, SQLBind.group(punchIds))
             .all(decoding: PunchReviewRow.self, with: rowDecoder) { out[r.punchId] = r }
         return out
+    }
+}
+
+// MARK: smile score and evidence photos (both off unless the municipality turns them on)
+
+/// The municipality's kiosk choices (the administrator's): the smile score, and evidence photos kept for some days.
+struct CreateFaceOptions: AsyncMigration {
+    func prepare(on db: any Database) async throws {
+        try await db.schema("face_settings")
+            .field("municipality_id", .uuid, .required, .references("municipalities", "id"))
+            .field("smile", .bool, .required)
+            .field("evidence_days", .int, .required)
+            .field("updated_at_ms", .int64, .required)
+            .field("updated_by", .uuid, .required)
+            .unique(on: "municipality_id")
+            .create()
+        // a person's own choice to have a smile score (opt-in; absent = no)
+        try await db.schema("smile_consents")
+            .field("staff_id", .uuid, .required, .references("staff", "id"))
+            .field("municipality_id", .uuid, .required)
+            .field("consented_at_ms", .int64, .required)
+            .unique(on: "staff_id")
+            .create()
+        try await db.schema("smile_scores")
+            .id()
+            .field("municipality_id", .uuid, .required)
+            .field("staff_id", .uuid, .required, .references("staff", "id"))
+            .field("date", .string, .required)
+            .field("score", .int, .required)
+            .field("punch_id", .uuid, .required)
+            .field("recorded_at_ms", .int64, .required)
+            .create()
+        // the frame a face punch was recognised from, sealed, deleted after the retention period
+        try await db.schema("punch_evidence")
+            .field("punch_id", .uuid, .required, .references("punches", "id"))
+            .field("municipality_id", .uuid, .required)
+            .field("staff_id", .uuid, .required)
+            .field("sealed", .string, .required)
+            .field("content_type", .string, .required)
+            .field("created_at_ms", .int64, .required)
+            .field("delete_after_ms", .int64, .required)
+            .unique(on: "punch_id")
+            .create()
+        if let sql = db as? any SQLDatabase {
+            try await sql.create(index: "smile_scores_muni_date_idx").on("smile_scores").column("municipality_id").column("date").run()
+            try await sql.create(index: "smile_scores_staff_idx").on("smile_scores").column("staff_id").column("date").run()
+            try await sql.create(index: "punch_evidence_expiry_idx").on("punch_evidence").column("delete_after_ms").run()
+        }
+    }
+    func revert(on db: any Database) async throws {
+        for t in ["punch_evidence", "smile_scores", "smile_consents", "face_settings"] { try await db.schema(t).delete() }
+    }
+}
+
+struct FaceSettingsRow: Codable, Sendable, Hashable {
+    var municipalityId: UUID
+    var smile: Bool
+    /// 0 = no evidence photos
+    var evidenceDays: Int
+    var updatedAtMs: Int64
+    var updatedBy: UUID
+}
+
+struct SmileScoreRow: Codable, Sendable, Hashable {
+    var id: UUID
+    var municipalityId: UUID
+    var staffId: UUID
+    var date: String
+    /// 0–100: the model's probability of 'happy', in percent
+    var score: Int
+    var punchId: UUID
+    var recordedAtMs: Int64
+}
+
+struct PunchEvidenceRow: Codable, Sendable, Hashable {
+    var punchId: UUID
+    var municipalityId: UUID
+    var staffId: UUID
+    var sealed: String
+    var contentType: String
+    var createdAtMs: Int64
+    var deleteAfterMs: Int64
+}
+
+extension KioskRepository {
+    static func settings(_ sql: any SQLDatabase, municipalityId: UUID) async throws -> FaceSettingsRow? {
+        try await sql.select().column("*").from("face_settings").where("municipality_id", .equal, SQLBind(municipalityId)).first(decoding: FaceSettingsRow.self, with: rowDecoder)
+    }
+    static func smileConsented(_ sql: any SQLDatabase, staffId: UUID) async throws -> Bool {
+        try await sql.select().column("staff_id").from("smile_consents").where("staff_id", .equal, SQLBind(staffId)).first() != nil
+    }
+    static func smiles(_ sql: any SQLDatabase, municipalityId: UUID, staffId: UUID? = nil, from: CalendarDate, to: CalendarDate) async throws -> [SmileScoreRow] {
+        var q = sql.select().column("*").from("smile_scores").where("municipality_id", .equal, SQLBind(municipalityId))
+            .where("date", .greaterThanOrEqual, SQLBind(from.iso)).where("date", .lessThanOrEqual, SQLBind(to.iso))
+        if let s = staffId { q = q.where("staff_id", .equal, SQLBind(s)) }
+        return try await q.orderBy("date").all(decoding: SmileScoreRow.self, with: rowDecoder)
+    }
+    static func evidence(_ sql: any SQLDatabase, punchIds: [UUID]) async throws -> [UUID: PunchEvidenceRow] {
+        guard !punchIds.isEmpty else { return [:] }
+        var out: [UUID: PunchEvidenceRow] = [:]
+        for r in try await sql.select().column("*").from("punch_evidence").where("punch_id", .in, SQLBind.group(punchIds))
+            .all(decoding: PunchEvidenceRow.self, with: rowDecoder) { out[r.punchId] = r }
+        return out
+    }
+
+    /// Deletes the evidence photos past their retention (at start-up and every hour), with one ledger entry per sweep.
+    @discardableResult
+    static func sweepEvidence(_ writer: LedgerWriter, now: Int64 = nowMs()) async throws -> Int {
+        try await writer.perform(returning: { _, sql in
+            struct Expired: Decodable { var punchId: UUID; var municipalityId: UUID }
+            let expired = try await sql.select().columns("punch_id", "municipality_id").from("punch_evidence")
+                .where("delete_after_ms", .lessThan, SQLBind(now)).all(decoding: Expired.self, with: rowDecoder)
+            guard !expired.isEmpty else { return (0, []) }
+            try await sql.delete(from: "punch_evidence").where("delete_after_ms", .lessThan, SQLBind(now)).run()
+            struct Fact: Codable { var punchIds: [UUID]; var before: Int64 }
+            let drafts = Dictionary(grouping: expired, by: \.municipalityId).map { m, rows in
+                LedgerDraft(municipalityId: m, actorId: nil, type: "evidence.deleted", subjectId: m.lowerText,
+                            fact: Fact(punchIds: rows.map(\.punchId).sorted { $0.uuidString < $1.uuidString }, before: now))
+            }
+            return (expired.count, drafts)
+        })
     }
 }

@@ -4,7 +4,7 @@ import SQLKit
 /// One migration per schema change, registered in order. Times are stored as milliseconds since 1970 (UTC)
 /// in 64-bit integers and dates as ISO `YYYY-MM-DD` text, so both engines store and compare them alike.
 enum Migrations {
-    static let all: [any Migration] = [CreateOrganisation(), CreateAttendance(), CreateLedger(), SessionRecord.migration, CreateOvertime(), CreateLeave(), CreateClose(), CreateOvertimeAnalyses(), CreateNotifications(), CoverOrderEventIndex(), CoverOrderIndex(), AddMunicipalPolicies(), CreateScheduleAssignments(), CreateRestDaySwaps(), AddCompensatoryDaysOff(), AddLaborAgreements(), CreateRosterDays(), CreateOvertimeTimeOff(), CreateMonthStats(), CreatePersonalFacts(), CreateConditionChecks(), AddOrderedMinutes(), CreateApps(), AddTokenAppScope(), CreateAppFiles(), AddAppRecalculation(), CreateKiosks(), AddPunchMethod(), AddPunchKiosk(), AddPunchFaceDistance(), AddPunchVerification()]
+    static let all: [any Migration] = [CreateOrganisation(), CreateAttendance(), CreateLedger(), SessionRecord.migration, CreateOvertime(), CreateLeave(), CreateClose(), CreateOvertimeAnalyses(), CreateNotifications(), CoverOrderEventIndex(), CoverOrderIndex(), AddMunicipalPolicies(), CreateScheduleAssignments(), CreateRestDaySwaps(), AddCompensatoryDaysOff(), AddLaborAgreements(), CreateRosterDays(), CreateOvertimeTimeOff(), CreateMonthStats(), CreatePersonalFacts(), CreateConditionChecks(), AddOrderedMinutes(), CreateApps(), AddTokenAppScope(), CreateAppFiles(), AddAppRecalculation(), CreateKiosks(), AddPunchMethod(), AddPunchKiosk(), AddPunchFaceDistance(), AddPunchVerification(), CreateFaceOptions()]
 }
 
 struct CreateOrganisation: AsyncMigration {

@@ -132,6 +132,37 @@ enum ConditionController {
                    }))),
             ]
         }
+        // the kiosk's smile score (where the municipality uses it), as the same weekly averages of five people or more
+        if let options = try await KioskRepository.settings(req.sql, municipalityId: muni.id), options.smile {
+            let smiles = try await KioskRepository.smiles(req.sql, municipalityId: muni.id, from: starts[0], to: today)
+            var smileByGroup: [UUID: [ConditionCheck]] = [:]
+            for s in smiles {
+                guard let g = groupOfStaff[s.staffId], let d = CalendarDate(iso: s.date) else { continue }
+                smileByGroup[g, default: []].append(ConditionCheck(staffId: s.staffId, date: d, score: s.score))
+            }
+            let smileTrends = groups.map { g in (g, ConditionTrend.weekly(smileByGroup[g.id] ?? [], weeks: starts, minimumPeople: ConditionTrend.minimumPeople)) }
+            let smileTitle = l.t("笑顔スコア（0〜100）の課ごと・週ごとの平均", "Average smile score (0–100) by section and week")
+            content.append(el("h2", attr("id", "smile-h"), txt(smileTitle)))
+            content.append(el("p", txt(l.t("打刻端末で顔認証で出勤した、希望した職員の笑顔スコアの平均です。5人未満の週は表示しません。",
+                                           "The smile score at face clock-in of the staff who chose it. Weeks under five people are not shown."))))
+            if smileTrends.allSatisfy({ $0.1.allSatisfy { $0.average == nil } }) {
+                content.append(el("p", cls("muted"), attr("id", "no-smiles"), txt(l.t("表示できる集計はありません（5人以上の記録がある週がありません）。", "Nothing to show: no week had five or more people."))))
+            } else {
+                let labels = starts.map { weekLabel($0, l) }
+                content += [
+                    .raw(SVGChart.heatMap(id: "chart-smile-heat", title: smileTitle,
+                                          desc: l.t("課（行）と週（列）ごとの笑顔スコアの平均。色が濃いほど高い。5人未満の週は空欄。数値は下の表にあります。",
+                                                    "The average smile score per section (rows) and week (columns); darker is higher. Weeks under five people are blank. The figures are in the table below."),
+                                          rows: smileTrends.map(\.0.name), columns: labels, values: smileTrends.map { $0.1.map(\.average) }, text: { String(format: "%.0f", $0) })),
+                    el("div", tableRegion(smileTitle), el("table", attr("id", "smile-table"),
+                       el("caption", txt(smileTitle)),
+                       el("thead", el("tr", [el("th", attr("scope", "col"), txt(l.t("課", "Section")))] + labels.map { el("th", attr("scope", "col"), txt($0)) })),
+                       el("tbody", smileTrends.map { g, weeks in
+                           el("tr", [el("th", attr("scope", "row"), txt(g.name))] + weeks.map { w in el("td", cls("num"), txt(w.average.map { String(format: "%.0f", $0) } ?? "—")) })
+                       }))),
+                ]
+            }
+        }
         return Pages.html(Pages.layout(req, title: title, content, flash: req.takeFlash()))
     }
 
