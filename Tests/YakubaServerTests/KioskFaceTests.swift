@@ -261,6 +261,27 @@ struct KioskFaceTests {
         }
     }
 
+    @Test func retirementDeletesTheFaceAndTheKioskCredentials() async throws {
+        guard Self.ready else { return }
+        try await withCity { city in
+            #expect(try await Self.enrol(city, city.staffA, ["obama.jpg", "obama2.jpg", "obama3.jpg"]).status == .seeOther)
+            try await KioskTests.setPIN(city, city.staffA, "4826")
+            let hr = Browser(city.app)
+            try await hr.login(city.hr.staffNumber)
+            try await hr.get("/admin/staff/\(city.staffA.id)/edit")
+            // the edit form without 在職: retired
+            let fields = ["family_name": city.staffA.familyName, "given_name": city.staffA.givenName, "family_kana": "テスト", "given_kana": "タロウ",
+                          "employment_type": "regular", "department": city.staffA.departmentId!.uuidString, "position": "主事", "weekdays": "月火水木金",
+                          "start": "8:30", "end": "17:15", "break_minutes": "60", "start_date": "2020-04-01"]
+            #expect(try await hr.post("/admin/staff/\(city.staffA.id)", fields).status == .seeOther)
+            #expect(try await KioskRepository.enrolment(city.app.db.sql, staffId: city.staffA.id) == nil)
+            #expect(try await KioskRepository.credentials(city.app.db.sql, staffId: city.staffA.id).isEmpty)
+            #expect(!city.app.yakuba.face.isEnrolled(city.staffA.id, municipalityId: city.muni.id))
+            let payloads = try await city.app.db.sql.select().column("payload").from("ledger").where("type", .equal, SQLBind("face.deleted")).all(decodingColumn: "payload", as: String.self)
+            #expect(payloads.count == 1 && payloads[0].contains("retired"))
+        }
+    }
+
     @Test func withdrawalDeletesTheNumbersAndTheKioskNoLongerKnowsTheFace() async throws {
         guard Self.ready else { return }
         try await withCity { city in

@@ -231,11 +231,8 @@ enum FaceController {
         else if pin != pin2 { errors["pin2"] = l.t("2つのPINが一致しません。", "The two PINs differ.") }
         if !errors.isEmpty { return try await myPage(req, errors: errors, status: .unprocessableEntity) }
         let hash = try await req.password.async.hash(pin)
-        try await req.yakuba.writer.perform { _, sql in
-            try await KioskRepository.setCredential(sql, KioskCredentialRow(staffId: p.staffId, municipalityId: p.municipalityId, kind: "pin", secretHash: hash, setAtMs: nowMs()))
-            struct Fact: Codable { var staffId: UUID }
-            return [LedgerDraft(municipalityId: p.municipalityId, actorId: p.staffId, type: "kiosk.pin_set", subjectId: p.staffId.lowerText, fact: Fact(staffId: p.staffId))]
-        }
+        try await KioskRepository.saveCredential(req.yakuba.writer, KioskCredentialRow(staffId: p.staffId, municipalityId: p.municipalityId, kind: "pin", secretHash: hash, setAtMs: nowMs()),
+                                                 actor: p.staffId)
         req.session.data["flash"] = l.t("PINを設定しました。", "Your PIN is set.")
         return req.redirect(to: "/face")
     }
@@ -330,11 +327,8 @@ enum FaceController {
             errors["card"] = l.t("このカードは別の職員に登録されています。", "This card is registered to another staff member.")
         }
         guard errors.isEmpty, let s = staff else { return try await enrolledPage(req, errors: errors, status: .unprocessableEntity) }
-        try await req.yakuba.writer.perform { _, sql in
-            try await KioskRepository.setCredential(sql, KioskCredentialRow(staffId: s.id, municipalityId: p.municipalityId, kind: "card", secretHash: hash, setAtMs: nowMs()))
-            struct Fact: Codable { var staffId: UUID }
-            return [LedgerDraft(municipalityId: p.municipalityId, actorId: p.staffId, type: "kiosk.card_set", subjectId: s.id.lowerText, fact: Fact(staffId: s.id))]
-        }
+        try await KioskRepository.saveCredential(req.yakuba.writer, KioskCredentialRow(staffId: s.id, municipalityId: p.municipalityId, kind: "card", secretHash: hash, setAtMs: nowMs()),
+                                                 actor: p.staffId)
         req.session.data["flash"] = l.t("\(s.fullName)さんのICカードを登録しました。", "The IC card of \(s.fullName) is registered.")
         return req.redirect(to: "/admin/face")
     }

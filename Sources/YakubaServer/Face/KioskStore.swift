@@ -237,6 +237,27 @@ enum KioskRepository {
         try await sql.insert(into: "kiosk_credentials").model(row, with: rowEncoder).run()
     }
 
+    /// Sets a PIN or card with its ledger entry, in one transaction of its own.
+    static func saveCredential(_ writer: LedgerWriter, _ row: KioskCredentialRow, actor: UUID) async throws {
+        try await writer.perform { _, sql in
+            try await setCredential(sql, row)
+            struct Fact: Codable { var staffId: UUID }
+            return [LedgerDraft(municipalityId: row.municipalityId, actorId: actor, type: "kiosk.\(row.kind)_set", subjectId: row.staffId.lowerText, fact: Fact(staffId: row.staffId))]
+        }
+    }
+
+    /// A leaver's face enrolment, kiosk PIN and card, smile choice and scores, deleted in the caller's transaction;
+    /// answers the ledger entries (none when there was nothing).
+    static func forgetRetired(_ sql: any SQLDatabase, staffId: UUID, municipalityId: UUID, actor: UUID) async throws -> [LedgerDraft] {
+        let had = try await sql.select().column("staff_id").from("face_enrolments").where("staff_id", .equal, SQLBind(staffId)).first() != nil
+        for t in ["face_enrolments", "kiosk_credentials", "smile_consents", "smile_scores"] {
+            try await sql.delete(from: t).where("staff_id", .equal, SQLBind(staffId)).run()
+        }
+        guard had else { return [] }
+        struct Fact: Codable { var staffId: UUID; var reason: String }
+        return [LedgerDraft(municipalityId: municipalityId, actorId: actor, type: "face.deleted", subjectId: staffId.lowerText, fact: Fact(staffId: staffId, reason: "retired"))]
+    }
+
     /// The card's stored form: SHA-256 of the municipality and the number as read (spaces removed, upper case).
     static func cardHash(municipalityId: UUID, card: String) -> String {
         let normal = card.filter { !$0.isWhitespace }.uppercased()

@@ -284,9 +284,13 @@ enum AdminController {
                                                      schedule: updated.schedule, recordedBy: actor, recordedAtMs: now))
         }
         let newAssignments = assignments
+        let retiring = !updated.active && old.active
         try await req.yakuba.writer.perform { _, sql in
             try await sql.update("staff").set(model: updated, with: rowEncoder).where("id", .equal, SQLBind(updated.id)).run()
             var drafts: [LedgerDraft] = []
+            // retirement ends the face enrolment and the kiosk PIN, card and smile scores with it (biometric and personal
+            // data are kept only while the person works here)
+            if retiring { drafts += try await KioskRepository.forgetRetired(sql, staffId: updated.id, municipalityId: updated.municipalityId, actor: actor) }
             for a in newAssignments {
                 try await ScheduleRepository.insert(a, sql)
                 drafts.append(LedgerDraft(municipalityId: a.municipalityId, actorId: actor, type: "staff.schedule_assigned", subjectId: a.staffId.uuidString.lowercased(), fact: a))
@@ -298,6 +302,7 @@ enum AdminController {
             return [LedgerDraft(municipalityId: updated.municipalityId, actorId: actor, type: "staff.updated", subjectId: updated.id.uuidString.lowercased(), fact: updated.ledgerFact)] + drafts
         }
         req.yakuba.tokens.refresh(staff: updated)
+        if retiring { req.yakuba.face.setEnrolment(updated.id, municipalityId: updated.municipalityId, descriptors: nil) }
         req.session.data["flash"] = l.t("\(updated.fullName)（\(updated.staffNumber)）の情報を変更しました。", "Saved \(updated.fullName) (\(updated.staffNumber)).")
         return req.redirect(to: "/admin/staff")
     }
