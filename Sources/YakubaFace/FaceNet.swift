@@ -474,46 +474,12 @@ private struct ResidualBlock: Sendable {
 // MARK: - Kernels
 
 /// An NHWC tensor of h×w×c floats inside a (h+2·border)×(w+2·border) grid whose border is zero.
-private struct View {
-    let p: UnsafeMutablePointer<Float>
-    let h: Int, w: Int, c: Int, border: Int
-
-    init(_ p: UnsafeMutablePointer<Float>, h: Int, w: Int, c: Int, border: Int) {
-        self.p = p; self.h = h; self.w = w; self.c = c; self.border = border
-    }
+/// FaceNet's tensors are `TensorView`s; one of a layer's shape.
+private typealias View = TensorView
+private extension TensorView {
     init(_ p: UnsafeMutablePointer<Float>, _ s: Shape, border: Int) {
         self.init(p, h: s.h, w: s.w, c: s.c, border: border)
     }
-
-    var rowStride: Int { (w + 2 * border) * c }
-
-    @inline(__always) func at(_ y: Int, _ x: Int) -> UnsafeMutablePointer<Float> {
-        p + ((y + border) * (w + 2 * border) + x + border) * c
-    }
-
-    /// Zeroes the border ring (the buffer may hold an earlier, differently shaped tensor).
-    func clearBorder() {
-        guard border > 0 else { return }
-        let rowFloats = rowStride
-        (p).update(repeating: 0, count: border * rowFloats)
-        (p + (h + border) * rowFloats).update(repeating: 0, count: border * rowFloats)
-        for y in border..<(h + border) {
-            (p + y * rowFloats).update(repeating: 0, count: border * c)
-            (p + y * rowFloats + (w + border) * c).update(repeating: 0, count: border * c)
-        }
-    }
-}
-
-@inline(__always) private func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
-}
-
-@inline(__always) private func store16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
-}
-
-@inline(__always) private func relu16(_ v: SIMD16<Float>) -> SIMD16<Float> {
-    v.replacing(with: 0, where: v .< 0)
 }
 
 /// out = conv(x) (+ relu), for `out`'s interior. `x.border` must be at least the layer's padding.

@@ -520,39 +520,7 @@ private func addMaxPool3x3s2(_ t: View, into y: View) {
 }
 
 /// An NHWC tensor of h×w×c floats inside a (h+2·border)×(w+2·border) grid whose border is zero.
-private struct View {
-    let p: UnsafeMutablePointer<Float>
-    let h: Int, w: Int, c: Int, border: Int
-
-    init(_ p: UnsafeMutablePointer<Float>, h: Int, w: Int, c: Int, border: Int) {
-        self.p = p; self.h = h; self.w = w; self.c = c; self.border = border
-    }
-
-    var rowStride: Int { (w + 2 * border) * c }
-
-    @inline(__always) func at(_ y: Int, _ x: Int) -> UnsafeMutablePointer<Float> {
-        p + ((y + border) * (w + 2 * border) + x + border) * c
-    }
-
-    /// Zeroes the border ring (the buffer may hold an earlier, differently shaped tensor).
-    func clearBorder() {
-        guard border > 0 else { return }
-        let rs = rowStride
-        p.update(repeating: 0, count: border * rs)
-        (p + (h + border) * rs).update(repeating: 0, count: border * rs)
-        for y in border..<(h + border) {
-            (p + y * rs).update(repeating: 0, count: border * c)
-            (p + y * rs + (w + border) * c).update(repeating: 0, count: border * c)
-        }
-    }
-}
-
-@inline(__always) private func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
-@inline(__always) private func load8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> { load8(UnsafePointer(p)) }
-@inline(__always) private func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self) }
-@inline(__always) private func store16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self) }
-@inline(__always) private func relu8(_ v: SIMD8<Float>) -> SIMD8<Float> { v.replacing(with: 0, where: v .< 0) }
-@inline(__always) private func relu16(_ v: SIMD16<Float>) -> SIMD16<Float> { v.replacing(with: 0, where: v .< 0) }
+private typealias View = TensorView
 
 // MARK: - JSON (just enough for the manifest; no Foundation in this target)
 
